@@ -1,0 +1,116 @@
+"""Peewee models of the cache.
+
+Only safe card metadata is stored (the seed's list): brand, last four digits, expiry,
+country, funding and the default/active flags. Never a card number, CVC, PIN or address.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from peewee import (
+    BooleanField,
+    CharField,
+    DatabaseProxy,
+    DoubleField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    TextField,
+)
+
+database = DatabaseProxy()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcField(DoubleField):
+    """An aware UTC datetime stored as Unix seconds: portable, sortable and cheap."""
+
+    def db_value(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value.timestamp()
+        return value
+
+    def python_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(float(value), UTC)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class Customer(BaseModel):
+    stripe_id = CharField(unique=True, max_length=255)
+    name = TextField(default="")
+    email = TextField(default="")
+    default_payment_method = CharField(null=True, max_length=255)
+    deleted = BooleanField(default=False, index=True)
+    created = UtcField(null=True)
+    synced_at = UtcField()
+    #: The sync (full or incremental) that last saw this customer on Stripe.
+    seen_at = UtcField()
+    # Derived from the cards, kept here so that a list of 100,000 customers is one query.
+    card_count = IntegerField(default=0)
+    default_card_label = TextField(default="")
+    #: Case-folded name, email, id and last four digits, for search as you type.
+    search_key = TextField(default="")
+
+
+class Card(BaseModel):
+    stripe_payment_method_id = CharField(unique=True, max_length=255)
+    customer = ForeignKeyField(Customer, backref="cards", on_delete="CASCADE", index=True)
+    card_type = CharField(max_length=20)
+    last_four = CharField(max_length=4)
+    exp_month = IntegerField()
+    exp_year = IntegerField()
+    country = CharField(null=True, max_length=2)
+    funding = CharField(null=True, max_length=16)
+    is_default = BooleanField(default=False)
+    is_active = BooleanField(default=True)
+    created_at = UtcField()
+    updated_at = UtcField()
+    seen_at = UtcField()
+
+
+class SyncState(BaseModel):
+    """A single row (id 1): where incremental sync resumes, and when syncs ran."""
+
+    id = IntegerField(primary_key=True)
+    event_cursor = CharField(null=True, max_length=255)
+    #: `created` of the cursor event; the next incremental sync lists events from then.
+    event_cursor_created = IntegerField(null=True)
+    #: JSON list of the ids already applied whose `created` equals the cursor's.
+    cursor_event_ids = TextField(default="[]")
+    last_full_sync = UtcField(null=True)
+    last_sync = UtcField(null=True)
+    #: Bumped by every write, so that a window can tell cheaply that data changed.
+    version = IntegerField(default=0)
+
+
+class AuditEntry(BaseModel):
+    """Append-only: the database refuses UPDATE and DELETE on this table."""
+
+    at = UtcField(index=True)
+    operator = CharField(max_length=255)
+    profile = CharField(max_length=64)
+    action = CharField(max_length=64)
+    target = CharField(max_length=255)
+    customer = CharField(null=True, max_length=255, index=True)
+    outcome = CharField(max_length=16)  # "ok", "refused" or "failed"
+    detail = TextField(default="")
+
+
+class SchemaMigration(BaseModel):
+    version = IntegerField(primary_key=True)
+    applied_at = UtcField()
+
+
+MODELS: list[type[BaseModel]] = [Customer, Card, SyncState, AuditEntry, SchemaMigration]

@@ -1,0 +1,187 @@
+"""Read queries for the command line and the window: never one query per row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from peewee import SQL, Expression, NodeList, Select
+
+from app.cache.models import AuditEntry, Card, Customer, SyncState
+from app.cards import display_name, expiring_range, is_expired
+
+
+@dataclass(frozen=True)
+class CustomerRow:
+    id: str
+    name: str
+    email: str
+    default_payment_method: str | None
+    default_card_label: str
+    card_count: int
+    synced_at: datetime | None
+    deleted: bool
+
+
+@dataclass(frozen=True)
+class CardRow:
+    id: str
+    customer: str
+    card_type: str
+    last_four: str
+    exp_month: int
+    exp_year: int
+    country: str | None
+    funding: str | None
+    is_default: bool
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def display_name(self) -> str:
+        return display_name(self.card_type, self.last_four)
+
+    def expired(self, today: date) -> bool:
+        return is_expired(self.exp_month, self.exp_year, today)
+
+
+def like_pattern(text: str) -> str:
+    """`%text%` with LIKE's wildcards escaped, so that a search is taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _like(field: object, text: str) -> Expression:
+    return NodeList((field, SQL("LIKE"), like_pattern(text), SQL("ESCAPE '\\'")))  # type: ignore[return-value]
+
+
+SORT_FIELDS = {
+    "name": Customer.name,
+    "email": Customer.email,
+    "id": Customer.stripe_id,
+    "cards": Customer.card_count,
+    "default": Customer.default_card_label,
+}
+
+
+def customers_query(
+    search: str | None = None,
+    *,
+    expiring_within: int | None = None,
+    today: date | None = None,
+    sort: str = "name",
+    descending: bool = False,
+    include_deleted: bool = False,
+) -> Select:
+    query = Customer.select(
+        Customer.stripe_id,
+        Customer.name,
+        Customer.email,
+        Customer.default_payment_method,
+        Customer.default_card_label,
+        Customer.card_count,
+        Customer.synced_at,
+        Customer.deleted,
+    )
+    if not include_deleted:
+        query = query.where(~Customer.deleted)
+    if search and search.strip():
+        query = query.where(_like(Customer.search_key, search.strip().casefold()))
+    if expiring_within is not None:
+        lo, hi = expiring_range(today or date.today(), expiring_within)
+        month = Card.exp_year * 12 + Card.exp_month - 1
+        soon = Card.select(Card.customer).where(Card.is_active, month >= lo, month <= hi)
+        query = query.where(Customer.id.in_(soon))
+    field = SORT_FIELDS.get(sort, Customer.name)
+    order = field.desc() if descending else field.asc()
+    return query.order_by(order, Customer.stripe_id)
+
+
+def customer_rows(query: Select, offset: int = 0, limit: int | None = None) -> list[CustomerRow]:
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return [CustomerRow(*row) for row in query.tuples()]
+
+
+def count(query: Select) -> int:
+    return int(query.order_by().count())
+
+
+def cards_of(customer_id: str, *, include_inactive: bool = False) -> list[CardRow]:
+    query = (
+        Card.select(
+            Card.stripe_payment_method_id,
+            Customer.stripe_id,
+            Card.card_type,
+            Card.last_four,
+            Card.exp_month,
+            Card.exp_year,
+            Card.country,
+            Card.funding,
+            Card.is_default,
+            Card.is_active,
+            Card.created_at,
+            Card.updated_at,
+        )
+        .join(Customer)
+        .where(Customer.stripe_id == customer_id)
+        .order_by(Card.is_active.desc(), Card.is_default.desc(), Card.created_at.desc(), Card.id)
+    )
+    if not include_inactive:
+        query = query.where(Card.is_active)
+    return [CardRow(*row) for row in query.tuples()]
+
+
+def expiring_cards(
+    within_days: int, today: date | None = None
+) -> list[tuple[CustomerRow, CardRow]]:
+    lo, hi = expiring_range(today or date.today(), within_days)
+    month = Card.exp_year * 12 + Card.exp_month - 1
+    query = (
+        Card.select(
+            Card.stripe_payment_method_id,
+            Customer.stripe_id,
+            Card.card_type,
+            Card.last_four,
+            Card.exp_month,
+            Card.exp_year,
+            Card.country,
+            Card.funding,
+            Card.is_default,
+            Card.is_active,
+            Card.created_at,
+            Card.updated_at,
+            Customer.name,
+            Customer.email,
+            Customer.default_payment_method,
+            Customer.default_card_label,
+            Customer.card_count,
+            Customer.synced_at,
+            Customer.deleted,
+        )
+        .join(Customer)
+        .where(Card.is_active, ~Customer.deleted, month >= lo, month <= hi)
+        .order_by(Card.exp_year, Card.exp_month, Customer.name, Card.id)
+    )
+    out = []
+    for row in query.tuples():
+        card = CardRow(*row[:12])
+        customer = CustomerRow(
+            row[1], row[12], row[13], row[14], row[15], row[16], row[17], row[18]
+        )
+        out.append((customer, card))
+    return out
+
+
+def audit_entries(customer: str | None = None, limit: int | None = None) -> list[AuditEntry]:
+    query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if customer:
+        query = query.where(AuditEntry.customer == customer)
+    if limit:
+        query = query.limit(limit)
+    return list(query)
+
+
+def sync_state() -> SyncState | None:
+    return SyncState.get_or_none(SyncState.id == 1)

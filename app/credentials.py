@@ -1,0 +1,129 @@
+"""The Stripe secret key: validated, kept in the OS keyring, never in a file or argv.
+
+`STRIPE_API_KEY` in the environment overrides the keyring, for automation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+import keyring
+import keyring.errors
+
+from app.errors import KeyProblemError, UsageError
+
+SERVICE = "billing-admin"
+_KEY_RE = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}$")
+_NO_KEYRING = (
+    "No usable keyring ({why}): unlock or install a Secret Service such as gnome-keyring, "
+    "or set STRIPE_API_KEY in the environment."
+)
+
+
+class Mode(Enum):
+    TEST = "test"
+    LIVE = "live"
+
+
+@dataclass(frozen=True)
+class SecretKey:
+    """A validated secret or restricted key. Its repr never shows the key."""
+
+    value: str
+    source: str  # "environment" or "keyring"
+
+    def __repr__(self) -> str:
+        return f"SecretKey({self.masked}, source={self.source})"
+
+    __str__ = __repr__
+
+    @property
+    def mode(self) -> Mode:
+        return Mode.LIVE if "_live_" in self.value[:8] else Mode.TEST
+
+    @property
+    def restricted(self) -> bool:
+        return self.value.startswith("rk_")
+
+    @property
+    def masked(self) -> str:
+        return f"{self.value[:8]}…{self.value[-4:]}"
+
+
+def validate_key(value: str) -> str:
+    """Return the stripped key, or raise a one-sentence UsageError saying why not."""
+    value = value.strip()
+    if not value:
+        raise UsageError("No key was given.")
+    if value.startswith("pk_"):
+        raise UsageError(
+            "That is a publishable key (pk_...): the app needs a secret key (sk_...) "
+            "or a restricted key (rk_...)."
+        )
+    if not _KEY_RE.match(value):
+        raise UsageError(
+            "That does not look like a Stripe secret key: expected sk_test_, sk_live_, "
+            "rk_test_ or rk_live_ followed by letters and digits."
+        )
+    return value
+
+
+def _keyring_call(fn, *args: str):  # type: ignore[no-untyped-def]
+    try:
+        return fn(*args)
+    except keyring.errors.NoKeyringError:
+        raise KeyProblemError(_NO_KEYRING.format(why="no backend is installed")) from None
+    except keyring.errors.KeyringLocked:
+        raise KeyProblemError(_NO_KEYRING.format(why="it is locked")) from None
+    except keyring.errors.InitError as exc:
+        raise KeyProblemError(_NO_KEYRING.format(why=f"it failed to start: {exc}")) from None
+    except keyring.errors.KeyringError as exc:
+        raise KeyProblemError(_NO_KEYRING.format(why=str(exc) or type(exc).__name__)) from None
+    except Exception as exc:  # secretstorage/D-Bus errors surface as their own types
+        if type(exc).__module__.split(".")[0] in {"secretstorage", "jeepney", "dbus"}:
+            raise KeyProblemError(_NO_KEYRING.format(why=str(exc) or type(exc).__name__)) from None
+        raise
+
+
+def store_key(profile: str, value: str) -> SecretKey:
+    value = validate_key(value)
+    _keyring_call(keyring.set_password, SERVICE, profile, value)
+    return SecretKey(value, "keyring")
+
+
+def delete_key(profile: str) -> bool:
+    """Remove the profile's key; False if there was none."""
+    try:
+        _keyring_call(keyring.delete_password, SERVICE, profile)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
+
+
+def find_key(profile: str) -> SecretKey | None:
+    """The key in force for `profile` (environment first), or None."""
+    if env := os.environ.get("STRIPE_API_KEY"):
+        try:
+            return SecretKey(validate_key(env), "environment")
+        except UsageError as exc:
+            raise KeyProblemError(f"STRIPE_API_KEY is not usable. {exc}") from None
+    stored = _keyring_call(keyring.get_password, SERVICE, profile)
+    if not stored:
+        return None
+    try:
+        return SecretKey(validate_key(stored), "keyring")
+    except UsageError as exc:
+        raise KeyProblemError(f"The key stored in the keyring is not usable. {exc}") from None
+
+
+def require_key(profile: str) -> SecretKey:
+    key = find_key(profile)
+    if key is None:
+        raise KeyProblemError(
+            f"No Stripe secret key for profile {profile!r}: run 'billing-admin key set' "
+            "or set STRIPE_API_KEY."
+        )
+    return key

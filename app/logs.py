@@ -1,0 +1,69 @@
+"""The log file: rotating, in the data folder, with secrets redacted from every record.
+
+Redacted: secret and restricted keys, SetupIntent client secrets, and any run of 13 to 19
+digits (a card number would be one), in messages, arguments and tracebacks alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import re
+from pathlib import Path
+
+from app import settings
+
+_SECRETS = re.compile(
+    r"(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+"
+    r"|seti_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
+    r"|(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
+    r"|(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)"
+)
+
+
+def redact(text: str) -> str:
+    return _SECRETS.sub("[redacted]", text)
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            formatter = logging.Formatter()
+            record.exc_text = redact(formatter.formatException(record.exc_info))
+            record.exc_info = None
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
+        return True
+
+
+def log_file() -> Path:
+    return settings.log_dir() / "billing-admin.log"
+
+
+def setup_logging(level: int = logging.INFO) -> Path | None:
+    """Log to the rotating file; return its path (None when the folder is unwritable)."""
+    root = logging.getLogger()
+    if any(getattr(h, "_billing_admin", False) for h in root.handlers):
+        return log_file()
+    path = log_file()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+        )
+    except OSError:
+        handler = logging.NullHandler()
+        path = None  # type: ignore[assignment]
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s")
+    )
+    handler.addFilter(RedactingFilter())
+    handler._billing_admin = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(min(root.level or level, level))
+    # Libraries log full request lines; keep their chatter out of the file.
+    for noisy in ("stripe", "urllib3", "peewee", "aiohttp"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return path

@@ -1,0 +1,312 @@
+"""Full and incremental sync from Stripe into the cache.
+
+Full: every customer (100 a page) and each one's cards, several requests in flight under
+the rate limit; each customer is written together with its cards, so a cut or cancelled sync
+leaves no customer half-written, and nothing is marked deleted unless the sync completed.
+
+Incremental: card-related events since the stored cursor, applied idempotently in any
+order; a customer touched by any number of events has its cards fetched once. No cursor, or
+one older than Stripe's 30-day event window, means a full sync.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from peewee import Database
+
+from app.cache import store
+from app.cache.models import Card, Customer, SyncState, now
+from app.errors import KnownError, NotFoundError
+from app.gateway import CardData, CustomerData, EventData, Gateway
+
+log = logging.getLogger(__name__)
+EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
+WORKERS = 8
+
+
+class SyncProgress:
+    """Progress and cancellation, shared between the sync and whoever shows it.
+
+    The sync calls `set_progress`; the caller may call `request_interruption` from any
+    thread. `on_change` is called from the sync's thread: a window must forward it to its
+    own thread (through a signal), never touch widgets from it.
+    """
+
+    def __init__(self, on_change: Callable[[str, int, int | None], None] | None = None) -> None:
+        self.phase = ""
+        self.done = 0
+        self.total: int | None = None
+        self._on_change = on_change
+        self._interrupt = threading.Event()
+
+    def set_progress(self, phase: str, done: int, total: int | None) -> None:
+        self.phase, self.done, self.total = phase, done, total
+        if self._on_change:
+            self._on_change(phase, done, total)
+
+    def request_interruption(self) -> None:
+        self._interrupt.set()
+
+    def is_interruption_requested(self) -> bool:
+        return self._interrupt.is_set()
+
+
+@dataclass
+class SyncResult:
+    kind: str  # "full" or "incremental"
+    customers: int = 0
+    cards: int = 0
+    events: int = 0
+    removed_customers: int = 0
+    removed_cards: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    cancelled: bool = False
+    reason: str = ""
+    refetched: set[str] = field(default_factory=set)
+
+    def summary(self) -> str:
+        if self.cancelled:
+            return f"{self.kind} sync cancelled: nothing was removed; {self.customers} customers saved."
+        if self.kind == "full":
+            text = (
+                f"full sync: {self.customers} customers, {self.cards} cards; "
+                f"{self.removed_customers} customers and {self.removed_cards} cards no longer on Stripe"
+            )
+        else:
+            text = (
+                f"incremental sync: {self.events} events, {len(self.refetched)} customers refreshed"
+            )
+        return f"{text} ({self.requests} requests, {self.seconds:.1f} s)"
+
+
+class SyncEngine:
+    def __init__(self, gateway: Gateway, db: Database) -> None:
+        self.gateway = gateway
+        self.db = db
+
+    def run(self, progress: SyncProgress | None = None, *, full: bool = False) -> SyncResult:
+        """Pick the right kind of sync and run it."""
+        progress = progress or SyncProgress()
+        reason = self._full_sync_reason() if not full else "asked for"
+        start_requests, started = self.gateway.requests_sent, time.monotonic()
+        if reason:
+            result = self.full(progress)
+            result.reason = reason
+        else:
+            result = self.incremental(progress)
+        result.requests = self.gateway.requests_sent - start_requests
+        result.seconds = time.monotonic() - started
+        log.info("%s", result.summary())
+        return result
+
+    def _full_sync_reason(self) -> str:
+        state = store.sync_state()
+        if state.last_full_sync is None or state.event_cursor_created is None:
+            return "no earlier sync"
+        if time.time() - state.event_cursor_created > EVENT_WINDOW.total_seconds():
+            return "last sync older than Stripe's 30-day event window"
+        return ""
+
+    # -- full ----------------------------------------------------------------------------------
+
+    def full(self, progress: SyncProgress) -> SyncResult:
+        result = SyncResult("full")
+        progress.set_progress("Starting", 0, None)
+        server_time = self.gateway.latest_server_time() or int(time.time()) - 5
+        started = now()
+        listed = 0
+        pending: dict[Future[list[CardData]], CustomerData] = {}
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
+            try:
+                for page in self.gateway.customer_pages():
+                    for customer in page:
+                        pending[pool.submit(self._cards_unless_cancelled, customer, progress)] = (
+                            customer
+                        )
+                    listed += len(page)
+                    self._write_done(pending, result, started, progress, listed, block=False)
+                    if progress.is_interruption_requested():
+                        break
+                while pending and not progress.is_interruption_requested():
+                    self._write_done(pending, result, started, progress, listed, block=True)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            if progress.is_interruption_requested():
+                pool.shutdown(wait=True, cancel_futures=True)
+                result.cancelled = True
+                return result
+        with self.db.atomic():
+            result.removed_customers, result.removed_cards = store.deactivate_unseen(started)
+            SyncState.update(
+                event_cursor=None,
+                event_cursor_created=server_time,
+                cursor_event_ids="[]",
+                last_full_sync=now(),
+                last_sync=now(),
+            ).where(SyncState.id == 1).execute()
+            store.bump_version()
+        progress.set_progress("Done", listed, listed)
+        return result
+
+    def _cards_unless_cancelled(
+        self, customer: CustomerData, progress: SyncProgress
+    ) -> list[CardData]:
+        if progress.is_interruption_requested():
+            raise _Cancelled
+        return self.gateway.cards(customer.id)
+
+    def _write_done(
+        self,
+        pending: dict[Future[list[CardData]], CustomerData],
+        result: SyncResult,
+        started: object,
+        progress: SyncProgress,
+        listed: int,
+        *,
+        block: bool,
+    ) -> None:
+        """Write every customer whose cards have arrived, each with its cards."""
+        done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        if not done:
+            return
+        customers: list[CustomerData] = []
+        cards: dict[str, list[CardData]] = {}
+        for future in done:
+            customer = pending.pop(future)
+            try:
+                cards[customer.id] = future.result()
+                customers.append(customer)
+            except _Cancelled:
+                continue
+            except NotFoundError:  # deleted on Stripe between the list and the fetch
+                customers.append(_deleted(customer))
+        with self.db.atomic():
+            ids = store.upsert_customers(customers, started)  # type: ignore[arg-type]
+            store.upsert_cards(cards, ids, started, complete=False)  # type: ignore[arg-type]
+            store.bump_version()
+        result.customers += len(customers)
+        result.cards += sum(len(c) for c in cards.values())
+        progress.set_progress("Customers and cards", result.customers, listed)
+
+    # -- incremental ---------------------------------------------------------------------------
+
+    def incremental(self, progress: SyncProgress) -> SyncResult:
+        result = SyncResult("incremental")
+        state = store.sync_state()
+        assert state.event_cursor_created is not None
+        applied = set(json.loads(state.cursor_event_ids or "[]"))
+        progress.set_progress("Reading events", 0, None)
+        events = list(self.gateway.events_since(state.event_cursor_created))
+        fresh = [e for e in events if e.id not in applied]
+        result.events = len(fresh)
+        if fresh:
+            result.refetched = self.apply_events(fresh, progress)
+        if progress.is_interruption_requested():
+            result.cancelled = True
+            return result
+        newest = max((e.created for e in events), default=state.event_cursor_created)
+        ids_at_newest = {e.id for e in events if e.created == newest}
+        if newest == state.event_cursor_created:
+            ids_at_newest |= applied
+        with self.db.atomic():
+            SyncState.update(
+                event_cursor=max(
+                    (e for e in events if e.created == newest), key=lambda e: e.id, default=None
+                ).id
+                if events
+                else state.event_cursor,
+                event_cursor_created=newest,
+                cursor_event_ids=json.dumps(sorted(ids_at_newest)),
+                last_sync=now(),
+            ).where(SyncState.id == 1).execute()
+        progress.set_progress("Done", 1, 1)
+        return result
+
+    def apply_events(self, events: Iterable[EventData], progress: SyncProgress) -> set[str]:
+        """Apply events idempotently, in any order; return the customers whose cards were
+        re-fetched. Each touched customer costs one card list, however many events."""
+        deleted: set[str] = set()
+        snapshots: dict[str, EventData] = {}
+        touched: set[str] = set()
+        for event in events:
+            customer = event.customer or self._customer_of_card(event.payment_method)
+            if customer is None:
+                log.info("event %s (%s) names no known customer; skipped", event.id, event.type)
+                continue
+            if event.type == "customer.deleted":
+                deleted.add(customer)
+                continue
+            touched.add(customer)
+            if event.customer_data is not None:
+                latest = snapshots.get(customer)
+                if latest is None or event.created >= latest.created:
+                    snapshots[customer] = event
+        touched -= deleted
+        unknown = touched - set(snapshots) - set(store.customer_ids(sorted(touched)))
+        fetched: dict[str, list[CardData]] = {}
+        customers: dict[str, CustomerData] = {
+            c: e.customer_data for c, e in snapshots.items() if e.customer_data
+        }
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
+            extra = {c: pool.submit(self.gateway.customer, c) for c in unknown}
+            futures = {c: pool.submit(self.gateway.cards, c) for c in sorted(touched)}
+            for number, (customer_id, future) in enumerate(futures.items(), start=1):
+                try:
+                    fetched[customer_id] = future.result()
+                except NotFoundError:
+                    deleted.add(customer_id)
+                progress.set_progress("Refreshing customers", number, len(futures))
+            for customer_id, future in extra.items():
+                try:
+                    customers[customer_id] = future.result()
+                except NotFoundError:
+                    deleted.add(customer_id)
+        at = now()
+        with self.db.atomic():
+            live = {c: d for c, d in customers.items() if c not in deleted}
+            ids = store.upsert_customers(list(live.values()), at)
+            ids.update(store.customer_ids([c for c in fetched if c not in ids]))
+            store.upsert_cards(
+                {c: cards for c, cards in fetched.items() if c in ids and c not in deleted},
+                ids,
+                at,
+                complete=True,
+            )
+            for customer_id in deleted:
+                store.mark_customer_deleted(customer_id, at)
+            store.bump_version()
+        return set(fetched) - deleted
+
+    @staticmethod
+    def _customer_of_card(pm_id: str | None) -> str | None:
+        if not pm_id:
+            return None
+        row = (
+            Card.select(Customer.stripe_id)
+            .join(Customer)
+            .where(Card.stripe_payment_method_id == pm_id)
+            .tuples()
+            .first()
+        )
+        return row[0] if row else None
+
+
+class _Cancelled(KnownError):
+    def __init__(self) -> None:
+        super().__init__("cancelled")
+
+
+def _deleted(customer: CustomerData) -> CustomerData:
+    return CustomerData(
+        customer.id, customer.name, customer.email, None, customer.created, deleted=True
+    )
