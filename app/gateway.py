@@ -45,6 +45,12 @@ CARD_EVENTS = (
     "payment_method.automatically_updated",
 )
 PAGE = 100
+#: What each API base turned out to support, learnt once per process: the emulator lacks
+#: GET /v1/customers/{id}/payment_methods and the `types` filter on events.
+_CAPABILITIES: dict[tuple[str, str], bool] = {}
+_CAPABILITIES_LOCK = threading.Lock()
+CARDS_ROUTE = "GET /v1/customers/{id}/payment_methods"
+TYPES_FILTER = "types filter on /v1/events"
 
 
 @dataclass(frozen=True)
@@ -203,11 +209,14 @@ class Gateway:
             max_network_retries=max_network_retries,
             http_client=stripe.RequestsClient(timeout=timeout),
         )
-        #: Whether GET /v1/customers/{id}/payment_methods exists (None: not asked yet).
-        self._customer_cards_route: bool | None = None
-        self._route_probe = threading.Lock()
-        self._event_types_filter: bool | None = None
         self.requests_sent = 0
+
+    def _knows(self, capability: str) -> bool | None:
+        """Whether this API base supports `capability` (None: not asked yet)."""
+        return _CAPABILITIES.get((self.settings.api_base, capability))
+
+    def _learn(self, capability: str, supported: bool) -> None:
+        _CAPABILITIES[(self.settings.api_base, capability)] = supported
 
     def __repr__(self) -> str:
         return f"Gateway({self.key.masked}, {self.settings.api_base})"
@@ -312,8 +321,8 @@ class Gateway:
             after = str(page.data[-1].id)
 
     def _cards_page(self, customer_id: str, after: str | None) -> Any:
-        if self._customer_cards_route is None:
-            with self._route_probe:  # one probe, not one per worker thread
+        if self._knows(CARDS_ROUTE) is None:
+            with _CAPABILITIES_LOCK:  # one probe, not one per worker thread
                 return self._cards_page_unlocked(customer_id, after)
         return self._cards_page_unlocked(customer_id, after)
 
@@ -322,12 +331,12 @@ class Gateway:
         if after:
             params["starting_after"] = after
         what = f"list the cards of {customer_id}"
-        if self._customer_cards_route is not False:
+        if self._knows(CARDS_ROUTE) is not False:
             try:
                 page = self.call(
                     what, self.client.v1.customers.payment_methods.list, customer_id, params=params
                 )
-                self._customer_cards_route = True
+                self._learn(CARDS_ROUTE, True)
                 return page
             except NotFoundError as exc:
                 # A 404 without a JSON body means the route itself is missing (the emulator).
@@ -341,7 +350,7 @@ class Gateway:
                         f"Customer {customer_id} was not found on Stripe."
                     ) from None
                 log.info("this API base has no /v1/customers/{id}/payment_methods; falling back")
-                self._customer_cards_route = False
+                self._learn(CARDS_ROUTE, False)
         try:
             return self.call(
                 what,
@@ -403,20 +412,20 @@ class Gateway:
         params: dict[str, Any] = {"limit": PAGE, "created": {"gte": created}}
         if after:
             params["starting_after"] = after
-        if self._event_types_filter is not False:
+        if self._knows(TYPES_FILTER) is not False:
             try:
                 page = self.call(
                     "list events",
                     self.client.v1.events.list,
                     params={**params, "types": list(CARD_EVENTS)},
                 )
-                self._event_types_filter = True
+                self._learn(TYPES_FILTER, True)
                 return page
             except StripeRefusedError:
-                if self._event_types_filter:
+                if self._knows(TYPES_FILTER):
                     raise
                 # The emulator knows only `type`; filter on our side instead.
-                self._event_types_filter = False
+                self._learn(TYPES_FILTER, False)
         return self.call("list events", self.client.v1.events.list, params=params)
 
     # -- billing portal and setup intents ------------------------------------------------------

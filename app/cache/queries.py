@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from peewee import SQL, Expression, NodeList, Select
+from peewee import SQL, Expression, NodeList, Select, Value
 
 from app.cache.models import AuditEntry, Card, Customer, SyncState
 from app.cards import display_name, expiring_range, is_expired
@@ -53,7 +53,7 @@ def like_pattern(text: str) -> str:
 
 
 def _like(field: object, text: str) -> Expression:
-    return NodeList((field, SQL("LIKE"), like_pattern(text), SQL("ESCAPE '\\'")))  # type: ignore[return-value]
+    return NodeList((field, SQL("LIKE"), Value(like_pattern(text), converter=False), SQL("ESCAPE '\\'")))  # type: ignore[return-value]
 
 
 SORT_FIELDS = {

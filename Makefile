@@ -1,0 +1,45 @@
+# billing-admin: `make run` and `make test` work on a fresh Debian 12 machine as root.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: setup system venv run test lint format screenshots install-desktop bench clean
+
+setup: system venv
+
+system:
+	@scripts/system-packages
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+run: setup
+	scripts/run-app
+
+test: setup
+	scripts/with-test-services $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check app ui tests scripts
+	$(VENV)/bin/ruff format --check app ui tests scripts
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff format app ui tests scripts
+	$(VENV)/bin/ruff check --fix app ui tests scripts
+
+screenshots: setup
+	scripts/with-test-services $(PY) scripts/screenshots.py
+
+install-desktop: venv
+	scripts/install-desktop
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
