@@ -340,12 +340,7 @@ class Gateway:
                 return page
             except NotFoundError as exc:
                 # A 404 without a JSON body means the route itself is missing (the emulator).
-                cause = exc.__cause__
-                if (
-                    self._customer_cards_route
-                    or not isinstance(cause, stripe.APIError)
-                    or (isinstance(cause, stripe.InvalidRequestError))
-                ):
+                if self._knows(CARDS_ROUTE) or not isinstance(exc.__cause__, stripe.APIError):
                     raise NotFoundError(
                         f"Customer {customer_id} was not found on Stripe."
                     ) from None
