@@ -275,7 +275,6 @@ def cmd_detach(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_portal(ctx: Context, args: argparse.Namespace) -> int:
-    known_customer(args.customer)
     link = ctx.operations().portal_link(args.customer)
     print(link.url)
     if link.note:
@@ -463,7 +462,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return int(exc.code or 0)
     if args.func is cmd_config and args.action != "show" and not args.name:
         print("error: config set/unset needs a setting NAME.", file=sys.stderr)
         return 2

@@ -45,9 +45,12 @@ def log_file() -> Path:
 def setup_logging(level: int = logging.INFO) -> Path | None:
     """Log to the rotating file; return its path (None when the folder is unwritable)."""
     root = logging.getLogger()
-    if any(getattr(h, "_billing_admin", False) for h in root.handlers):
-        return log_file()
     path = log_file()
+    for old in [h for h in root.handlers if hasattr(h, "_billing_admin")]:
+        if old._billing_admin == path:  # type: ignore[attr-defined]
+            return path
+        root.removeHandler(old)  # BILLING_ADMIN_HOME changed (tests run many homes)
+        old.close()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
@@ -60,7 +63,7 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
         logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s")
     )
     handler.addFilter(RedactingFilter())
-    handler._billing_admin = True  # type: ignore[attr-defined]
+    handler._billing_admin = path  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))
     # Libraries log full request lines; keep their chatter out of the file.
