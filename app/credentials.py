@@ -74,6 +74,8 @@ def validate_key(value: str) -> str:
 def _keyring_call(fn, *args: str):  # type: ignore[no-untyped-def]
     try:
         return fn(*args)
+    except keyring.errors.PasswordDeleteError:
+        raise  # nothing to delete: the caller's answer, not a keyring failure
     except keyring.errors.NoKeyringError:
         raise KeyProblemError(_NO_KEYRING.format(why="no backend is installed")) from None
     except keyring.errors.KeyringLocked:

@@ -1,0 +1,97 @@
+"""Opening the cache: migrations from older versions, bad files moved aside, an append-only
+audit log."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from peewee import IntegrityError
+
+from app.cache import migrations
+from app.cache.db import open_cache
+from app.cache.models import AuditEntry, SchemaMigration, database, now
+from app.cache.store import audit
+
+
+def test_a_cache_made_by_an_older_version_is_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    opened = open_cache(path)
+    opened.db.execute_sql("DROP TRIGGER audit_entry_no_update")
+    opened.db.execute_sql("DROP TRIGGER audit_entry_no_delete")
+    SchemaMigration.delete().where(SchemaMigration.version > 1).execute()
+    opened.close()
+
+    reopened = open_cache(path)
+
+    assert reopened.notice is None
+    assert migrations.current_version(reopened.db) == migrations.LATEST
+    triggers = {r[0] for r in reopened.db.execute_sql("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    assert triggers == {"audit_entry_no_update", "audit_entry_no_delete"}
+    reopened.close()
+
+
+def test_a_file_that_is_not_sqlite_is_moved_aside_not_deleted(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    path.write_bytes(b"this is not a database, but somebody's file" * 100)
+
+    opened = open_cache(path)
+
+    assert opened.notice and "moved to" in opened.notice
+    (aside,) = tmp_path.glob("cache.sqlite3.unusable-*")
+    assert aside.read_bytes().startswith(b"this is not a database")
+    assert migrations.current_version(opened.db) == migrations.LATEST
+    opened.close()
+
+
+def test_a_cache_from_a_newer_version_is_moved_aside(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    open_cache(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("INSERT INTO schema_migration (version, applied_at) VALUES (99, 0)")
+    raw.close()
+
+    opened = open_cache(path)
+
+    assert opened.notice and "newer version" in opened.notice
+    assert len(list(tmp_path.glob("cache.sqlite3.unusable-*"))) == 1
+    opened.close()
+
+
+def test_the_cli_says_so_when_it_rebuilt_the_cache(home: Path, cli: Any) -> None:
+    cache = home / "profiles" / "default" / "cache.sqlite3"
+    cache.parent.mkdir(parents=True)
+    cache.write_text("garbage", encoding="utf-8")
+
+    ran = cli("customers")
+
+    assert ran.code == 0
+    assert ran.err.startswith("note: The cache could not be used")
+
+
+def test_the_audit_log_is_append_only(tmp_path: Path) -> None:
+    opened = open_cache(tmp_path / "cache.sqlite3")
+    with database.atomic():
+        audit("default", "detach", "pm_123", "ok", customer="cus_1", detail="Visa •••• 4242")
+
+    with pytest.raises(IntegrityError, match="append-only"):
+        AuditEntry.update(outcome="refused").execute()
+    with pytest.raises(IntegrityError, match="append-only"):
+        AuditEntry.delete().execute()
+    assert [e.outcome for e in AuditEntry.select()] == ["ok"]
+    assert AuditEntry.get().at <= now()
+    opened.close()
+
+
+def test_an_unusable_data_folder_is_one_sentence(home: Path, cli: Any) -> None:
+    # A file where the folder should be: unwritable even for root, unlike chmod.
+    home.parent.mkdir(parents=True, exist_ok=True)
+    home.write_text("not a folder", encoding="utf-8")
+
+    ran = cli("customers")
+
+    assert ran.code == 1
+    assert ran.err.startswith("error: Cannot create the data folder") and ran.err.count("\n") == 1
+    assert home.read_text(encoding="utf-8") == "not a folder"
