@@ -81,7 +81,7 @@ def _card_json(card: queries.CardRow, today: date) -> dict[str, Any]:
 
 def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
     try:
-        from ui.main import run_window
+        from ui.main import run_window  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
         if "PySide6" in str(exc) or "ui.main" in str(exc) or getattr(exc, "name", "") == "ui":
             raise KnownError(
@@ -89,7 +89,7 @@ def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
                 "run 'make run', or use the sub-commands (billing-admin --help)."
             ) from exc
         raise
-    return run_window(ctx)
+    return int(run_window(ctx))
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
@@ -116,7 +116,8 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
             except KnownError as exc:
                 print(f"note: {exc}", file=sys.stderr)
         print(
-            f"Serving the demo emulator at {emulator.api_base} until Ctrl-C. To script against it:\n"
+            f"Serving the demo emulator at {emulator.api_base} until Ctrl-C. "
+            "To script against it:\n"
             f"  STRIPE_API_BASE={emulator.api_base} STRIPE_API_KEY={emulator.key} "
             "billing-admin --profile demo customers",
             file=sys.stderr,
@@ -130,13 +131,15 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _stderr_progress() -> SyncProgress:
-    last = [0.0, ""]
+    """Progress lines on stderr, at most two a second for one phase."""
+    last_time, last_phase = 0.0, ""
 
     def show(phase: str, done: int, total: int | None) -> None:
+        nonlocal last_time, last_phase
         now = time.monotonic()
-        if phase == last[1] and now - last[0] < 0.5 and phase != "Done":
+        if phase == last_phase and now - last_time < 0.5 and phase != "Done":
             return
-        last[0], last[1] = now, phase
+        last_time, last_phase = now, phase
         print(f"{phase}: {done}/{total}" if total else f"{phase}…", file=sys.stderr, flush=True)
 
     return SyncProgress(show)
@@ -299,16 +302,10 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
         else:
             print(f"The keyring held no key for profile {name!r}.")
     else:
-        key = ctx.find_key()
-        if key is None:
-            raise credentials.KeyProblemError(
-                f"No Stripe secret key for profile {name!r}: run 'billing-admin key set' "
-                "or set STRIPE_API_KEY."
-            )
+        key = ctx.key()
         kind = "restricted key" if key.restricted else "secret key"
-        print(
-            f"Profile {name!r}: {kind} {key.masked}, {key.mode.value.upper()} mode, from the {key.source}."
-        )
+        mode = key.mode.value.upper()
+        print(f"Profile {name!r}: {kind} {key.masked}, {mode} mode, from the {key.source}.")
     return 0
 
 
@@ -484,7 +481,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         log.exception("unexpected failure")
         print(
-            f"error: an unexpected {type(exc).__name__} happened (a bug); details are in {log_file()}.",
+            f"error: an unexpected {type(exc).__name__} happened (a bug); "
+            f"details are in {log_file()}.",
             file=sys.stderr,
         )
         return 1

@@ -102,7 +102,9 @@ class Profile:
             try:
                 stored = json.loads(self.settings_file.read_text(encoding="utf-8"))
             except (OSError, ValueError) as exc:
-                raise UsageError(f"The settings file {self.settings_file} is unreadable: {exc}.")
+                raise UsageError(
+                    f"The settings file {self.settings_file} is unreadable: {exc}."
+                ) from None
         known = {k: v for k, v in stored.items() if k in SETTING_NAMES}
         settings = Settings(**known, extra={k: v for k, v in stored.items() if k not in known})
         if base := os.environ.get("STRIPE_API_BASE"):

@@ -75,11 +75,15 @@ class SyncResult:
 
     def summary(self) -> str:
         if self.cancelled:
-            return f"{self.kind} sync cancelled: nothing was removed; {self.customers} customers saved."
+            return (
+                f"{self.kind} sync cancelled: nothing was removed; "
+                f"{self.customers} customers saved."
+            )
         if self.kind == "full":
             text = (
                 f"full sync: {self.customers} customers, {self.cards} cards; "
-                f"{self.removed_customers} customers and {self.removed_cards} cards no longer on Stripe"
+                f"{self.removed_customers} customers and {self.removed_cards} cards "
+                "no longer on Stripe"
             )
         else:
             text = (
@@ -214,17 +218,15 @@ class SyncEngine:
         if progress.is_interruption_requested():
             result.cancelled = True
             return result
+        # The next sync lists events from the newest one's second again (`created[gte]`), and
+        # skips the ids already applied in that second.
         newest = max((e.created for e in events), default=state.event_cursor_created)
         ids_at_newest = {e.id for e in events if e.created == newest}
         if newest == state.event_cursor_created:
             ids_at_newest |= applied
         with self.db.atomic():
             SyncState.update(
-                event_cursor=max(
-                    (e for e in events if e.created == newest), key=lambda e: e.id, default=None
-                ).id
-                if events
-                else state.event_cursor,
+                event_cursor=max(ids_at_newest, default=state.event_cursor),
                 event_cursor_created=newest,
                 cursor_event_ids=json.dumps(sorted(ids_at_newest)),
                 last_sync=now(),
@@ -266,9 +268,9 @@ class SyncEngine:
                 except NotFoundError:
                     deleted.add(customer_id)
                 progress.set_progress("Refreshing customers", number, len(futures))
-            for customer_id, future in extra.items():
+            for customer_id, snapshot in extra.items():
                 try:
-                    customers[customer_id] = future.result()
+                    customers[customer_id] = snapshot.result()
                 except NotFoundError:
                     deleted.add(customer_id)
         at = now()

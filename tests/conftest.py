@@ -49,9 +49,14 @@ class Account:
             self.set_default(customer.id, ids[default])
         return customer.id, ids
 
-    def add_card(self, customer: str, number: str = "4242424242424242", month: int = 12, year: int = 2030) -> str:
+    def add_card(
+        self, customer: str, number: str = "4242424242424242", month: int = 12, year: int = 2030
+    ) -> str:
         pm = self.client.v1.payment_methods.create(
-            params={"type": "card", "card": {"number": number, "exp_month": month, "exp_year": year, "cvc": "123"}}
+            params={
+                "type": "card",
+                "card": {"number": number, "exp_month": month, "exp_year": year, "cvc": "123"},
+            }
         )
         self.client.v1.payment_methods.attach(pm.id, params={"customer": customer})
         return str(pm.id)
@@ -78,7 +83,12 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A fresh BILLING_ADMIN_HOME, with no Stripe key or API base from the environment."""
     folder = tmp_path / "home"
     monkeypatch.setenv("BILLING_ADMIN_HOME", str(folder))
-    for name in ("STRIPE_API_KEY", "STRIPE_API_BASE", "BILLING_ADMIN_DATABASE_URL", "BILLING_ADMIN_PROFILE"):
+    for name in (
+        "STRIPE_API_KEY",
+        "STRIPE_API_BASE",
+        "BILLING_ADMIN_DATABASE_URL",
+        "BILLING_ADMIN_PROFILE",
+    ):
         monkeypatch.delenv(name, raising=False)
     return folder
 

@@ -28,7 +28,9 @@ def test_a_cache_made_by_an_older_version_is_migrated(tmp_path: Path) -> None:
 
     assert reopened.notice is None
     assert migrations.current_version(reopened.db) == migrations.LATEST
-    triggers = {r[0] for r in reopened.db.execute_sql("SELECT name FROM sqlite_master WHERE type='trigger'")}
+    triggers = {
+        r[0] for r in reopened.db.execute_sql("SELECT name FROM sqlite_master WHERE type='trigger'")
+    }
     assert triggers == {"audit_entry_no_update", "audit_entry_no_delete"}
     reopened.close()
 

@@ -21,7 +21,9 @@ SOON = (TODAY.year + (TODAY.month // 12), TODAY.month % 12 + 1)  # next month
 
 
 def test_customers_json_has_the_seed_shape(account: Account, cli: Any) -> None:
-    cus, (card,) = account.customer("Ada", "ada@example.com", [("4242424242424242", 12, 2030)], default=0)
+    cus, (card,) = account.customer(
+        "Ada", "ada@example.com", [("4242424242424242", 12, 2030)], default=0
+    )
     cli("sync")
 
     payload = json.loads(cli("customers", "--json").out)
@@ -29,14 +31,20 @@ def test_customers_json_has_the_seed_shape(account: Account, cli: Any) -> None:
     assert payload["success"] is True
     (row,) = payload["customers"]
     assert set(row) == {"id", "name", "email", "default_payment_method", "card_count", "synced_at"}
-    assert (row["id"], row["name"], row["email"], row["default_payment_method"], row["card_count"]) == (
-        cus, "Ada", "ada@example.com", card, 1
-    )
+    assert (
+        row["id"],
+        row["name"],
+        row["email"],
+        row["default_payment_method"],
+        row["card_count"],
+    ) == (cus, "Ada", "ada@example.com", card, 1)
     assert row["synced_at"].endswith("+00:00")
 
 
 def test_cards_json_has_the_seed_shape(account: Account, cli: Any) -> None:
-    cus, (good, old) = account.customer(cards=[("4242424242424242", 12, 2030), ("5555555555554444", 1, 2020)], default=0)
+    cus, (good, old) = account.customer(
+        cards=[("4242424242424242", 12, 2030), ("5555555555554444", 1, 2020)], default=0
+    )
     cli("sync")
 
     payload = json.loads(cli("cards", cus, "--json").out)
@@ -45,16 +53,30 @@ def test_cards_json_has_the_seed_shape(account: Account, cli: Any) -> None:
     assert payload["synced_at"].endswith("+00:00")
     cards = {c["id"]: c for c in payload["payment_methods"]}
     assert cards[good] == {
-        "id": good, "card_type": "visa", "last_four": "4242", "exp_month": 12, "exp_year": 2030,
-        "is_default": True, "is_active": True, "display_name": "Visa •••• 4242",
-        "country": "FR", "funding": "credit", "expired": False,
+        "id": good,
+        "card_type": "visa",
+        "last_four": "4242",
+        "exp_month": 12,
+        "exp_year": 2030,
+        "is_default": True,
+        "is_active": True,
+        "display_name": "Visa •••• 4242",
+        "country": "FR",
+        "funding": "credit",
+        "expired": False,
     }
     assert cards[old]["expired"] is True
 
 
-def test_expiring_lists_only_cards_expiring_soon(account: Account, cli: Any, tmp_path: Path) -> None:
+def test_expiring_lists_only_cards_expiring_soon(
+    account: Account, cli: Any, tmp_path: Path
+) -> None:
     cus, (soon, _later, _expired) = account.customer(
-        cards=[("4242424242424242", SOON[1], SOON[0]), ("5555555555554444", 1, TODAY.year + 3), ("4000056655665556", 1, 2020)]
+        cards=[
+            ("4242424242424242", SOON[1], SOON[0]),
+            ("5555555555554444", 1, TODAY.year + 3),
+            ("4000056655665556", 1, 2020),
+        ]
     )
     cli("sync")
 
@@ -87,7 +109,10 @@ def test_search_treats_wildcards_and_quotes_literally(account: Account, cli: Any
     cli("sync")
 
     def names(text: str) -> list[str]:
-        return [c["name"] for c in json.loads(cli("customers", "--search", text, "--json").out)["customers"]]
+        return [
+            c["name"]
+            for c in json.loads(cli("customers", "--search", text, "--json").out)["customers"]
+        ]
 
     assert names("%") == ["100% Cotton_Co"]
     assert names("n_co") == ["100% Cotton_Co"]
@@ -97,7 +122,9 @@ def test_search_treats_wildcards_and_quotes_literally(account: Account, cli: Any
     assert names("x" * 10_000) == []
 
 
-def test_offline_the_cache_still_answers_and_sync_exits_4(home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_offline_the_cache_still_answers_and_sync_exits_4(
+    home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     private = start_emulator()
     try:
         account = Account(private)
@@ -124,7 +151,9 @@ def test_the_installed_command_keeps_the_contract(account: Account, tmp_path: Pa
     exe = Path(sys.executable).with_name("billing-admin")
     env = {**os.environ}
 
-    ran = subprocess.run([str(exe), "cards", "cus_Nobody"], capture_output=True, text=True, env=env, timeout=60)
+    ran = subprocess.run(
+        [str(exe), "cards", "cus_Nobody"], capture_output=True, text=True, env=env, timeout=60
+    )
 
     assert ran.returncode == 3
     assert ran.stderr.startswith("error: ") and "Traceback" not in ran.stderr

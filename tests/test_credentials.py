@@ -90,7 +90,9 @@ def test_key_set_refuses_a_publishable_key_and_stores_nothing(
     assert keyring.get_password("billing-admin", profile) is None
 
 
-def test_environment_key_overrides_the_keyring(home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_key_overrides_the_keyring(
+    home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("STRIPE_API_KEY", "rk_live_51EnvironmentKey123")
 
     ran = cli("key", "status")

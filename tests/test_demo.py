@@ -24,7 +24,11 @@ def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> 
     exe = Path(sys.executable).with_name("billing-admin")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [str(exe), "demo", "--no-window"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+        [str(exe), "demo", "--no-window"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert proc.stdout is not None
@@ -50,7 +54,9 @@ def test_demo_refuses_a_live_key(home: Path, cli: Any, monkeypatch: Any) -> None
     assert ran.code == 2 and "live key" in ran.err
 
 
-def test_no_secret_or_card_number_on_disk_after_sync_and_operations(account: Account, cli: Any, home: Path) -> None:
+def test_no_secret_or_card_number_on_disk_after_sync_and_operations(
+    account: Account, cli: Any, home: Path
+) -> None:
     seed_demo(account.emulator.api_base, count=12)
     assert cli("sync").code == 0
     rows = json.loads(cli("customers", "--json").out)["customers"]

@@ -14,7 +14,9 @@ from tests.conftest import Account
 
 def synced_customer(account: Account, cli: Any, default: int | None = 0) -> tuple[str, list[str]]:
     cus, cards = account.customer(
-        "Ada Lovelace", cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)], default=default
+        "Ada Lovelace",
+        cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)],
+        default=default,
     )
     assert cli("sync").code == 0
     return cus, cards
@@ -36,7 +38,12 @@ def test_set_default_changes_stripe_the_cache_and_the_audit_log(account: Account
     cards = {c["id"]: c for c in json.loads(cli("cards", cus, "--json").out)["payment_methods"]}
     assert cards[second]["is_default"] and not cards[first]["is_default"]
     entry = audit(cli)[0]
-    assert (entry["action"], entry["target"], entry["outcome"], entry["customer"]) == ("set-default", second, "ok", cus)
+    assert (entry["action"], entry["target"], entry["outcome"], entry["customer"]) == (
+        "set-default",
+        second,
+        "ok",
+        cus,
+    )
     assert entry["operator"]
 
 
@@ -47,7 +54,9 @@ def test_set_default_with_another_customers_card_is_refused(account: Account, cl
     ran = cli("set-default", cus, foreign)
 
     assert ran.code == 6
-    assert ran.err.startswith("error: ") and "does not belong" in ran.err and ran.err.count("\n") == 1
+    assert (
+        ran.err.startswith("error: ") and "does not belong" in ran.err and ran.err.count("\n") == 1
+    )
     assert account.default_of(cus) == first
     assert audit(cli)[0]["outcome"] == "refused"
 
@@ -59,7 +68,9 @@ def test_detach_with_yes_removes_the_card_everywhere(account: Account, cli: Any)
 
     assert ran.code == 0, ran.err
     assert account.owner_of(second) is None
-    assert [c["id"] for c in json.loads(cli("cards", cus, "--json").out)["payment_methods"]] == [first]
+    assert [c["id"] for c in json.loads(cli("cards", cus, "--json").out)["payment_methods"]] == [
+        first
+    ]
     every = json.loads(cli("cards", cus, "--all", "--json").out)["payment_methods"]
     assert {c["id"]: c["is_active"] for c in every} == {first: True, second: False}
 
@@ -71,10 +82,14 @@ def test_detaching_the_default_leaves_no_default(account: Account, cli: Any) -> 
 
     row = json.loads(cli("customers", "--json").out)["customers"][0]
     assert row["default_payment_method"] is None
-    assert not any(c["is_default"] for c in json.loads(cli("cards", cus, "--json").out)["payment_methods"])
+    assert not any(
+        c["is_default"] for c in json.loads(cli("cards", cus, "--json").out)["payment_methods"]
+    )
 
 
-def test_detach_without_confirmation_in_a_script_changes_nothing(account: Account, cli: Any) -> None:
+def test_detach_without_confirmation_in_a_script_changes_nothing(
+    account: Account, cli: Any
+) -> None:
     cus, (_, second) = synced_customer(account, cli)
 
     ran = cli("detach", second)
@@ -84,7 +99,7 @@ def test_detach_without_confirmation_in_a_script_changes_nothing(account: Accoun
 
 
 def test_unknown_and_malformed_ids_get_one_sentence(account: Account, cli: Any) -> None:
-    cus, _ = synced_customer(account, cli)
+    synced_customer(account, cli)
 
     unknown = cli("detach", "pm_doesnotexist", "--yes")
     malformed = cli("detach", "../x", "--yes")
@@ -113,10 +128,14 @@ PORTAL_SESSION = {
 }
 
 
-def test_portal_link_is_made_when_asked(home: Any, httpserver: HTTPServer, cli: Any, monkeypatch: Any) -> None:
+def test_portal_link_is_made_when_asked(
+    home: Any, httpserver: HTTPServer, cli: Any, monkeypatch: Any
+) -> None:
     monkeypatch.setenv("STRIPE_API_BASE", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_recordedportal123")
-    httpserver.expect_oneshot_request("/v1/billing_portal/sessions", method="POST").respond_with_json(PORTAL_SESSION)
+    httpserver.expect_oneshot_request(
+        "/v1/billing_portal/sessions", method="POST"
+    ).respond_with_json(PORTAL_SESSION)
 
     ran = cli("portal", "cus_NciAYcXfLnqBoz")
 
@@ -134,14 +153,22 @@ def test_portal_offers_the_login_link_when_no_session_can_be_made(
 ) -> None:
     monkeypatch.setenv("STRIPE_API_BASE", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_recordedportal123")
-    assert cli("config", "set", "portal_login_link", "https://billing.stripe.com/p/login/test_abc").code == 0
+    assert (
+        cli(
+            "config", "set", "portal_login_link", "https://billing.stripe.com/p/login/test_abc"
+        ).code
+        == 0
+    )
     refusal = {
         "error": {
-            "message": "You can't create a portal session in test mode until you save your customer portal settings.",
+            "message": "You can't create a portal session in test mode until you save "
+            "your customer portal settings.",
             "type": "invalid_request_error",
         }
     }
-    httpserver.expect_request("/v1/billing_portal/sessions", method="POST").respond_with_json(refusal, status=400)
+    httpserver.expect_request("/v1/billing_portal/sessions", method="POST").respond_with_json(
+        refusal, status=400
+    )
 
     ran = cli("portal", "cus_NciAYcXfLnqBoz")
 
@@ -150,11 +177,15 @@ def test_portal_offers_the_login_link_when_no_session_can_be_made(
     assert "login link" in ran.err
 
 
-def test_portal_refusal_without_login_link_exits_6(home: Any, httpserver: HTTPServer, cli: Any, monkeypatch: Any) -> None:
+def test_portal_refusal_without_login_link_exits_6(
+    home: Any, httpserver: HTTPServer, cli: Any, monkeypatch: Any
+) -> None:
     monkeypatch.setenv("STRIPE_API_BASE", httpserver.url_for("").rstrip("/"))
     monkeypatch.setenv("STRIPE_API_KEY", "sk_test_recordedportal123")
     refusal = {"error": {"message": "No configuration provided.", "type": "invalid_request_error"}}
-    httpserver.expect_request("/v1/billing_portal/sessions", method="POST").respond_with_json(refusal, status=400)
+    httpserver.expect_request("/v1/billing_portal/sessions", method="POST").respond_with_json(
+        refusal, status=400
+    )
 
     ran = cli("portal", "cus_NciAYcXfLnqBoz")
 

@@ -18,7 +18,10 @@ def cached_cards(customer: str, *, all_: bool = False) -> dict[str, queries.Card
 
 def test_full_sync_caches_customers_cards_and_the_default(account: Account, ctx: Any) -> None:
     ada, (visa, other) = account.customer(
-        "Ada Lovelace", "ada@example.com", [("4242424242424242", 12, 2030), ("5555555555554444", 3, 2031)], default=1
+        "Ada Lovelace",
+        "ada@example.com",
+        [("4242424242424242", 12, 2030), ("5555555555554444", 3, 2031)],
+        default=1,
     )
     bob, _ = account.customer("Bob", "bob@example.com")
 
@@ -31,11 +34,17 @@ def test_full_sync_caches_customers_cards_and_the_default(account: Account, ctx:
     assert rows[ada].default_card_label == "Visa •••• 4444"  # the emulator calls every card visa
     cards = cached_cards(ada)
     assert cards[other].is_default and not cards[visa].is_default
-    assert (cards[visa].last_four, cards[visa].exp_month, cards[visa].exp_year) == ("4242", 12, 2030)
+    assert (cards[visa].last_four, cards[visa].exp_month, cards[visa].exp_year) == (
+        "4242",
+        12,
+        2030,
+    )
 
 
 def test_full_sync_follows_pages_of_more_than_100_cards(account: Account, ctx: Any) -> None:
-    big, ids = account.customer("Big Spender", cards=[("4242424242424242", 1 + i % 12, 2030) for i in range(105)])
+    big, ids = account.customer(
+        "Big Spender", cards=[("4242424242424242", 1 + i % 12, 2030) for i in range(105)]
+    )
     for i in range(3):
         account.customer(f"Small {i}")
 
@@ -81,8 +90,12 @@ def test_customer_deleted_on_stripe_is_marked_deleted_by_the_next_full_sync(
     assert not cached_cards(gone, all_=True)[card].is_active
 
 
-def test_card_detached_on_stripe_is_caught_by_the_next_full_sync(account: Account, ctx: Any) -> None:
-    cus, (keep, drop) = account.customer(cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)])
+def test_card_detached_on_stripe_is_caught_by_the_next_full_sync(
+    account: Account, ctx: Any
+) -> None:
+    cus, (keep, drop) = account.customer(
+        cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)]
+    )
     ctx.sync_engine().run(full=True)
 
     account.client.v1.payment_methods.detach(drop)
@@ -92,8 +105,12 @@ def test_card_detached_on_stripe_is_caught_by_the_next_full_sync(account: Accoun
     assert cached_cards(cus, all_=True)[drop].is_active is False
 
 
-def test_default_changed_on_stripe_is_caught_by_incremental_sync(account: Account, ctx: Any) -> None:
-    cus, (first, second) = account.customer(cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)], default=0)
+def test_default_changed_on_stripe_is_caught_by_incremental_sync(
+    account: Account, ctx: Any
+) -> None:
+    cus, (first, second) = account.customer(
+        cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)], default=0
+    )
     ctx.sync_engine().run(full=True)
     assert cached_cards(cus)[first].is_default
     time.sleep(1.1)  # the emulator's event clock has one-second steps
@@ -124,7 +141,9 @@ def test_incremental_sync_with_nothing_changed_costs_at_most_two_requests(
 
 
 def test_incremental_sync_refetches_each_touched_customer_once(account: Account, ctx: Any) -> None:
-    cus, (a, b) = account.customer(cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)])
+    cus, (a, b) = account.customer(
+        cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)]
+    )
     ctx.sync_engine().run(full=True)
     time.sleep(1.1)
     ctx.sync_engine().run()
@@ -151,7 +170,9 @@ def test_no_cursor_or_an_expired_one_means_a_full_sync(account: Account, ctx: An
     assert result.kind == "full" and "30-day" in result.reason
 
 
-def test_a_cancelled_full_sync_removes_nothing_and_keeps_no_cursor(account: Account, ctx: Any) -> None:
+def test_a_cancelled_full_sync_removes_nothing_and_keeps_no_cursor(
+    account: Account, ctx: Any
+) -> None:
     for i in range(30):
         account.customer(f"Customer {i}", cards=[("4242424242424242", 1, 2030)])
     ctx.sync_engine().run(full=True)
@@ -167,7 +188,7 @@ def test_a_cancelled_full_sync_removes_nothing_and_keeps_no_cursor(account: Acco
         if done >= 5:
             progress.request_interruption()
 
-    progress._on_change = cancel_after_some  # noqa: SLF001 - the same hook the window uses
+    progress._on_change = cancel_after_some
     result = ctx.sync_engine().run(progress, full=True)
 
     assert result.cancelled

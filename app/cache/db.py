@@ -6,6 +6,7 @@ deleted) and a fresh cache is made; the caller tells the operator and re-syncs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass
@@ -96,10 +97,9 @@ def _access_sentence(path: Path, text: str) -> str:
 def _move_aside(path: Path) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     aside = path.with_name(f"{path.name}.unusable-{stamp}")
-    try:
-        database.obj and database.obj.close()
-    except Exception:  # a half-open connection to a bad file; we replace it anyway
-        pass
+    with contextlib.suppress(Exception):  # a half-open connection to a bad file
+        if database.obj is not None:
+            database.obj.close()
     path.replace(aside)
     for suffix in ("-wal", "-shm"):
         side = path.with_name(path.name + suffix)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from peewee import (
+    AutoField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -48,6 +49,7 @@ class BaseModel(Model):
 
 
 class Customer(BaseModel):
+    id = AutoField()
     stripe_id = CharField(unique=True, max_length=255)
     name = TextField(default="")
     email = TextField(default="")
@@ -65,8 +67,10 @@ class Customer(BaseModel):
 
 
 class Card(BaseModel):
+    id = AutoField()
     stripe_payment_method_id = CharField(unique=True, max_length=255)
     customer = ForeignKeyField(Customer, backref="cards", on_delete="CASCADE", index=True)
+    customer_id: int  # the raw foreign key Peewee adds
     card_type = CharField(max_length=20)
     last_four = CharField(max_length=4)
     exp_month = IntegerField()
@@ -97,6 +101,8 @@ class SyncState(BaseModel):
 
 class AuditEntry(BaseModel):
     """Append-only: the database refuses UPDATE and DELETE on this table."""
+
+    id = AutoField()
 
     at = UtcField(index=True)
     operator = CharField(max_length=255)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
 from peewee import SQL, Expression, NodeList, Select, Value
 
@@ -53,10 +54,12 @@ def like_pattern(text: str) -> str:
 
 
 def _like(field: object, text: str) -> Expression:
-    return NodeList((field, SQL("LIKE"), Value(like_pattern(text), converter=False), SQL("ESCAPE '\\'")))  # type: ignore[return-value]
+    return NodeList(
+        (field, SQL("LIKE"), Value(like_pattern(text), converter=False), SQL("ESCAPE '\\'"))
+    )  # type: ignore[return-value]
 
 
-SORT_FIELDS = {
+SORT_FIELDS: dict[str, Any] = {
     "name": Customer.name,
     "email": Customer.email,
     "id": Customer.stripe_id,
@@ -98,10 +101,14 @@ def customers_query(
     return query.order_by(order, Customer.stripe_id)
 
 
+def _tuples(query: Select) -> list[tuple[Any, ...]]:
+    return cast(list[tuple[Any, ...]], list(query.tuples()))
+
+
 def customer_rows(query: Select, offset: int = 0, limit: int | None = None) -> list[CustomerRow]:
     if limit is not None:
         query = query.limit(limit).offset(offset)
-    return [CustomerRow(*row) for row in query.tuples()]
+    return [CustomerRow(*row) for row in _tuples(query)]
 
 
 def count(query: Select) -> int:
@@ -130,7 +137,7 @@ def cards_of(customer_id: str, *, include_inactive: bool = False) -> list[CardRo
     )
     if not include_inactive:
         query = query.where(Card.is_active)
-    return [CardRow(*row) for row in query.tuples()]
+    return [CardRow(*row) for row in _tuples(query)]
 
 
 def expiring_cards(
@@ -165,7 +172,7 @@ def expiring_cards(
         .order_by(Card.exp_year, Card.exp_month, Customer.name, Card.id)
     )
     out = []
-    for row in query.tuples():
+    for row in _tuples(query):
         card = CardRow(*row[:12])
         customer = CustomerRow(
             row[1], row[12], row[13], row[14], row[15], row[16], row[17], row[18]
