@@ -30,15 +30,20 @@ def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> 
         text=True,
         env=env,
     )
+    assert proc.stdout is not None and proc.stderr is not None
     try:
-        assert proc.stdout is not None
         summary = proc.stdout.readline()
         assert summary.startswith("full sync: 40 customers"), summary
+        for line in proc.stderr:  # progress lines, then where the emulator serves
+            if line.startswith("Serving the demo emulator at"):
+                assert "http://127.0.0.1:" in line
+                break
+        else:
+            raise AssertionError("the demo never said where it serves")
     finally:
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
-    assert "Serving the demo emulator at http://127.0.0.1:" in err
 
     customers = json.loads(cli("--profile", "demo", "customers", "--json").out)["customers"]
     names = {c["name"] for c in customers}
