@@ -25,17 +25,14 @@ def redact(text: str) -> str:
     return _SECRETS.sub("[redacted]", text)
 
 
-class RedactingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = redact(record.getMessage())
-        record.args = None
-        if record.exc_info:
-            formatter = logging.Formatter()
-            record.exc_text = redact(formatter.formatException(record.exc_info))
-            record.exc_info = None
-        if record.stack_info:
-            record.stack_info = redact(record.stack_info)
-        return True
+class RedactingFormatter(logging.Formatter):
+    """Formats as usual, then redacts: message, arguments and traceback alike.
+
+    A formatter rather than a filter, so that the record other handlers see is left as is.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def log_file() -> Path:
@@ -60,9 +57,8 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
         handler = logging.NullHandler()
         path = None  # type: ignore[assignment]
     handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s")
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s")
     )
-    handler.addFilter(RedactingFilter())
     handler._billing_admin = path  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))

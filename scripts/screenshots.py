@@ -1,0 +1,321 @@
+"""Render the window's main states into docs/screenshots/*.png.
+
+Run under a display (Xvfb) with a throwaway keyring, as `make screenshots` does:
+
+    scripts/with-test-services .venv/bin/python scripts/screenshots.py
+
+Everything happens in a temporary BILLING_ADMIN_HOME against a local Stripe emulator seeded
+with the demo data; nothing touches Stripe or the operator's own cache.
+
+The emulator is the demo's (app.emulator_server), with one change for the pictures:
+localstripe calls every card "visa", so here the brand follows the card number's prefix,
+as Stripe does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SIZE = (1280, 760)
+
+
+def brand_of(number: str) -> str:
+    """The brand Stripe gives a card number, from its prefix (enough for test cards)."""
+    if number.startswith("4"):
+        return "visa"
+    if number[:2] in {"51", "52", "53", "54", "55"} or "2221" <= number[:4] <= "2720":
+        return "mastercard"
+    if number[:2] in {"34", "37"}:
+        return "amex"
+    if number.startswith(("6011", "65", "644", "645", "646", "647", "648", "649")):
+        return "discover"
+    if number.startswith("35"):
+        return "jcb"
+    if number.startswith(("36", "300", "301", "302", "303", "304", "305", "38")):
+        return "diners"
+    if number.startswith("62"):
+        return "unionpay"
+    return "unknown"
+
+
+def emulator_server() -> None:
+    """The child process: localstripe with brands that follow the card number."""
+    from localstripe import resources
+
+    from app import emulator_server as server
+
+    original = resources.PaymentMethod.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if getattr(self, "type", None) == "card":
+            self.card["brand"] = brand_of(self._card_number)
+            self.card["country"] = {"visa": "US", "jcb": "JP", "unionpay": "CN"}.get(
+                self.card["brand"], "FR"
+            )
+            self.card["funding"] = "debit" if self._card_number.startswith("5200") else "credit"
+
+    resources.PaymentMethod.__init__ = init  # type: ignore[method-assign]
+    sys.argv = [sys.argv[0]]
+    server.main()
+
+
+def start_branded_emulator() -> Any:
+    from app.emulator import Emulator
+
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--emulator-server"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "STRIPE_API_KEY"},
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    line = proc.stdout.readline()
+    if not line.startswith("LISTENING "):
+        proc.kill()
+        raise SystemExit(f"the emulator did not start: {proc.stderr.read()[-500:]}")
+    threading.Thread(target=lambda: proc.stderr.read(), daemon=True).start()  # type: ignore[union-attr]
+    return Emulator(proc, int(line.split()[1]))
+
+
+def closed_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--emulator-server", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.emulator_server:
+        emulator_server()
+        return 0
+    if not os.environ.get("DISPLAY"):
+        raise SystemExit("no display: run through scripts/with-test-services (Xvfb)")
+    with tempfile.TemporaryDirectory(prefix="billing-admin-shots-") as home:
+        os.environ["BILLING_ADMIN_HOME"] = home
+        for name in ("STRIPE_API_KEY", "STRIPE_API_BASE", "BILLING_ADMIN_PROFILE"):
+            os.environ.pop(name, None)
+        os.environ.setdefault("LANG", "en_US.UTF-8")
+        args.out.mkdir(parents=True, exist_ok=True)
+        emulator = start_branded_emulator()
+        try:
+            Shots(args.out, emulator).run()
+        finally:
+            emulator.stop()
+    return 0
+
+
+class Shots:
+    def __init__(self, out: Path, emulator: Any) -> None:
+        from app.logs import setup_logging
+        from ui.main import application
+
+        setup_logging()
+        self.out = out
+        self.emulator = emulator
+        self.app = application()
+        self.written: list[Path] = []
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def wait(self, signal: Any, timeout_ms: int = 60_000) -> list[Any]:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        got: list[Any] = []
+
+        def done(*values: Any) -> None:
+            got.extend(values)
+            loop.quit()
+
+        signal.connect(done)
+        QTimer.singleShot(timeout_ms, loop.quit)
+        loop.exec()
+        signal.disconnect(done)
+        if not got and timeout_ms:
+            print(f"warning: timed out waiting for {signal}", file=sys.stderr)
+        return got
+
+    def settle(self, ms: int = 300) -> None:
+        from PySide6.QtCore import QEventLoop, QTimer
+
+        loop = QEventLoop()
+        QTimer.singleShot(ms, loop.quit)
+        loop.exec()
+
+    def save(self, widget: Any, name: str) -> None:
+        self.settle()
+        path = self.out / f"{name}.png"
+        widget.grab().save(str(path))
+        self.written.append(path)
+        print(f"wrote {path.relative_to(ROOT)}")
+
+    def save_screen(self, window: Any, name: str) -> None:
+        """The screen where `window` is, so that a dialog over it is in the picture."""
+        self.settle()
+        screen = window.screen()
+        frame = window.frameGeometry()
+        shot = screen.grabWindow(0, frame.x(), frame.y(), frame.width(), frame.height())
+        path = self.out / f"{name}.png"
+        shot.save(str(path))
+        self.written.append(path)
+        print(f"wrote {path.relative_to(ROOT)}")
+
+    def window(self, ctx: Any) -> Any:
+        from ui.window import MainWindow
+
+        window = MainWindow(ctx)
+        window.open_url = lambda url: True  # never launch a browser from here
+        window.resize(*SIZE)
+        window.move(0, 0)
+        window.show()
+        self.settle(400)
+        return window
+
+    def demo_context(self, api_base: str | None = None) -> Any:
+        from app.context import Context
+        from app.credentials import SecretKey
+        from app.settings import Profile
+
+        ctx = Context(Profile("demo"))
+        ctx.key_override = SecretKey(self.emulator.key, "emulator")
+        ctx.api_base_override = api_base or self.emulator.api_base
+        return ctx
+
+    def pick_customer(self, window: Any) -> str:
+        """A customer worth showing: several cards, badges, a name beyond ASCII."""
+        from datetime import date
+
+        from app.cache import queries
+        from ui.cards_model import badges
+
+        best, best_score = "", -1
+        for row in queries.customer_rows(queries.customers_query()):
+            cards = queries.cards_of(row.id)
+            kinds = {b.kind for c in cards for b in badges(c, date.today())}
+            brands = {c.card_type for c in cards}
+            score = len(kinds) * 3 + len(brands) * 2 + len(cards) + (not row.name.isascii())
+            if score > best_score:
+                best, best_score = row.id, score
+        return best
+
+    def select(self, window: Any, customer_id: str) -> None:
+        assert window.customers.select_customer(customer_id)
+        window.customers.table.scrollTo(window.customers.table.currentIndex())
+        self.settle()
+
+    # -- the states ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        from app.emulator import seed_demo
+
+        seed_demo(self.emulator.api_base, self.emulator.key, count=40)
+        ctx = self.demo_context()
+        ctx.sync_engine().run(full=True)
+        window = self.window(ctx)
+        window.start_sync()  # as on opening: an incremental sync, which also shows "Online"
+        self.wait(window.sync_finished)
+        customer = self.pick_customer(window)
+        self.select(window, customer)
+        self.save(window, "populated")
+        self.detach_confirmation(window)
+        self.error_banner(window)
+        window.close()
+
+        offline = self.window(self.demo_context(f"http://127.0.0.1:{closed_port()}"))
+        offline.start_sync()
+        self.wait(offline.sync_finished)
+        self.select(offline, customer)
+        self.save(offline, "offline")
+        offline.close()
+
+        self.first_run()
+        self.empty_cache()
+
+    def detach_confirmation(self, window: Any) -> None:
+        from PySide6.QtCore import QTimer
+
+        from app.credentials import Mode
+
+        table = window.cards.cards_table
+        table.selectRow(window.cards_model.rowCount() - 1)
+        table.setFocus()
+
+        def shoot() -> None:
+            self.save_screen(window, "detach-confirmation")
+            window.detach_dialog.reject()
+
+        QTimer.singleShot(500, shoot)
+        window.detach()
+        # Live mode asks for the last four digits: show that variant too (a live-looking
+        # header; no live key is involved, the dialog is only opened and cancelled).
+        window.header.set_mode(Mode.LIVE)
+        real_key = window.key
+        window.key = type(real_key)("sk_live_" + "0" * 24, "screenshot")
+
+        def shoot_live() -> None:
+            dialog = window.detach_dialog
+            dialog.last_four.setText(dialog.card.last_four[:2])
+            self.save_screen(window, "detach-confirmation-live")
+            dialog.reject()
+
+        QTimer.singleShot(500, shoot_live)
+        window.detach()
+        window.key = real_key
+        window.header.set_mode(real_key.mode)
+
+    def error_banner(self, window: Any) -> None:
+        """A real refusal: the card was detached on Stripe behind the cache's back."""
+        import stripe
+
+        card = window._selected_card()
+        client = stripe.StripeClient(
+            self.emulator.key, base_addresses={"api": self.emulator.api_base}
+        )
+        target = next((c for c in window._all_cards if c.is_active and not c.is_default), card)
+        window.cards.cards_table.selectRow(window.cards_model.row_of(target.id))
+        client.v1.payment_methods.detach(target.id)
+        window.set_default()
+        self.wait(window.action_finished)
+        window.cards.tabs.setCurrentIndex(1)
+        self.save(window, "error-banner")
+        window.cards.tabs.setCurrentIndex(0)
+
+    def first_run(self) -> None:
+        from app.context import Context
+        from app.settings import Profile
+
+        window = self.window(Context(Profile("new-account")))
+        self.save(window, "first-run")
+        window.close()
+
+    def empty_cache(self) -> None:
+        from app.context import Context
+        from app.credentials import SecretKey
+        from app.settings import Profile
+
+        ctx = Context(Profile("empty"))
+        ctx.key_override = SecretKey(self.emulator.key, "emulator")
+        ctx.api_base_override = self.emulator.api_base
+        window = self.window(ctx)
+        self.save(window, "empty-cache")
+        window.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,53 @@
+"""Helpers for the window tests: driving the window and reading what it shows.
+
+The tests run on the X display that scripts/with-test-services provides (Xvfb); without a
+display they fall back to Qt's offscreen platform so that a plain `pytest` never aborts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from pytestqt.qtbot import QtBot
+
+from ui.window import MainWindow
+
+#: How long a background task (a sync, an action on the emulator) may take in a test.
+TASK_TIMEOUT_MS = 30_000
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on: Stripe "unreachable" without touching a network."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def synced(qtbot: QtBot, window: MainWindow, *, full: bool = False) -> object:
+    """Run a sync from the window and return what it reported."""
+    with qtbot.waitSignal(window.sync_finished, timeout=TASK_TIMEOUT_MS) as blocker:
+        assert window.start_sync(full=full)
+    return blocker.args[0]
+
+
+def select_customer(qtbot: QtBot, window: MainWindow, customer_id: str) -> None:
+    pane = window.customers
+    row = window.customers_model.row_of(customer_id)
+    assert row is not None, f"{customer_id} is not in the customers table"
+    pane.table.selectRow(row)
+    qtbot.waitUntil(lambda: window.cards.title.isVisible())
+
+
+def card_ids(window: MainWindow) -> list[str]:
+    model = window.cards_model
+    return [model.card_at(row).id for row in range(model.rowCount())]  # type: ignore[union-attr]
+
+
+def select_card(window: MainWindow, pm: str) -> None:
+    row = window.cards_model.row_of(pm)
+    assert row is not None, f"{pm} is not shown"
+    window.cards.cards_table.selectRow(row)

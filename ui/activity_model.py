@@ -1,0 +1,80 @@
+"""The audit log entries of one customer, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from app.cache.models import AuditEntry
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = ("When", "Action", "Outcome", "Operator", "Card or details")
+ACTIONS = {
+    "set-default": "Set as default",
+    "detach": "Detach",
+    "portal": "Billing portal link",
+    "add-card": "Add card",
+}
+OUTCOMES = {"ok": "Done", "refused": "Refused", "failed": "Failed"}
+
+
+class ActivityModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._entries: list[AuditEntry] = []
+
+    def set_entries(self, entries: list[AuditEntry]) -> None:
+        self.beginResetModel()
+        self._entries = list(entries)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if (
+            orientation == Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+            and 0 <= section < len(COLUMNS)
+        ):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._entries):
+            return None
+        entry = self._entries[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._text(entry, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if column == 4 and entry.detail:
+                return f"{entry.target}: {entry.detail}"
+            if column == 0 and entry.at:
+                return entry.at.astimezone().isoformat(timespec="seconds")
+        if role == Qt.ItemDataRole.ForegroundRole and column == 2 and entry.outcome != "ok":
+            return QBrush(QColor("#c92a2a"))
+        return None
+
+    @staticmethod
+    def _text(entry: AuditEntry, column: int) -> str:
+        if column == 0:
+            return entry.at.astimezone().strftime("%Y-%m-%d %H:%M") if entry.at else ""
+        if column == 1:
+            return ACTIONS.get(entry.action, entry.action)
+        if column == 2:
+            return OUTCOMES.get(entry.outcome, entry.outcome)
+        if column == 4:
+            if entry.action in ("set-default", "detach") and entry.outcome == "ok" and entry.detail:
+                return str(entry.detail)
+            if entry.outcome != "ok" and entry.detail:
+                return str(entry.detail)
+            return str(entry.target)
+        return str(entry.operator)

@@ -1,0 +1,71 @@
+"""Painting the status badges ("Default", "Expired", ...) as small coloured pills."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QPainter
+from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from ui.cards_model import BADGES_ROLE, Badge
+
+#: Background and text colour of each kind of badge.
+COLOURS = {
+    "default": ("#2b8a3e", "#ffffff"),
+    "expired": ("#c92a2a", "#ffffff"),
+    "soon": ("#f59f00", "#212529"),
+    "detached": ("#dee2e6", "#495057"),
+}
+PAD_X, GAP = 7, 6
+
+
+class BadgeDelegate(QStyledItemDelegate):
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        found = index.data(BADGES_ROLE)
+        if not isinstance(found, list):
+            super().paint(painter, option, index)
+            return
+        # The selection background and focus frame, without the text.
+        style_option = QStyleOptionViewItem(option)
+        self.initStyleOption(style_option, index)
+        style_option.text = ""  # type: ignore[attr-defined]
+        widget = option.widget  # type: ignore[attr-defined]
+        style = widget.style() if widget else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, style_option, painter, widget)
+        rect: QRect = option.rect  # type: ignore[attr-defined]
+        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        height = metrics.height() + 4
+        x = rect.left() + 4
+        y = rect.top() + (rect.height() - height) // 2
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for badge in found:
+            assert isinstance(badge, Badge)
+            width = metrics.horizontalAdvance(badge.text) + 2 * PAD_X
+            if x + width > rect.right():
+                break
+            background, foreground = COLOURS.get(badge.kind, COLOURS["detached"])
+            pill = QRect(x, y, width, height)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(background))
+            painter.drawRoundedRect(pill, height / 2, height / 2)
+            painter.setPen(QColor(foreground))
+            painter.drawText(pill, Qt.AlignmentFlag.AlignCenter, badge.text)
+            x += width + GAP
+        painter.restore()
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        base = super().sizeHint(option, index)
+        found = index.data(BADGES_ROLE)
+        if not isinstance(found, list):
+            return base
+        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        width = sum(metrics.horizontalAdvance(b.text) + 2 * PAD_X + GAP for b in found) + 8
+        return QSize(max(width, base.width()), max(base.height(), metrics.height() + 10))

@@ -1,0 +1,187 @@
+"""The right side: the selected customer, the card actions, their cards and activity."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedWidget,
+    QTableView,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.cache.queries import CardRow
+from ui.activity_model import ActivityModel
+from ui.badges import BadgeDelegate
+from ui.cards_model import STATUS_COLUMN, CardsModel
+
+
+def _empty_label(parent: QWidget) -> QLabel:
+    label = QLabel(parent)
+    label.setObjectName("EmptyState")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    return label
+
+
+def _table(parent: QWidget, name: str) -> QTableView:
+    table = QTableView(parent)
+    table.setAccessibleName(name)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    table.verticalHeader().hide()
+    table.horizontalHeader().setStretchLastSection(True)
+    table.horizontalHeader().setHighlightSections(False)
+    return table
+
+
+class CardsPane(QWidget):
+    def __init__(
+        self, cards: CardsModel, activity: ActivityModel, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.cards_model = cards
+        self.activity_model = activity
+        self.title = QLabel(self)
+        self.title.setObjectName("CustomerTitle")
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle = QLabel(self)
+        self.subtitle.setObjectName("CustomerSubtitle")
+        self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        self.cards_table = _table(self, "Cards")
+        self.cards_table.setObjectName("CardsTable")
+        self.cards_table.setModel(cards)
+        self.cards_table.setIconSize(QSize(36, 24))
+        self.cards_table.setItemDelegateForColumn(STATUS_COLUMN, BadgeDelegate(self.cards_table))
+        self.cards_table.verticalHeader().setDefaultSectionSize(
+            max(34, self.fontMetrics().height() + 14)
+        )
+        header = self.cards_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((196, 62, 60, 62)):
+            self.cards_table.setColumnWidth(column, width)
+
+        # Actions: the shortcuts Enter and Delete act on the card list when it has focus.
+        self.set_default_action = QAction("Set as &default", self)
+        self.set_default_action.setShortcuts(
+            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
+        )
+        self.detach_action = QAction("De&tach…", self)
+        self.detach_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
+        for action in (self.set_default_action, self.detach_action):
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            self.cards_table.addAction(action)
+        self.portal_action = QAction("Open billing &portal", self)
+        self.copy_link_action = QAction("&Copy portal link", self)
+        self.portal_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.copy_link_action.setShortcut(QKeySequence("Ctrl+Shift+C"))
+        for action in (self.portal_action, self.copy_link_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(action)
+        self.buttons: list[QToolButton] = []
+        actions_row = QHBoxLayout()
+        for action in (
+            self.set_default_action,
+            self.detach_action,
+            self.portal_action,
+            self.copy_link_action,
+        ):
+            if action is self.portal_action:
+                actions_row.addSpacing(16)
+            button = QToolButton(self)
+            button.setDefaultAction(action)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+            button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
+            self.buttons.append(button)
+            actions_row.addWidget(button)
+        actions_row.addStretch(1)
+        self.action_hint = QLabel(self)
+        self.action_hint.setObjectName("HintLabel")
+        self.action_hint.setWordWrap(True)
+        self.action_hint.hide()
+
+        self.show_detached = QCheckBox("Show detached cards", self)
+        self.show_detached.setAccessibleName("Show detached cards")
+        self.no_cards = _empty_label(self)
+        self.cards_stack = QStackedWidget(self)
+        self.cards_stack.addWidget(self.cards_table)
+        self.cards_stack.addWidget(self.no_cards)
+        cards_page = QWidget(self)
+        cards_layout = QVBoxLayout(cards_page)
+        cards_layout.setContentsMargins(6, 6, 6, 6)
+        cards_layout.addWidget(self.cards_stack, 1)
+        cards_layout.addWidget(self.show_detached)
+
+        self.activity_table = _table(self, "Activity")
+        self.activity_table.setModel(activity)
+        for column, width in enumerate((120, 110, 70, 90)):
+            self.activity_table.setColumnWidth(column, width)
+        self.no_activity = _empty_label(self)
+        self.no_activity.setText("Nothing was done to this customer from billing-admin yet.")
+        self.activity_stack = QStackedWidget(self)
+        self.activity_stack.addWidget(self.activity_table)
+        self.activity_stack.addWidget(self.no_activity)
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName("Cards and activity")
+        self.tabs.addTab(cards_page, "Cards")
+        self.tabs.addTab(self.activity_stack, "Activity")
+
+        content = QWidget(self)
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(self.title)
+        content_layout.addWidget(self.subtitle)
+        content_layout.addSpacing(4)
+        content_layout.addLayout(actions_row)
+        content_layout.addWidget(self.action_hint)
+        content_layout.addWidget(self.tabs, 1)
+        self.placeholder = _empty_label(self)
+        self.placeholder.setText("Select a customer to see their cards.")
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.placeholder)
+        self.stack.addWidget(content)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 8, 8, 8)
+        layout.addWidget(self.stack)
+
+    def show_customer(self, name: str, details: str) -> None:
+        self.title.setText(name)
+        self.title.setAccessibleName(f"Customer {name}")
+        self.subtitle.setText(details)
+        self.stack.setCurrentIndex(1)
+
+    def show_nobody(self) -> None:
+        self.stack.setCurrentIndex(0)
+
+    def set_cards(self, cards: list[CardRow], *, any_detached_hidden: bool) -> None:
+        self.cards_model.set_cards(cards)
+        if cards:
+            self.cards_stack.setCurrentWidget(self.cards_table)
+            return
+        text = "This customer has no saved cards."
+        if any_detached_hidden:
+            text += " Tick “Show detached cards” to see the ones removed earlier."
+        self.no_cards.setText(text)
+        self.cards_stack.setCurrentWidget(self.no_cards)
+
+    def set_activity_count(self, count: int) -> None:
+        self.activity_stack.setCurrentIndex(0 if count else 1)
+        self.tabs.setTabText(1, f"Activity ({count})" if count else "Activity")
+
+    def set_hint(self, text: str) -> None:
+        self.action_hint.setText(text)
+        self.action_hint.setVisible(bool(text))

@@ -1,0 +1,225 @@
+"""The customers table: a window onto the cache, read a page at a time.
+
+`rowCount` is one COUNT query; `data` asks for the page holding the row (one query for
+`PAGE` rows) and keeps a bounded number of pages, so 100,000 customers scroll as fluidly as
+40. Filtering and sorting are the cache query's own (`queries.customers_query`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from peewee import Select
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+)
+
+from app.cache import queries
+from app.cache.queries import CustomerRow
+from app.cards import SOON_DAYS
+
+log = logging.getLogger(__name__)
+PAGE = 200
+MAX_PAGES = 40
+Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True)
+class Column:
+    sort: str
+    title: str
+
+
+COLUMNS = (
+    Column("name", "Name"),
+    Column("email", "Email"),
+    Column("id", "Stripe ID"),
+    Column("cards", "Cards"),
+    Column("default", "Default card"),
+)
+CUSTOMER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class CustomersModel(QAbstractTableModel):
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._search = ""
+        self._expiring = False
+        self._sort = "name"
+        self._descending = False
+        self._count = 0
+        self._pages: OrderedDict[int, list[CustomerRow]] = OrderedDict()
+        #: Set when a read failed; data() then shows nothing rather than raising.
+        self.failed = False
+
+    # -- what is shown ------------------------------------------------------------------------
+
+    @property
+    def search(self) -> str:
+        return self._search
+
+    @property
+    def expiring_only(self) -> bool:
+        return self._expiring
+
+    def query(self) -> Select:
+        return queries.customers_query(
+            self._search or None,
+            expiring_within=SOON_DAYS if self._expiring else None,
+            today=date.today(),
+            sort=self._sort,
+            descending=self._descending,
+        )
+
+    def set_search(self, text: str) -> None:
+        if text.strip() != self._search:
+            self._search = text.strip()
+            self.reload(reset=True)
+
+    def set_expiring_only(self, on: bool) -> None:
+        if on != self._expiring:
+            self._expiring = on
+            self.reload(reset=True)
+
+    def reload(self, *, reset: bool = False) -> None:
+        """Re-read the cache. When the number of rows is unchanged and no reset is asked
+        for, rows are refreshed in place, so that selection and scrolling stay put."""
+        count = self._read_count()
+        if not reset and count == self._count:
+            self._pages.clear()
+            if count:
+                self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
+            return
+        self.beginResetModel()
+        self._pages.clear()
+        self._count = count
+        self.endResetModel()
+
+    def _read_count(self) -> int:
+        try:
+            count = queries.count(self.query())
+        except Exception:
+            log.exception("could not count the cached customers")
+            self.failed = True
+            return 0
+        self.failed = False
+        return count
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def customer_at(self, row: int) -> CustomerRow | None:
+        if not 0 <= row < self._count:
+            return None
+        number = row // PAGE
+        page = self._pages.get(number)
+        if page is None:
+            page = self._load(number)
+        else:
+            self._pages.move_to_end(number)
+        offset = row - number * PAGE
+        return page[offset] if offset < len(page) else None
+
+    def _load(self, number: int) -> list[CustomerRow]:
+        try:
+            page = queries.customer_rows(self.query(), number * PAGE, PAGE)
+        except Exception:
+            log.exception("could not read customers %d-%d", number * PAGE, number * PAGE + PAGE)
+            self.failed = True
+            page = []
+        self._pages[number] = page
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        return page
+
+    def row_of(self, customer_id: str, near: int = 0) -> int | None:
+        """The row of a customer among the loaded pages, looking near `near` first."""
+        if self._count:
+            self.customer_at(min(max(near, 0), self._count - 1))  # make sure that page is read
+        for number, page in sorted(self._pages.items(), key=lambda p: abs(p[0] * PAGE - near)):
+            for offset, row in enumerate(page):
+                if row.id == customer_id:
+                    return number * PAGE + offset
+        return None
+
+    # -- Qt -----------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else self._count
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section].title
+            if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].sort == "cards":
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        try:
+            return self._data(index.row(), index.column(), role)
+        except Exception:  # a model must never raise into Qt
+            log.exception("customers model: row %d column %d", index.row(), index.column())
+            return None
+
+    def _data(self, row: int, column: int, role: int) -> Any:
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+            CUSTOMER_ID_ROLE,
+        ):
+            return None
+        customer = self.customer_at(row)
+        if customer is None:
+            return None
+        if role == CUSTOMER_ID_ROLE:
+            return customer.id
+        kind = COLUMNS[column].sort
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if kind == "cards":
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        text = self._text(customer, kind)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return text if kind in ("name", "email") and text else None
+        return text
+
+    @staticmethod
+    def _text(customer: CustomerRow, kind: str) -> str:
+        if kind == "name":
+            return customer.name or "(no name)"
+        if kind == "email":
+            return customer.email
+        if kind == "id":
+            return customer.id
+        if kind == "cards":
+            return str(customer.card_count)
+        return customer.default_card_label or "—"
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS):
+            return
+        sort = COLUMNS[column].sort
+        descending = order == Qt.SortOrder.DescendingOrder
+        if (sort, descending) == (self._sort, self._descending):
+            return
+        self._sort, self._descending = sort, descending
+        # A reset, not a layout change: rows move, and the window re-selects by customer id.
+        self.beginResetModel()
+        self._pages.clear()
+        self.endResetModel()

@@ -1,0 +1,164 @@
+"""The left side: search box, "expiring soon" filter and the customers table."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.cards import SOON_DAYS
+from ui.customers_model import CUSTOMER_ID_ROLE, CustomersModel
+
+#: How long typing must pause before the search runs.
+SEARCH_DELAY_MS = 250
+
+
+class CustomersPane(QWidget):
+    #: The selected customer's Stripe id, or "" when none is selected.
+    customer_selected = Signal(str)
+
+    def __init__(self, model: CustomersModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.search = QLineEdit(self)
+        self.search.setObjectName("SearchBox")
+        self.search.setPlaceholderText("Search name, email, ID or last four digits  (Ctrl+F)")
+        self.search.setAccessibleName("Search customers")
+        self.search.setClearButtonEnabled(True)
+        self.expiring = QCheckBox(f"Cards expiring within {SOON_DAYS} days", self)
+        self.expiring.setAccessibleName(
+            f"Only customers with cards expiring within {SOON_DAYS} days"
+        )
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("CountLabel")
+        self.table = QTableView(self)
+        self.table.setObjectName("CustomersTable")
+        self.table.setAccessibleName("Customers")
+        self.table.setModel(model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        # Middle elision keeps the end in view: a card's last four digits, an email's domain.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        vertical = self.table.verticalHeader()
+        vertical.hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
+        header = self.table.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        for column, width in enumerate((150, 180, 152, 46)):
+            self.table.setColumnWidth(column, width)
+        self.empty_label = QLabel(self)
+        self.empty_label.setObjectName("EmptyState")
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.table)
+        self.stack.addWidget(self.empty_label)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.expiring)
+        filters.addStretch(1)
+        filters.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.addWidget(self.search)
+        layout.addLayout(filters)
+        layout.addWidget(self.stack, 1)
+
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._apply_search)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self._apply_search)
+        self.expiring.toggled.connect(self._apply_expiring)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.model.modelReset.connect(self.update_state)
+        #: What the empty state says when the cache holds no customer at all.
+        self.empty_cache_text = "The cache is empty."
+
+    @Slot()
+    def _apply_search(self) -> None:
+        self._search_timer.stop()
+        self.model.set_search(self.search.text())
+
+    @Slot(bool)
+    def _apply_expiring(self, on: bool) -> None:
+        self.model.set_expiring_only(on)
+
+    @Slot(QItemSelection, QItemSelection)
+    def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self.customer_selected.emit(self.selected_customer())
+
+    def selected_customer(self) -> str:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return ""
+        value = rows[0].data(CUSTOMER_ID_ROLE)
+        return str(value) if value else ""
+
+    def select_customer(self, customer_id: str, near: int = 0) -> bool:
+        """Select (and show) the row of `customer_id`; False when it is not in view."""
+        row = self.model.row_of(customer_id, near)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.table.selectionModel().select(
+            index,
+            self.table.selectionModel().SelectionFlag.ClearAndSelect
+            | self.table.selectionModel().SelectionFlag.Rows,
+        )
+        self.table.selectionModel().setCurrentIndex(
+            index, self.table.selectionModel().SelectionFlag.NoUpdate
+        )
+        return True
+
+    @Slot()
+    def update_state(self) -> None:
+        count = self.model.rowCount()
+        filtered = bool(self.model.search or self.model.expiring_only)
+        self.count_label.setText(
+            f"{count:,} customer{'s' if count != 1 else ''}" + (" match" if filtered else "")
+        )
+        if count:
+            self.stack.setCurrentWidget(self.table)
+            return
+        if self.model.failed:
+            text = "The cache could not be read; the log file has the details."
+        elif self.model.search and self.model.expiring_only:
+            text = (
+                f"No customer matches “{self.model.search}” and has a card expiring within "
+                f"{SOON_DAYS} days."
+            )
+        elif self.model.search:
+            text = f"No customer matches “{self.model.search}”."
+        elif self.model.expiring_only:
+            text = f"No customer has a card expiring within {SOON_DAYS} days."
+        else:
+            text = self.empty_cache_text
+        self.empty_label.setText(text)
+        self.stack.setCurrentWidget(self.empty_label)
+
+    def focus_search(self) -> None:
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
