@@ -101,7 +101,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     demo = Context(Profile("demo"))
     for path in (demo.profile.cache_file, *demo.profile.folder.glob("cache.sqlite3-*")):
         path.unlink(missing_ok=True)  # the demo's cache holds only demo data
-    with running_emulator() as emulator:
+    with running_emulator(with_portal=True) as emulator:
         try:
             print(f"Demo: Stripe emulator at {emulator.api_base}; seeding…", file=sys.stderr)
             seed_demo(emulator.api_base, emulator.key, count=args.customers)

@@ -46,8 +46,11 @@ class Emulator:
                 pipe.close()
 
 
-def start_emulator(timeout: float = 30.0) -> Emulator:
-    """Start localstripe and wait until it listens; raise KnownError if it cannot."""
+def start_emulator(timeout: float = 30.0, *, with_portal: bool = False) -> Emulator:
+    """Start localstripe and wait until it listens; raise KnownError if it cannot.
+
+    `with_portal` adds the demo's stand-in billing portal (tests use a recorded response).
+    """
     try:
         import localstripe  # noqa: F401
     except ImportError:
@@ -57,7 +60,7 @@ def start_emulator(timeout: float = 30.0) -> Emulator:
         ) from None
     env = {k: v for k, v in os.environ.items() if k not in ("STRIPE_API_KEY",)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.emulator_server"],
+        [sys.executable, "-m", "app.emulator_server", *(["--with-portal"] if with_portal else [])],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -85,8 +88,8 @@ def _drain(stream: object, tail: list[str]) -> None:
 
 
 @contextmanager
-def running_emulator() -> Iterator[Emulator]:
-    emulator = start_emulator()
+def running_emulator(*, with_portal: bool = False) -> Iterator[Emulator]:
+    emulator = start_emulator(with_portal=with_portal)
     try:
         yield emulator
     finally:

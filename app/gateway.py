@@ -432,12 +432,20 @@ class Gateway:
         }
         if self.settings.portal_configuration:
             params["configuration"] = self.settings.portal_configuration
-        session = self.call(
-            f"open a billing portal session for {customer_id}",
-            self.client.v1.billing_portal.sessions.create,
-            params=params,
-            options=self._write_options(),
-        )
+        try:
+            session = self.call(
+                f"open a billing portal session for {customer_id}",
+                self.client.v1.billing_portal.sessions.create,
+                params=params,
+                options=self._write_options(),
+            )
+        except NotFoundError as exc:
+            if isinstance(exc.__cause__, stripe.InvalidRequestError):
+                raise NotFoundError(f"Customer {customer_id} was not found on Stripe.") from None
+            # A 404 without a JSON body: this API base (an emulator) has no billing portal.
+            raise StripeRefusedError(
+                f"{self.settings.api_base} offers no billing portal sessions."
+            ) from None
         return str(session.url)
 
     def create_setup_intent(self, customer_id: str) -> SetupIntentData:

@@ -7,9 +7,7 @@ Run under a display (Xvfb) with a throwaway keyring, as `make screenshots` does:
 Everything happens in a temporary BILLING_ADMIN_HOME against a local Stripe emulator seeded
 with the demo data; nothing touches Stripe or the operator's own cache.
 
-The emulator is the demo's (app.emulator_server), with one change for the pictures:
-localstripe calls every card "visa", so here the brand follows the card number's prefix,
-as Stripe does.
+The emulator is the demo's (app.emulator_server), billing portal stand-in included.
 """
 
 from __future__ import annotations
@@ -17,77 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import subprocess
 import sys
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SIZE = (1280, 760)
-
-
-def brand_of(number: str) -> str:
-    """The brand Stripe gives a card number, from its prefix (enough for test cards)."""
-    if number.startswith("4"):
-        return "visa"
-    if number[:2] in {"51", "52", "53", "54", "55"} or "2221" <= number[:4] <= "2720":
-        return "mastercard"
-    if number[:2] in {"34", "37"}:
-        return "amex"
-    if number.startswith(("6011", "65", "644", "645", "646", "647", "648", "649")):
-        return "discover"
-    if number.startswith("35"):
-        return "jcb"
-    if number.startswith(("36", "300", "301", "302", "303", "304", "305", "38")):
-        return "diners"
-    if number.startswith("62"):
-        return "unionpay"
-    return "unknown"
-
-
-def emulator_server() -> None:
-    """The child process: localstripe with brands that follow the card number."""
-    from localstripe import resources
-
-    from app import emulator_server as server
-
-    original = resources.PaymentMethod.__init__
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        if getattr(self, "type", None) == "card":
-            self.card["brand"] = brand_of(self._card_number)
-            self.card["country"] = {"visa": "US", "jcb": "JP", "unionpay": "CN"}.get(
-                self.card["brand"], "FR"
-            )
-            self.card["funding"] = "debit" if self._card_number.startswith("5200") else "credit"
-
-    resources.PaymentMethod.__init__ = init  # type: ignore[method-assign]
-    sys.argv = [sys.argv[0]]
-    server.main()
-
-
-def start_branded_emulator() -> Any:
-    from app.emulator import Emulator
-
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--emulator-server"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "STRIPE_API_KEY"},
-    )
-    assert proc.stdout is not None and proc.stderr is not None
-    line = proc.stdout.readline()
-    if not line.startswith("LISTENING "):
-        proc.kill()
-        raise SystemExit(f"the emulator did not start: {proc.stderr.read()[-500:]}")
-    threading.Thread(target=lambda: proc.stderr.read(), daemon=True).start()  # type: ignore[union-attr]
-    return Emulator(proc, int(line.split()[1]))
 
 
 def closed_port() -> int:
@@ -99,11 +34,7 @@ def closed_port() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--emulator-server", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.emulator_server:
-        emulator_server()
-        return 0
     if not os.environ.get("DISPLAY"):
         raise SystemExit("no display: run through scripts/with-test-services (Xvfb)")
     with tempfile.TemporaryDirectory(prefix="billing-admin-shots-") as home:
@@ -112,7 +43,9 @@ def main() -> int:
             os.environ.pop(name, None)
         os.environ.setdefault("LANG", "en_US.UTF-8")
         args.out.mkdir(parents=True, exist_ok=True)
-        emulator = start_branded_emulator()
+        from app.emulator import start_emulator
+
+        emulator = start_emulator(with_portal=True)
         try:
             Shots(args.out, emulator).run()
         finally:

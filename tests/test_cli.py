@@ -61,7 +61,7 @@ def test_cards_json_has_the_seed_shape(account: Account, cli: Any) -> None:
         "is_default": True,
         "is_active": True,
         "display_name": "Visa •••• 4242",
-        "country": "FR",
+        "country": "US",
         "funding": "credit",
         "expired": False,
     }

@@ -202,3 +202,37 @@ def test_operations_keep_the_cache_in_step_without_a_sync(account: Account, cli:
 
     assert (row["card_count"], row["default_payment_method"]) == (1, second)
     assert [c.id for c in queries.cards_of(cus)] == [second]
+
+
+def test_an_api_base_without_billing_portal_offers_the_login_link(
+    account: Account, cli: Any
+) -> None:
+    cus, _ = synced_customer(account, cli)  # the test emulator has no billing portal
+
+    refused = cli("portal", cus)
+    assert (
+        cli("config", "set", "portal_login_link", "https://billing.stripe.com/p/login/test_x").code
+        == 0
+    )
+    offered = cli("portal", cus)
+
+    assert refused.code == 6 and "offers no billing portal" in refused.err
+    assert offered.code == 0 and offered.out.strip() == "https://billing.stripe.com/p/login/test_x"
+
+
+def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeypatch: Any) -> None:
+    import urllib.request
+
+    from app.emulator import running_emulator
+
+    with running_emulator(with_portal=True) as demo:
+        cus, _ = Account(demo).customer("Zoë Ångström")
+        monkeypatch.setenv("STRIPE_API_BASE", demo.api_base)
+        monkeypatch.setenv("STRIPE_API_KEY", demo.key)
+
+        ran = cli("portal", cus)
+        with urllib.request.urlopen(ran.out.strip(), timeout=10) as page:
+            body = page.read().decode()
+
+    assert ran.code == 0 and ran.out.startswith(demo.api_base)
+    assert "Billing portal of Zoë Ångström" in body

@@ -16,7 +16,7 @@ DEMO_PROFILE = "demo"
 
 def start_demo(customers: int = 40) -> Emulator:
     """Start and seed the emulator (run it in the background: it takes seconds)."""
-    emulator = start_emulator()
+    emulator = start_emulator(with_portal=True)
     try:
         seed_demo(emulator.api_base, emulator.key, count=customers)
     except BaseException:
