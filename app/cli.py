@@ -27,7 +27,7 @@ from app.context import Context
 from app.credentials import Mode
 from app.errors import KnownError, UsageError
 from app.logs import log_file, setup_logging
-from app.operations import check_card_id, known_customer
+from app.operations import Operations, check_card_id, known_customer
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile
 from app.sync import SyncProgress
 
@@ -237,19 +237,27 @@ def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _confirm(ctx: Context, args: argparse.Namespace, question: str, last_four: str | None) -> None:
-    """Ask before a change; live mode asks for the card's last four digits."""
+def _confirm(
+    ops: Operations,
+    args: argparse.Namespace,
+    action: tuple[str, str, str | None],
+    question: str,
+    last_four: str,
+) -> None:
+    """Ask before a change; live mode asks for the card's last four digits. A change not
+    confirmed is audited as refused."""
     if args.yes:
         return
     if not sys.stdin.isatty():
+        ops.refuse(*action, "not confirmed: no --yes and no terminal to ask on")
         raise UsageError(f"Refusing to {question} without confirmation: pass --yes.")
-    live = ctx.key().mode is Mode.LIVE
-    if live and last_four:
+    if ops.gateway.key.mode is Mode.LIVE:
         answer = input(f"LIVE mode: {question}? Type the card's last four digits to confirm: ")
         ok = answer.strip() == last_four
     else:
         ok = input(f"{question[0].upper()}{question[1:]}? [y/N] ").strip().lower() in ("y", "yes")
     if not ok:
+        ops.refuse(*action, "not confirmed by the operator")
         raise UsageError("Not confirmed; nothing was changed.")
 
 
@@ -257,9 +265,11 @@ def cmd_set_default(ctx: Context, args: argparse.Namespace) -> int:
     ops = ctx.operations()
     customer = known_customer(args.customer)
     check_card_id(args.payment_method)
-    if ctx.key().mode is Mode.LIVE:
-        label = ops.describe_card(args.payment_method)
-        _confirm(ctx, args, f"make {label} the default card of {customer.stripe_id}", label[-4:])
+    if ops.gateway.key.mode is Mode.LIVE:
+        label, last_four = ops.describe_card(args.payment_method)
+        question = f"make {label} the default card of {customer.stripe_id}"
+        action = ("set-default", args.payment_method, customer.stripe_id)
+        _confirm(ops, args, action, question, last_four)
     card = ops.set_default(customer.stripe_id, args.payment_method)
     print(f"{card.id} is now the default card of {customer.stripe_id}.")
     return 0
@@ -268,10 +278,10 @@ def cmd_set_default(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_detach(ctx: Context, args: argparse.Namespace) -> int:
     ops = ctx.operations()
     check_card_id(args.payment_method)
-    label = ops.describe_card(args.payment_method)
-    _confirm(
-        ctx, args, f"detach {label} ({args.payment_method})", label[-4:] if "•" in label else None
-    )
+    if not args.yes:
+        label, last_four = ops.describe_card(args.payment_method)
+        action = ("detach", args.payment_method, None)
+        _confirm(ops, args, action, f"detach {label} ({args.payment_method})", last_four)
     card = ops.detach(args.payment_method)
     print(f"{card.id} was detached from {card.customer}.")
     return 0

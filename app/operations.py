@@ -65,17 +65,26 @@ class Operations:
         try:
             yield
         except KnownError as exc:
-            with self.db.atomic():
-                outcome = "refused" if not isinstance(exc, StripeUnreachableError) else "failed"
-                store.audit(
-                    self.profile, action, target, outcome, customer=customer, detail=str(exc)
-                )
+            failed = isinstance(exc, StripeUnreachableError)
+            self.refuse(
+                action, target, customer, str(exc), outcome="failed" if failed else "refused"
+            )
             raise
 
-    def describe_card(self, pm_id: str) -> str:
-        """ "Visa •••• 4242" from the cache, or the id when the cache does not know it."""
+    def refuse(
+        self, action: str, target: str, customer: str | None, reason: str, outcome: str = "refused"
+    ) -> None:
+        """Audit an operation that did not happen, and why."""
+        with self.db.atomic():
+            store.audit(self.profile, action, target, outcome, customer=customer, detail=reason)
+
+    def describe_card(self, pm_id: str) -> tuple[str, str]:
+        """("Visa •••• 4242", "4242") from the cache, else from Stripe, to confirm with."""
         card = Card.get_or_none(Card.stripe_payment_method_id == pm_id)
-        return display_name(card.card_type, card.last_four) if card else pm_id
+        if card:
+            return display_name(card.card_type, card.last_four), card.last_four
+        data = self.gateway.payment_method(check_card_id(pm_id))
+        return display_name(data.brand, data.last4), data.last4
 
     def set_default(self, customer_id: str, pm_id: str) -> CardData:
         check_customer_id(customer_id)
