@@ -7,8 +7,9 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from peewee import JOIN, fn
+from peewee import EXCLUDED, JOIN, SqliteDatabase, fn
 
 from app.cache.models import AuditEntry, Card, Customer, SyncState, now
 from app.cards import display_name
@@ -19,6 +20,16 @@ BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room t
 
 def _ts(seconds: int | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds else None
+
+
+def _later(field: Any) -> Any:
+    """On conflict, keep the later of the stored and the incoming time: when two syncs overlap
+    (the window and a cron job), the one that started first must not make what the other saw
+    look unseen, or the other would mark it removed."""
+    greatest = (
+        fn.GREATEST if not isinstance(field.model._meta.database.obj, SqliteDatabase) else fn.MAX
+    )
+    return greatest(field, EXCLUDED[field.column_name])
 
 
 def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
@@ -55,8 +66,8 @@ def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[st
                     Customer.deleted,
                     Customer.created,
                     Customer.synced_at,
-                    Customer.seen_at,
                 ],
+                update={Customer.seen_at: _later(Customer.seen_at)},
             )
             .execute()
         )
@@ -121,8 +132,8 @@ def upsert_cards(
                     Card.funding,
                     Card.is_active,
                     Card.updated_at,
-                    Card.seen_at,
                 ],
+                update={Card.seen_at: _later(Card.seen_at)},
             )
             .execute()
         )
