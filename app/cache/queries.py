@@ -47,6 +47,33 @@ class CardRow:
         return is_expired(self.exp_month, self.exp_year, today)
 
 
+#: The columns behind CustomerRow and CardRow, in their fields' order.
+CUSTOMER_COLUMNS = (
+    Customer.stripe_id,
+    Customer.name,
+    Customer.email,
+    Customer.default_payment_method,
+    Customer.default_card_label,
+    Customer.card_count,
+    Customer.synced_at,
+    Customer.deleted,
+)
+CARD_COLUMNS = (
+    Card.stripe_payment_method_id,
+    Customer.stripe_id,
+    Card.card_type,
+    Card.last_four,
+    Card.exp_month,
+    Card.exp_year,
+    Card.country,
+    Card.funding,
+    Card.is_default,
+    Card.is_active,
+    Card.created_at,
+    Card.updated_at,
+)
+
+
 def like_pattern(text: str) -> str:
     """`%text%` with LIKE's wildcards escaped, so that a search is taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -77,16 +104,7 @@ def customers_query(
     descending: bool = False,
     include_deleted: bool = False,
 ) -> Select:
-    query = Customer.select(
-        Customer.stripe_id,
-        Customer.name,
-        Customer.email,
-        Customer.default_payment_method,
-        Customer.default_card_label,
-        Customer.card_count,
-        Customer.synced_at,
-        Customer.deleted,
-    )
+    query = Customer.select(*CUSTOMER_COLUMNS)
     if not include_deleted:
         query = query.where(~Customer.deleted)
     if search and search.strip():
@@ -117,20 +135,7 @@ def count(query: Select) -> int:
 
 def cards_of(customer_id: str, *, include_inactive: bool = False) -> list[CardRow]:
     query = (
-        Card.select(
-            Card.stripe_payment_method_id,
-            Customer.stripe_id,
-            Card.card_type,
-            Card.last_four,
-            Card.exp_month,
-            Card.exp_year,
-            Card.country,
-            Card.funding,
-            Card.is_default,
-            Card.is_active,
-            Card.created_at,
-            Card.updated_at,
-        )
+        Card.select(*CARD_COLUMNS)
         .join(Customer)
         .where(Customer.stripe_id == customer_id)
         .order_by(Card.is_active.desc(), Card.is_default.desc(), Card.created_at.desc(), Card.id)
@@ -146,38 +151,16 @@ def expiring_cards(
     lo, hi = expiring_range(today or date.today(), within_days)
     month = Card.exp_year * 12 + Card.exp_month - 1
     query = (
-        Card.select(
-            Card.stripe_payment_method_id,
-            Customer.stripe_id,
-            Card.card_type,
-            Card.last_four,
-            Card.exp_month,
-            Card.exp_year,
-            Card.country,
-            Card.funding,
-            Card.is_default,
-            Card.is_active,
-            Card.created_at,
-            Card.updated_at,
-            Customer.name,
-            Customer.email,
-            Customer.default_payment_method,
-            Customer.default_card_label,
-            Customer.card_count,
-            Customer.synced_at,
-            Customer.deleted,
-        )
+        Card.select(*CARD_COLUMNS, *CUSTOMER_COLUMNS[1:])
         .join(Customer)
         .where(Card.is_active, ~Customer.deleted, month >= lo, month <= hi)
         .order_by(Card.exp_year, Card.exp_month, Customer.name, Card.id)
     )
     out = []
+    width = len(CARD_COLUMNS)
     for row in _tuples(query):
-        card = CardRow(*row[:12])
-        customer = CustomerRow(
-            row[1], row[12], row[13], row[14], row[15], row[16], row[17], row[18]
-        )
-        out.append((customer, card))
+        card = CardRow(*row[:width])
+        out.append((CustomerRow(card.customer, *row[width:]), card))
     return out
 
 
