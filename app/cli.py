@@ -93,40 +93,36 @@ def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from app.emulator import running_emulator, seed_demo
+    from app.demo import demo_context, start_demo
 
     env_key = os.environ.get("STRIPE_API_KEY", "")
     if "_live_" in env_key[:8]:
         raise UsageError("The demo refuses to start while a live key is set in STRIPE_API_KEY.")
-    demo = Context(Profile("demo"))
-    for path in (demo.profile.cache_file, *demo.profile.folder.glob("cache.sqlite3-*")):
-        path.unlink(missing_ok=True)  # the demo's cache holds only demo data
-    with running_emulator(with_portal=True) as emulator:
-        try:
-            print(f"Demo: Stripe emulator at {emulator.api_base}; seeding…", file=sys.stderr)
-            seed_demo(emulator.api_base, emulator.key, count=args.customers)
-            demo.key_override = credentials.SecretKey(emulator.key, "emulator")
-            demo.api_base_override = emulator.api_base
-            print(demo.sync_engine().run(_stderr_progress(), full=True).summary(), flush=True)
-            if not args.no_window:
-                try:
-                    return cmd_window(demo, args)
-                except KnownError as exc:
-                    print(f"note: {exc}", file=sys.stderr)
-            print(
-                f"Serving the demo emulator at {emulator.api_base} until Ctrl-C. "
-                "To script against it:\n"
-                f"  STRIPE_API_BASE={emulator.api_base} STRIPE_API_KEY={emulator.key} "
-                "billing-admin --profile demo customers",
-                file=sys.stderr,
-                flush=True,
-            )
-            while emulator.process.poll() is None:
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass  # Ctrl-C is how the demo is meant to end
-        finally:
-            demo.close()
+    print("Demo: starting the Stripe emulator and seeding sample data…", file=sys.stderr)
+    emulator = start_demo(args.customers)
+    demo = demo_context(emulator)
+    try:
+        print(demo.sync_engine().run(_stderr_progress(), full=True).summary(), flush=True)
+        if not args.no_window:
+            try:
+                return cmd_window(demo, args)
+            except KnownError as exc:
+                print(f"note: {exc}", file=sys.stderr)
+        print(
+            f"Serving the demo emulator at {emulator.api_base} until Ctrl-C. "
+            "To script against it:\n"
+            f"  STRIPE_API_BASE={emulator.api_base} STRIPE_API_KEY={emulator.key} "
+            "billing-admin --profile demo customers",
+            file=sys.stderr,
+            flush=True,
+        )
+        while emulator.process.poll() is None:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how the demo is meant to end
+    finally:
+        demo.close()
+        emulator.stop()
     return 0
 
 

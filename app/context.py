@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from app import credentials
-from app.cache.db import OpenedCache, open_cache
+from app.cache.db import OpenedCache, open_cache, open_shared_cache
 from app.credentials import SecretKey
 from app.gateway import Gateway
 from app.operations import Operations
@@ -20,6 +20,8 @@ class Context:
     #: Set by the demo: the emulator's key and API base, used instead of keyring and settings.
     key_override: SecretKey | None = None
     api_base_override: str | None = None
+    #: The demo keeps its cache in its own SQLite file even where a shared one is configured.
+    local_cache_only: bool = False
     _settings: Settings | None = field(default=None, repr=False)
     _cache: OpenedCache | None = field(default=None, repr=False)
 
@@ -33,8 +35,13 @@ class Context:
         return self._settings
 
     def cache(self) -> OpenedCache:
+        """The profile's cache: its SQLite file, or the team's PostgreSQL database."""
         if self._cache is None:
-            self._cache = open_cache(self.profile.cache_file)
+            url = None if self.local_cache_only else self.settings.database_url
+            if url:
+                self._cache = open_shared_cache(url, credentials.database_password(url))
+            else:
+                self._cache = open_cache(self.profile.cache_file)
         return self._cache
 
     def key(self) -> SecretKey:

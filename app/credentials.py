@@ -121,6 +121,22 @@ def find_key(profile: str) -> SecretKey | None:
         raise KeyProblemError(f"The key stored in the keyring is not usable. {exc}") from None
 
 
+DATABASE_SERVICE = "billing-admin-database"
+
+
+def database_password(url: str) -> str | None:
+    """The shared cache's password from the keyring (user = the URL without password), or
+    None to let libpq find it (the URL itself, ~/.pgpass, a service file, PGPASSWORD)."""
+    try:
+        return _keyring_call(keyring.get_password, DATABASE_SERVICE, url)  # type: ignore[no-any-return]
+    except KeyProblemError:
+        return None  # no keyring here: libpq's own files may still hold it
+
+
+def store_database_password(url: str, password: str) -> None:
+    _keyring_call(keyring.set_password, DATABASE_SERVICE, url, password)
+
+
 def require_key(profile: str) -> SecretKey:
     key = find_key(profile)
     if key is None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import urllib.request
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,54 @@ class Account:
         urllib.request.urlopen(request, timeout=10).close()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The core suite runs on both cache backends; the window's tests and the tests of
+    SQLite's own behaviour (marked `sqlite_only`) on SQLite."""
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    if (
+        "backend" in metafunc.fixturenames
+        and not module.startswith("test_ui_")
+        and metafunc.definition.get_closest_marker("sqlite_only") is None
+    ):
+        metafunc.parametrize("backend", BACKENDS, indirect=True)
+
+
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A fresh BILLING_ADMIN_HOME, with no Stripe key or API base from the environment."""
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(getattr(request, "param", "sqlite"))
+
+
+def fresh_database(server_url: str) -> tuple[str, Callable[[], None]]:
+    """A new database on the test PostgreSQL server: its URL and a function dropping it."""
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+
+    def drop() -> None:
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return server_url.rsplit("/", 1)[0] + f"/{name}", drop
+
+
+def postgres_server() -> str:
+    server = os.environ.get("BILLING_ADMIN_TEST_POSTGRES")
+    if not server:
+        if os.environ.get("BILLING_ADMIN_REQUIRE_POSTGRES") == "1":
+            pytest.fail("BILLING_ADMIN_REQUIRE_POSTGRES is set but no test server was started")
+        pytest.skip("no PostgreSQL test server: run through scripts/with-test-services")
+    return server
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Iterator[Path]:
+    """A fresh BILLING_ADMIN_HOME, with no Stripe key or API base from the environment; on
+    the postgresql backend, a fresh database on the test server is the profile's cache."""
     folder = tmp_path / "home"
     monkeypatch.setenv("BILLING_ADMIN_HOME", str(folder))
     for name in (
@@ -90,7 +136,17 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "BILLING_ADMIN_PROFILE",
     ):
         monkeypatch.delenv(name, raising=False)
-    return folder
+    if backend != "postgresql":
+        yield folder
+        return
+    url, drop = fresh_database(postgres_server())
+    monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", url)
+    yield folder
+    from app.cache.models import database
+
+    if database.obj is not None:
+        database.obj.close()
+    drop()
 
 
 @pytest.fixture

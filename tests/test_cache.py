@@ -62,6 +62,7 @@ def test_a_cache_from_a_newer_version_is_moved_aside(tmp_path: Path) -> None:
     opened.close()
 
 
+@pytest.mark.sqlite_only
 def test_the_cli_says_so_when_it_rebuilt_the_cache(home: Path, cli: Any) -> None:
     cache = home / "profiles" / "default" / "cache.sqlite3"
     cache.parent.mkdir(parents=True)
@@ -87,6 +88,7 @@ def test_the_audit_log_is_append_only(tmp_path: Path) -> None:
     opened.close()
 
 
+@pytest.mark.sqlite_only
 def test_an_unusable_data_folder_is_one_sentence(home: Path, cli: Any) -> None:
     # A file where the folder should be: unwritable even for root, unlike chmod.
     home.parent.mkdir(parents=True, exist_ok=True)

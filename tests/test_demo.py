@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.emulator import EMULATOR_KEY, seed_demo
 from tests.conftest import Account
 from tests.scan import findings, luhn_ok
@@ -20,6 +22,7 @@ def test_luhn_check_spots_card_numbers() -> None:
     assert not luhn_ok(b"4242424242424241") and not luhn_ok(b"1786000000123")
 
 
+@pytest.mark.sqlite_only  # the demo keeps its own SQLite cache whatever is configured
 def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> None:
     exe = Path(sys.executable).with_name("billing-admin")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}

@@ -95,6 +95,7 @@ def test_a_passing_5xx_is_retried_with_the_same_idempotency_key(
     assert account.default_of(cus) == second
 
 
+@pytest.mark.sqlite_only
 def test_two_processes_syncing_one_cache_both_finish(account: Account, home: Path) -> None:
     made = many_customers(account, 60)
     exe = Path(sys.executable).with_name("billing-admin")

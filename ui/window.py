@@ -27,6 +27,7 @@ from app.cache import queries
 from app.cache.queries import CardRow, CustomerRow
 from app.context import Context
 from app.credentials import Mode, SecretKey
+from app.demo import demo_context, start_demo
 from app.emulator import Emulator
 from app.errors import (
     KeyProblemError,
@@ -43,7 +44,6 @@ from ui.cards_model import CardsModel
 from ui.cards_pane import CardsPane
 from ui.customers_model import CustomersModel
 from ui.customers_pane import CustomersPane
-from ui.demo import demo_context, start_demo
 from ui.detach_dialog import DetachDialog
 from ui.errors import operator_sentence
 from ui.header import HeaderBar

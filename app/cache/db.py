@@ -1,7 +1,9 @@
-"""Opening the cache: SQLite with WAL, foreign keys and a busy timeout.
+"""Opening the cache: SQLite with WAL, foreign keys and a busy timeout; or, for a team,
+a shared PostgreSQL database.
 
 A file that is not SQLite, or that a newer version of the app wrote, is moved aside (never
-deleted) and a fresh cache is made; the caller tells the operator and re-syncs.
+deleted) and a fresh cache is made; the caller tells the operator and re-syncs. A shared
+database is never moved aside: a newer schema there is refused in one sentence.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
-from peewee import Database, DatabaseError, OperationalError, SqliteDatabase
+from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from app.cache import migrations
 from app.cache.models import database
-from app.errors import CacheError
+from app.errors import CacheError, UsageError
 
 log = logging.getLogger(__name__)
 PRAGMAS = {
@@ -33,10 +37,15 @@ class NewerCacheError(Exception):
     """The cache was written by a newer version of the app."""
 
 
+#: Any number, the same for every process: the key of PostgreSQL's advisory locks.
+MIGRATION_LOCK = 0x6269_6C6C
+
+
 @dataclass
 class OpenedCache:
     db: Database
-    path: Path
+    #: Where it lives, for messages: a file path, or the database URL without its password.
+    location: str
     #: One sentence for the operator when the cache had to be moved aside and rebuilt.
     notice: str | None = None
 
@@ -66,7 +75,7 @@ def open_cache(path: Path) -> OpenedCache:
     except OSError as exc:
         raise CacheError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
     try:
-        return OpenedCache(_connect(path), path)
+        return OpenedCache(_connect(path), str(path))
     except NewerCacheError as exc:
         why = f"it was written by a newer version of billing-admin ({exc})"
     except (DatabaseError, sqlite3.DatabaseError) as exc:
@@ -75,12 +84,56 @@ def open_cache(path: Path) -> OpenedCache:
         why = f"it is not a readable cache ({exc})"
     aside = _move_aside(path)
     log.warning("cache %s moved aside to %s because %s", path, aside, why)
-    opened = OpenedCache(_connect(path), path)
+    opened = OpenedCache(_connect(path), str(path))
     opened.notice = (
         f"The cache could not be used because {why}; it was moved to {aside.name} "
         "and a new one will be filled from Stripe."
     )
     return opened
+
+
+def safe_url(url: str) -> str:
+    """The URL with any password taken out, fit for messages and logs."""
+    parsed = urlsplit(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@")
+    return urlunsplit(parsed._replace(netloc=netloc))
+
+
+def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
+    """Open (creating or migrating) a PostgreSQL cache shared by a team.
+
+    The password comes from the URL, `password` (the keyring), or libpq's own pgpass file or
+    service file: it is never stored in the settings.
+    """
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise UsageError(f"{safe_url(url)!r} is not a PostgreSQL URL (postgresql://...).")
+    extra: dict[str, Any] = {}
+    if password and urlsplit(url).password is None:
+        extra["password"] = password
+    db = PostgresqlDatabase(url.replace("postgres://", "postgresql://", 1), **extra)
+    database.initialize(db)
+    try:
+        db.connect(reuse_if_open=True)
+    except OperationalError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CacheError(
+            f"The shared cache at {safe_url(url)} cannot be reached: {reason}."
+        ) from None
+    # Two desktops opening a new database at once must not both create the tables.
+    db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
+    try:
+        version = migrations.current_version(db)
+        if version > migrations.LATEST:
+            raise CacheError(
+                f"The shared cache at {safe_url(url)} was made by a newer version of "
+                f"billing-admin (schema {version}, this one knows {migrations.LATEST}): update it."
+            )
+        migrations.migrate(db)
+    finally:
+        db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    return OpenedCache(db, safe_url(url))
 
 
 def _is_access_problem(text: str) -> bool:

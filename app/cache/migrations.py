@@ -23,6 +23,17 @@ def _v2_append_only_audit(db: Database) -> None:
                 f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
                 "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
             )
+        return
+    db.execute_sql(
+        f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only' "
+        "USING ERRCODE = 'integrity_constraint_violation'; END $$"
+    )
+    for verb in ("UPDATE", "DELETE"):
+        db.execute_sql(
+            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
+        )
 
 
 def _v3_sort_indexes(db: Database) -> None:

@@ -1,7 +1,6 @@
-"""Starting the demo from the welcome panel: the local emulator, seeded with sample data.
-
-The same steps as `billing-admin demo`: a localstripe child process on a loopback port,
-the sample customers, and the "demo" profile whose cache holds only demo data.
+"""The demo, for `billing-admin demo` and the window's welcome panel alike: a localstripe
+child process on a loopback port, the sample customers, and the "demo" profile whose cache
+(always a local SQLite file, never a team's shared database) holds only demo data.
 """
 
 from __future__ import annotations
@@ -32,4 +31,5 @@ def demo_context(emulator: Emulator) -> Context:
         path.unlink(missing_ok=True)
     ctx.key_override = SecretKey(emulator.key, "emulator")
     ctx.api_base_override = emulator.api_base
+    ctx.local_cache_only = True
     return ctx
