@@ -315,6 +315,25 @@ def cmd_key(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_database_password(ctx: Context, args: argparse.Namespace) -> int:
+    url = ctx.settings.database_url
+    if not url:
+        raise UsageError(
+            f"Profile {ctx.profile.name!r} has no shared cache: "
+            "set one with 'billing-admin config set database_url postgresql://...'."
+        )
+    if args.action == "set":
+        prompt = f"Password for {url} (input hidden): "
+        value = getpass.getpass(prompt) if sys.stdin.isatty() else sys.stdin.readline()
+        credentials.store_database_password(url, value)
+        print(f"Stored the password for {url} in the keyring.")
+    elif credentials.delete_database_password(url):
+        print(f"Removed the password for {url} from the keyring.")
+    else:
+        print(f"The keyring held no password for {url}.")
+    return 0
+
+
 def _write_csv(target: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     out: IO[str]
     if target == "-":
@@ -450,6 +469,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="also open it in the browser")
     p = add("key", cmd_key, "Store, show or remove the Stripe secret key (OS keyring).")
     p.add_argument("action", choices=("set", "status", "delete"))
+    p = add(
+        "database-password",
+        cmd_database_password,
+        "Store or remove the shared cache's database password (OS keyring).",
+    )
+    p.add_argument("action", choices=("set", "delete"))
     p = add("expiring", cmd_expiring, "Cards that expire within N days.")
     p.add_argument("--within-days", type=int, default=SOON_DAYS, metavar="N")
     p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")

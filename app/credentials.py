@@ -134,7 +134,17 @@ def database_password(url: str) -> str | None:
 
 
 def store_database_password(url: str, password: str) -> None:
-    _keyring_call(keyring.set_password, DATABASE_SERVICE, url, password)
+    if not password.strip():
+        raise UsageError("No password was given.")
+    _keyring_call(keyring.set_password, DATABASE_SERVICE, url, password.rstrip("\n"))
+
+
+def delete_database_password(url: str) -> bool:
+    try:
+        _keyring_call(keyring.delete_password, DATABASE_SERVICE, url)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
 
 
 def require_key(profile: str) -> SecretKey:

@@ -126,6 +126,15 @@ class Profile:
             stored.pop(name, None)
         elif name == "api_base":
             stored[name] = check_api_base(value)
+        elif name == "database_url":
+            if not value.startswith(("postgresql://", "postgres://")):
+                raise UsageError("database_url must be a PostgreSQL URL (postgresql://...).")
+            if urlparse(value).password is not None:
+                raise UsageError(
+                    "Keep the password out of database_url: store it with "
+                    "'billing-admin database-password set', or in ~/.pgpass."
+                )
+            stored[name] = value
         elif name == "rate_limit":
             try:
                 rate = float(value)

@@ -23,6 +23,7 @@ from datetime import timedelta
 from peewee import Database
 
 from app.cache import store
+from app.cache.locks import exclusive_sync
 from app.cache.models import Card, Customer, SyncState, now
 from app.errors import KnownError, NotFoundError
 from app.gateway import CardData, CustomerData, EventData, Gateway
@@ -61,7 +62,7 @@ class SyncProgress:
 
 @dataclass
 class SyncResult:
-    kind: str  # "full" or "incremental"
+    kind: str  # "full", "incremental", or "skipped" (another process is syncing)
     customers: int = 0
     cards: int = 0
     events: int = 0
@@ -74,6 +75,8 @@ class SyncResult:
     refetched: set[str] = field(default_factory=set)
 
     def summary(self) -> str:
+        if self.kind == "skipped":
+            return f"sync skipped: {self.reason}; its results will show here when it is done."
         if self.cancelled:
             return (
                 f"{self.kind} sync cancelled: nothing was removed; "
@@ -100,13 +103,17 @@ class SyncEngine:
     def run(self, progress: SyncProgress | None = None, *, full: bool = False) -> SyncResult:
         """Pick the right kind of sync and run it."""
         progress = progress or SyncProgress()
-        reason = self._full_sync_reason() if not full else "asked for"
         start_requests, started = self.gateway.requests_sent, time.monotonic()
-        if reason:
-            result = self.full(progress)
-            result.reason = reason
-        else:
-            result = self.incremental(progress)
+        with exclusive_sync(self.db) as ours:
+            if not ours:
+                log.info("another sync of this shared cache is running; skipped")
+                return SyncResult("skipped", reason="another sync of this cache is running")
+            reason = self._full_sync_reason() if not full else "asked for"
+            if reason:
+                result = self.full(progress)
+                result.reason = reason
+            else:
+                result = self.incremental(progress)
         result.requests = self.gateway.requests_sent - start_requests
         result.seconds = time.monotonic() - started
         log.info("%s", result.summary())

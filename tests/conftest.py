@@ -86,11 +86,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """The core suite runs on both cache backends; the window's tests and the tests of
     SQLite's own behaviour (marked `sqlite_only`) on SQLite."""
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
-    if (
-        "backend" in metafunc.fixturenames
-        and not module.startswith("test_ui_")
-        and metafunc.definition.get_closest_marker("sqlite_only") is None
-    ):
+    marked = metafunc.definition.get_closest_marker
+    if "backend" not in metafunc.fixturenames or module.startswith("test_ui_"):
+        return
+    if marked("postgresql_only"):
+        metafunc.parametrize("backend", ["postgresql"], indirect=True)
+    elif not marked("sqlite_only"):
         metafunc.parametrize("backend", BACKENDS, indirect=True)
 
 

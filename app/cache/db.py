@@ -119,7 +119,7 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
     except OperationalError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CacheError(
-            f"The shared cache at {safe_url(url)} cannot be reached: {reason}."
+            f"The shared cache at {safe_url(url)} cannot be opened: {reason}."
         ) from None
     # Two desktops opening a new database at once must not both create the tables.
     db.execute_sql("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
