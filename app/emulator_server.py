@@ -4,9 +4,10 @@ Started as a child process by `app.emulator`. localstripe would pickle its whole
 (card numbers included) to /tmp after every write; here nothing it holds touches a disk.
 Prints `LISTENING <port>` on stdout once it accepts connections.
 
-Two changes make it closer to Stripe: a card's brand, country and funding follow its number
-(localstripe calls every card a French Visa), and, for the demo only (`--with-portal`), a
-stand-in billing portal answers `POST /v1/billing_portal/sessions` with a local page.
+Changes make it closer to Stripe: a card's brand, country and funding follow its number
+(localstripe calls every card a French Visa); SetupIntents behave as Stripe's do (see
+`_patch_setup_intents`); and, for the demo only (`--with-portal`), a stand-in billing portal
+answers `POST /v1/billing_portal/sessions` with a local page.
 """
 
 from __future__ import annotations
@@ -52,6 +53,69 @@ def _patch_card_facts(resources: Any) -> None:
             self.card.update(brand=brand, country=country, funding=funding)
 
     resources.PaymentMethod.__init__ = init
+
+
+def _patch_setup_intents(resources: Any) -> None:
+    """Make confirming and cancelling a SetupIntent behave as on Stripe.
+
+    - On success (at once, or after 3-D Secure) Stripe attaches the payment method to the
+      SetupIntent's customer; localstripe leaves it unattached.
+    - A decline leaves the SetupIntent `requires_payment_method` (another card may be tried);
+      localstripe cancels it.
+    - Its Stripe.js stand-in "fails" 3-D Secure by calling /cancel with the client secret;
+      on Stripe a failed authentication also leaves `requires_payment_method`. Only a cancel
+      with the secret key (no client secret) cancels.
+    - A confirm without a payment method succeeds only after 3-D Secure (`requires_action`);
+      localstripe would also "succeed" a cancelled or declined one.
+
+    Must run before `localstripe.server` is imported: its routes bind these functions then.
+    """
+    setup_intent = resources.SetupIntent
+    payment_method = resources.PaymentMethod
+    user_error = resources.UserError
+    original_confirm = setup_intent._api_confirm
+    original_cancel = setup_intent._api_cancel
+
+    def confirm(id: Any = None, **kwargs: Any) -> Any:
+        given = (
+            kwargs.get("payment_method") is not None
+            or kwargs.get("payment_method_data") is not None
+        )
+        if not given and isinstance(id, str):
+            current = setup_intent._api_retrieve(id)
+            if current.payment_method is not None and current.status != "requires_action":
+                raise user_error(
+                    400,
+                    "You cannot confirm this SetupIntent because it has a status of "
+                    f"{current.status}.",
+                )
+        try:
+            obj = original_confirm(id, **kwargs)
+        except user_error as exc:
+            if isinstance(id, str) and getattr(exc, "code", None) == 402:
+                failed = setup_intent._api_retrieve(id)
+                failed.status = "requires_payment_method"
+                failed.payment_method = None
+                failed.next_action = None
+            raise
+        if obj.status == "succeeded" and obj.customer and obj.payment_method:
+            payment_method._api_retrieve(obj.payment_method).customer = obj.customer
+        return obj
+
+    def cancel(id: Any = None, client_secret: Any = None, **kwargs: Any) -> Any:
+        if client_secret is None:
+            return original_cancel(id, **kwargs)
+        obj = original_cancel(id, client_secret=client_secret, **kwargs)  # checks the secret
+        obj.status = "requires_payment_method"
+        obj.payment_method = None
+        return obj
+
+    setup_intent._api_confirm = confirm
+    setup_intent._api_cancel = cancel
+    resources.extra_apis[:] = [
+        (method, url, {original_confirm: confirm, original_cancel: cancel}.get(fn, fn))
+        for method, url, fn in resources.extra_apis
+    ]
 
 
 def _add_portal(server: Any) -> None:
@@ -100,11 +164,14 @@ def main() -> None:
     parser.add_argument("--with-portal", action="store_true")
     args = parser.parse_args()
 
-    from localstripe import resources, server
+    from localstripe import resources
 
     resources.Store.dump_to_disk = lambda self: None
     resources.Store.try_load_from_disk = lambda self: None
     _patch_card_facts(resources)
+    _patch_setup_intents(resources)
+    from localstripe import server  # binds its routes: after the patches
+
     if args.with_portal:
         _add_portal(server)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
@@ -113,6 +180,9 @@ def main() -> None:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", args.port))
     port = sock.getsockname()[1]
+    # Listen now: aiohttp's on_startup (where we announce) runs before its own listen(), and
+    # a connection made in between would be refused instead of waiting in the backlog.
+    sock.listen(128)
 
     async def announce(_app: object) -> None:
         print(f"LISTENING {port}", flush=True)

@@ -1,8 +1,9 @@
 """A client-side rate limit shared by every thread of one gateway.
 
-Requests are spaced evenly (one slot every 1/rate seconds, plus 2% so that the network's
-jitter cannot squeeze `rate + 1` of them into one second at the server), so no one-second
-window holds more than `rate` requests, bursts included. A 429 pushes every later slot back.
+Requests are spaced evenly, one slot every 1/rate seconds plus 10%: the margin lets one
+request arrive up to a tenth of a second late (a new connection, a busy machine) without
+`rate + 1` of them landing in one second at the server. So no one-second window holds more
+than `rate` requests, bursts included. A 429 pushes every later slot back.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ class RateLimiter:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        self._interval = 1.02 / rate
+        self._interval = 1.10 / rate
         self._next = 0.0
         self._lock = threading.Lock()
 
