@@ -54,9 +54,18 @@ class OpenedCache:
             self.db.close()
 
 
+def _adopt(db: Database) -> None:
+    """Make `db` the one the models use, closing this thread's connection to the one before
+    (switching profiles or the demo would otherwise leave it open)."""
+    previous = database.obj
+    if previous is not None and previous is not db and not previous.is_closed():
+        previous.close()
+    database.initialize(db)
+
+
 def _connect(path: Path) -> SqliteDatabase:
     db = SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
-    database.initialize(db)
+    _adopt(db)
     db.connect(reuse_if_open=True)
     # Reading the schema is what fails on a file that is not a database.
     db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
@@ -113,7 +122,7 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
     if password and urlsplit(url).password is None:
         extra["password"] = password
     db = PostgresqlDatabase(url.replace("postgres://", "postgresql://", 1), **extra)
-    database.initialize(db)
+    _adopt(db)
     try:
         db.connect(reuse_if_open=True)
     except OperationalError as exc:
