@@ -7,13 +7,16 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from peewee import Database
 
 from app.cache import store
 from app.cache.models import Card, Customer, now
 from app.cards import display_name
+from app.credentials import Mode
+from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
 from app.errors import (
     KnownError,
     NotFoundError,
@@ -21,11 +24,14 @@ from app.errors import (
     StripeUnreachableError,
     UsageError,
 )
-from app.gateway import CardData, Gateway
+from app.gateway import CardData, CustomerData, Gateway
 
 log = logging.getLogger(__name__)
 _CUSTOMER_RE = re.compile(r"^cus_[A-Za-z0-9]{1,250}$")
 _CARD_RE = re.compile(r"^(pm|card)_[A-Za-z0-9]{1,250}$")
+_SETUP_INTENT_RE = re.compile(r"^seti_[A-Za-z0-9]{1,250}$")
+_PUBLISHABLE_RE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,247}$")
+STRIPE_JS = "https://js.stripe.com/v3/"
 
 
 def check_customer_id(value: str) -> str:
@@ -42,6 +48,34 @@ def check_card_id(value: str) -> str:
             f"{value[:60]!r} is not a Stripe card id (pm_ or card_ followed by letters and digits)."
         )
     return value
+
+
+def check_setup_intent_id(value: str) -> str:
+    if not _SETUP_INTENT_RE.match(value):
+        raise UsageError(f"{value[:60]!r} is not a Stripe SetupIntent id (seti_...).")
+    return value
+
+
+@dataclass(frozen=True)
+class CardSetup:
+    """What the add-card page needs, and nothing more: no secret key is in here."""
+
+    customer: str
+    setup_intent: str
+    client_secret: str = field(repr=False)
+    publishable_key: str
+    #: Where the page loads Stripe.js from: Stripe's, or the emulator's stand-in.
+    stripe_js: str
+    #: The emulator's origin (scheme://host:port) when the profile talks to one, else None.
+    emulator_origin: str | None
+
+
+@dataclass(frozen=True)
+class AddedCard:
+    card: CardData
+    made_default: bool
+    #: Set when the card was saved but something asked for alongside failed.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -179,6 +213,136 @@ class Operations:
                     detail="session" if link.is_session else "login link",
                 )
         return link
+
+    # -- adding a card with a SetupIntent ---------------------------------------------------
+
+    def publishable_key(self) -> str:
+        """The profile's publishable key, checked against the secret key's mode.
+
+        The emulator's placeholder secret key pairs with its placeholder publishable key, so
+        the demo (and the tests) need no setting.
+        """
+        settings = self.gateway.settings
+        key = self.gateway.key
+        value = (settings.publishable_key or "").strip()
+        if not value and settings.uses_emulator and key.value == EMULATOR_KEY:
+            return EMULATOR_PUBLISHABLE_KEY
+        how = (
+            f"set it with 'billing-admin --profile {self.profile} config set publishable_key "
+            f"pk_{key.mode.value}_...' (Stripe Dashboard → Developers → API keys)"
+        )
+        if not value:
+            raise UsageError(f"Adding a card needs the account's publishable key: {how}.")
+        match = _PUBLISHABLE_RE.match(value)
+        if not match:
+            raise UsageError(
+                f"The publishable_key setting is not a publishable key (pk_...): {how}."
+            )
+        mode = Mode(match.group(1))
+        if mode is not key.mode:
+            raise UsageError(
+                f"The publishable key is a {mode.value} key but the secret key is a "
+                f"{key.mode.value} key, so no card can be added: {how}."
+            )
+        return value
+
+    def start_adding_card(self, customer_id: str) -> CardSetup:
+        """Create the SetupIntent (off-session use, cards only) the add-card page confirms."""
+        check_customer_id(customer_id)
+        with self._audited("add-card", customer_id, customer_id):
+            publishable = self.publishable_key()
+            intent = self.gateway.create_setup_intent(customer_id)
+        if not intent.client_secret:
+            raise StripeRefusedError("Stripe returned a SetupIntent without a client secret.")
+        settings = self.gateway.settings
+        origin = None
+        stripe_js = STRIPE_JS
+        if settings.uses_emulator:
+            parts = urlsplit(settings.api_base)
+            origin = f"{parts.scheme}://{parts.netloc}"
+            stripe_js = f"{settings.api_base}/js.stripe.com/v3/"
+        log.info("started adding a card to %s with %s", customer_id, intent.id)
+        return CardSetup(
+            customer=customer_id,
+            setup_intent=intent.id,
+            client_secret=intent.client_secret,
+            publishable_key=publishable,
+            stripe_js=stripe_js,
+            emulator_origin=origin,
+        )
+
+    def finish_adding_card(
+        self, customer_id: str, seti_id: str, *, make_default: bool = False
+    ) -> AddedCard:
+        """Record the card a SetupIntent saved, after checking everything with Stripe.
+
+        Nothing the page said is trusted: the SetupIntent must have succeeded for this very
+        customer, and its payment method must be a card attached to them.
+        """
+        check_customer_id(customer_id)
+        check_setup_intent_id(seti_id)
+        with self._audited("add-card", seti_id, customer_id):
+            intent = self.gateway.setup_intent(seti_id)
+            if intent.customer != customer_id:
+                raise StripeRefusedError(
+                    f"The card setup {seti_id} is not for customer {customer_id}; "
+                    "nothing was saved."
+                )
+            if intent.status != "succeeded" or not intent.payment_method:
+                raise StripeRefusedError(
+                    f"The card was not saved: Stripe reports the setup as "
+                    f"{intent.status.replace('_', ' ')}."
+                )
+            card = self.gateway.payment_method(intent.payment_method)
+            if card.customer != customer_id:
+                raise StripeRefusedError(
+                    f"Card {card.id} is not attached to customer {customer_id}; nothing was saved."
+                )
+            note = ""
+            customer: CustomerData | None = None
+            if make_default:
+                try:
+                    customer = self.gateway.set_default(customer_id, card.id)
+                except KnownError as exc:
+                    note = f"The card was saved but could not be made the default: {exc}"
+            if customer is None:
+                customer = self.gateway.customer(customer_id)
+            label = display_name(card.brand, card.last4)
+            at = now()
+            with self.db.atomic():
+                ids = store.upsert_customers([customer], at)
+                store.upsert_cards({customer_id: [card]}, ids, at, complete=False)
+                store.audit(
+                    self.profile,
+                    "add-card",
+                    card.id,
+                    "ok",
+                    customer=customer_id,
+                    detail=label + (" (default)" if make_default and not note else ""),
+                )
+                store.bump_version()
+        log.info("added %s to %s through %s", card.id, customer_id, seti_id)
+        return AddedCard(card, made_default=make_default and not note, note=note)
+
+    def abandon_adding_card(self, customer_id: str, seti_id: str) -> str:
+        """The dialog closed before success: cancel the SetupIntent.
+
+        Returns what happened: "cancelled", "already cancelled", or "recorded" when the card
+        had in fact been saved before the dialog closed (it is then written to the cache).
+        """
+        check_customer_id(customer_id)
+        check_setup_intent_id(seti_id)
+        intent = self.gateway.setup_intent(seti_id)
+        if intent.status == "canceled":
+            return "already cancelled"
+        if intent.status == "succeeded":
+            if intent.customer == customer_id:
+                self.finish_adding_card(customer_id, seti_id)
+                return "recorded"
+            return "not ours"
+        self.gateway.cancel_setup_intent(seti_id)
+        log.info("cancelled %s: the add-card dialog closed before a card was saved", seti_id)
+        return "cancelled"
 
 
 def known_customer(customer_id: str) -> Customer:

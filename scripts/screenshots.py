@@ -167,6 +167,7 @@ class Shots:
         self.select(window, customer)
         self.save(window, "populated")
         self.detach_confirmation(window)
+        self.add_card(window, customer)
         self.error_banner(window)
         window.close()
 
@@ -211,6 +212,69 @@ class Shots:
         window.detach()
         window.key = real_key
         window.header.set_mode(real_key.mode)
+
+    def js(self, dialog: Any, script: str, timeout_ms: int = 15_000) -> Any:
+        """Run `script` in the add-card page; its value."""
+        import time
+
+        got: list[Any] = []
+        dialog.page.runJavaScript(script, 0, got.append)
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not got and time.monotonic() < deadline:
+            self.settle(50)
+        return got[0] if got else None
+
+    def until_js(self, dialog: Any, condition: str, timeout_ms: int = 15_000) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not self.js(dialog, f"!!({condition})") and time.monotonic() < deadline:
+            self.settle(100)
+
+    def type_card(self, dialog: Any, name: str, number: str) -> None:
+        import json
+
+        values = json.dumps({"number": number, "exp_month": "09", "exp_year": "31", "cvc": "123"})
+        self.js(
+            dialog,
+            f"""(function (values) {{
+                document.getElementById('name').value = {json.dumps(name)};
+                for (const [field, value] of Object.entries(values)) {{
+                    const input = document.querySelector(
+                        '#card-element input[placeholder="' + field + '"]');
+                    input.value = value;
+                    input.dispatchEvent(new Event('input', {{bubbles: true}}));
+                }}
+                document.activeElement.blur();
+                return true;
+            }})({values})""",
+        )
+
+    def add_card(self, window: Any, customer: str) -> None:
+        """The add-card dialog over the window: a test card typed in, then a decline."""
+        self.select(window, customer)
+        window.add_card()
+        self.wait(window.action_finished)
+        dialog = window.add_card_dialog
+        if dialog is None:
+            print("warning: the add-card dialog did not open", file=sys.stderr)
+            return
+        self.until_js(
+            dialog,
+            "document.querySelector('#card-element input') && "
+            "!document.getElementById('submit').disabled",
+        )
+        row = window.customers_model.customer_at(
+            window.customers.table.selectionModel().selectedRows()[0].row()
+        )
+        self.type_card(dialog, row.name, "4242424242424242")
+        self.save_screen(window, "add-card")
+        self.type_card(dialog, row.name, "4000000000000002")
+        self.js(dialog, "document.getElementById('submit').click(), true")
+        self.until_js(dialog, "document.getElementById('message').className === 'error'")
+        self.save_screen(window, "add-card-declined")
+        dialog.reject()
+        self.wait(window.action_finished)  # the SetupIntent is cancelled
 
     def error_banner(self, window: Any) -> None:
         """A real refusal: the card was detached on Stripe behind the cache's back."""

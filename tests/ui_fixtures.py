@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -27,6 +28,8 @@ def make_window(qtbot: QtBot, qapp: object) -> Iterator[Callable[..., MainWindow
     """
     if QGuiApplication.platformName() == "offscreen":
         pytest.skip("the window tests need a display: run through scripts/with-test-services")
+    # Set by tests.ui_helpers before the QApplication was made; QtWebEngine needs it.
+    assert QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     configure(qapp)  # type: ignore[arg-type]
     made: list[MainWindow] = []
 

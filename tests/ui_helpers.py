@@ -14,7 +14,11 @@ if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
 
 from pytestqt.qtbot import QtBot
 
+from ui.main import share_gl_contexts
 from ui.window import MainWindow
+
+# Before pytest-qt's `qapp` exists: the add-card tests import QtWebEngine later.
+share_gl_contexts()
 
 #: How long a background task (a sync, an action on the emulator) may take in a test.
 TASK_TIMEOUT_MS = 30_000

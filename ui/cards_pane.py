@@ -83,6 +83,10 @@ class CardsPane(QWidget):
         for action in (self.set_default_action, self.detach_action):
             action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
             self.cards_table.addAction(action)
+        self.add_card_action = QAction("&Add card…", self)
+        self.add_card_action.setShortcut(QKeySequence("Ctrl+Shift+A"))
+        self.add_card_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.addAction(self.add_card_action)
         self.portal_action = QAction("Open billing &portal", self)
         self.copy_link_action = QAction("&Copy portal link", self)
         self.portal_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
@@ -93,12 +97,13 @@ class CardsPane(QWidget):
         self.buttons: list[QToolButton] = []
         actions_row = QHBoxLayout()
         for action in (
+            self.add_card_action,
             self.set_default_action,
             self.detach_action,
             self.portal_action,
             self.copy_link_action,
         ):
-            if action is self.portal_action:
+            if action in (self.set_default_action, self.portal_action):
                 actions_row.addSpacing(16)
             button = QToolButton(self)
             button.setDefaultAction(action)

@@ -26,9 +26,16 @@ def application() -> QApplication:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
         )
+        share_gl_contexts()
         app = QApplication(sys.argv[:1])
     configure(app)
     return app
+
+
+def share_gl_contexts() -> None:
+    """QtWebEngine (imported later, when the add-card dialog opens) needs this attribute set
+    before the QApplication exists."""
+    QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
 
 
 def configure(app: QApplication) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import (
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 from app import credentials
 from app.cache import queries
 from app.cache.queries import CardRow, CustomerRow
+from app.cards import display_name
 from app.context import Context
 from app.credentials import Mode, SecretKey
 from app.demo import demo_context, start_demo
@@ -36,7 +37,7 @@ from app.errors import (
     StripeRefusedError,
     StripeUnreachableError,
 )
-from app.operations import Operations, PortalLink
+from app.operations import AddedCard, CardSetup, Operations, PortalLink
 from app.sync import SyncProgress, SyncResult
 from ui.activity_model import ActivityModel
 from ui.banner import Banner
@@ -49,8 +50,12 @@ from ui.errors import operator_sentence
 from ui.header import HeaderBar
 from ui.resources import app_icon
 from ui.tasks import TaskRunner
+from ui.webengine import add_card_dialog_class
 from ui.welcome import WelcomePanel
 from ui.window_state import WindowState
+
+if TYPE_CHECKING:
+    from ui.add_card_dialog import AddCardDialog
 
 log = logging.getLogger(__name__)
 #: How often the window checks whether someone else (a cron sync, the CLI) changed the cache.
@@ -98,6 +103,8 @@ class MainWindow(QMainWindow):
         self._state: WindowState | None = None
         #: The detach confirmation while it is open (tests answer it).
         self.detach_dialog: DetachDialog | None = None
+        #: The add-card dialog while it is open (tests drive its page).
+        self.add_card_dialog: AddCardDialog | None = None
 
         self.setWindowIcon(app_icon())
         self.customers_model = CustomersModel(self)
@@ -203,6 +210,8 @@ class MainWindow(QMainWindow):
             self.addAction(action)
 
         card_menu = bar.addMenu("&Card")
+        card_menu.addAction(self.cards.add_card_action)
+        card_menu.addSeparator()
         card_menu.addAction(self.cards.set_default_action)
         card_menu.addAction(self.cards.detach_action)
         card_menu.addSeparator()
@@ -234,6 +243,7 @@ class MainWindow(QMainWindow):
         )
         self.cards.set_default_action.triggered.connect(self.set_default)
         self.cards.detach_action.triggered.connect(self.detach)
+        self.cards.add_card_action.triggered.connect(self.add_card)
         self.cards.portal_action.triggered.connect(self.open_portal)
         self.cards.copy_link_action.triggered.connect(self.copy_portal_link)
         self.welcome.key_entered.connect(self._store_key)
@@ -493,6 +503,15 @@ class MainWindow(QMainWindow):
             )
         no_customer = "" if customer else "Select a customer first."
         set_state(
+            pane.add_card_action,
+            stripe_off
+            or busy
+            or no_customer
+            or ("The add-card form is open." if self.add_card_dialog is not None else ""),
+            f"Add a card for {customer.name or customer.id if customer else 'this customer'}: "
+            "it is typed into Stripe's own form (Ctrl+Shift+A)",
+        )
+        set_state(
             pane.portal_action,
             stripe_off or no_customer,
             "Create a billing portal session now and open it in your browser",
@@ -703,6 +722,113 @@ class MainWindow(QMainWindow):
         )
 
     @Slot()
+    def add_card(self) -> None:
+        """Create a SetupIntent in the background, then open the add-card dialog on it."""
+        customer = self._customer
+        if customer is None or self.add_card_dialog is not None:
+            return
+        self._run_action(
+            "add-card-start",
+            lambda ops: ops.start_adding_card(customer.id),
+            "starting to add a card",
+            lambda setup: self._open_add_card(setup, customer),
+        )
+
+    def _open_add_card(self, setup: CardSetup, customer: CustomerRow) -> None:
+        label = customer.name or customer.id
+        if self._closing:
+            return
+        try:
+            dialog_class = add_card_dialog_class()
+            dialog = dialog_class(setup, label, open_url=self.open_url, parent=self)
+        except Exception as exc:
+            self.banner.show_message(operator_sentence(exc, "opening the add-card form"))
+            self._abandon_card(setup)
+            return
+        self.add_card_dialog = dialog
+        dialog.confirmed.connect(
+            lambda seti: self._finish_card(dialog, setup, customer, seti)  # type: ignore[arg-type]
+        )
+        dialog.finished.connect(lambda _result: self._add_card_closed(dialog, setup))
+        dialog.open()
+
+    def _finish_card(
+        self, dialog: AddCardDialog, setup: CardSetup, customer: CustomerRow, seti: str
+    ) -> None:
+        make_default = dialog.make_default.isChecked()
+        label = customer.name or customer.id
+
+        def saved(added: AddedCard) -> None:
+            self._go_online()
+            self._action_ended()
+            name = display_name(added.card.brand, added.card.last4)
+            dialog.card_saved()
+            self._select_card_later(added.card.id)
+            if added.note:
+                self.banner.show_message(added.note, "warning")
+            self.statusBar().showMessage(
+                f"{name} was added to {label}"
+                + (" as the default card." if added.made_default else "."),
+                15000,
+            )
+            self.action_finished.emit("add-card", True)
+
+        def refused(exc: BaseException) -> None:
+            self._action_ended()
+            dialog.check_failed(operator_sentence(exc, "saving the new card"))
+            self.action_finished.emit("add-card", False)
+
+        ctx = self.ctx
+        self._action_running = True
+        self._update_actions()
+        task = self.runner.run(
+            lambda: ctx.operations().finish_adding_card(
+                setup.customer, seti, make_default=make_default
+            ),
+            db=ctx.cache().db,
+            key="action",
+            on_success=saved,
+            on_failure=refused,
+        )
+        if task is None:  # another action still runs: let the operator retry
+            self._action_running = False
+            dialog.check_failed("Another action is still running; press Save card again.")
+
+    def _select_card_later(self, pm_id: str) -> None:
+        row = self.cards_model.row_of(pm_id)
+        if row is not None:
+            self.cards.cards_table.selectRow(row)
+
+    def _add_card_closed(self, dialog: AddCardDialog, setup: CardSetup) -> None:
+        if self.add_card_dialog is dialog:
+            self.add_card_dialog = None
+        self._update_actions()
+        if not dialog.saved:
+            self._abandon_card(setup)
+
+    def _abandon_card(self, setup: CardSetup) -> None:
+        """The dialog closed before a card was saved: cancel the SetupIntent (in the
+        background; a failure is only logged, the SetupIntent then simply expires unused)."""
+        ctx = self.ctx
+
+        def done(outcome: str) -> None:
+            log.info("add card for %s closed early: %s", setup.customer, outcome)
+            if outcome == "recorded" and not self._closing:
+                self._reload_all()
+            self.action_finished.emit("add-card-cancel", True)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("could not cancel %s: %s", setup.setup_intent, exc)
+            self.action_finished.emit("add-card-cancel", False)
+
+        self.runner.run(
+            lambda: ctx.operations().abandon_adding_card(setup.customer, setup.setup_intent),
+            db=ctx.cache().db,
+            on_success=done,
+            on_failure=failed,
+        )
+
+    @Slot()
     def open_portal(self) -> None:
         customer = self._customer
         if customer is None:
@@ -851,6 +977,8 @@ class MainWindow(QMainWindow):
         self._poll.stop()
         if self._sync is not None:
             self._sync.request_interruption()
+        if self.add_card_dialog is not None:
+            self.add_card_dialog.reject()  # cancels its SetupIntent, before the cache closes
         self.runner.wait()
         self._save_state()
         self.ctx.close()

@@ -1,0 +1,90 @@
+// The add-card page: mount Stripe's Card Element, confirm the SetupIntent with Stripe.js,
+// and tell the app the outcome over the bridge as one JSON message:
+//   {"setup_intent": "seti_..."}  or  {"error": "..."}
+// The app believes none of it until Stripe confirms it with the secret key.
+"use strict";
+
+(function () {
+  const config = JSON.parse(document.getElementById("config").textContent);
+  const form = document.getElementById("card-form");
+  const nameInput = document.getElementById("name");
+  const message = document.getElementById("message");
+  const submit = document.getElementById("submit");
+  const pending = [];
+  let bridge = null;
+  let busy = false;
+  let saved = false;
+
+  function report(payload) {
+    const text = JSON.stringify(payload);
+    if (bridge) {
+      bridge.post(text);
+    } else {
+      pending.push(text);
+    }
+  }
+
+  function show(text, kind) {
+    message.textContent = text || "";
+    message.className = kind || "";
+  }
+
+  new QWebChannel(qt.webChannelTransport, function (channel) {
+    bridge = channel.objects.bridge;
+    pending.splice(0).forEach(function (text) { bridge.post(text); });
+  });
+
+  if (typeof Stripe !== "function") {
+    const text = "Stripe's card form could not be loaded: check the network connection, " +
+                 "then close this window and try again.";
+    show(text, "error");
+    report({error: text});
+    return;
+  }
+
+  const stripe = Stripe(config.publishableKey);
+  const card = stripe.elements().create("card", {
+    hidePostalCode: true,
+    style: {base: {fontSize: "16px", color: "#212529"}, invalid: {color: "#c92a2a"}},
+  });
+  card.mount("#card-element");
+  card.on("change", function (event) {
+    if (event && event.error) {
+      show(event.error.message, "error");
+    } else if (!busy) {
+      show("");
+    }
+  });
+  submit.disabled = false;
+
+  form.addEventListener("submit", async function (event) {
+    event.preventDefault();
+    if (busy || saved) {
+      return;
+    }
+    busy = true;
+    submit.disabled = true;
+    show("Saving the card with Stripe…", "progress");
+    const name = nameInput.value.trim();
+    let result;
+    try {
+      result = await stripe.confirmCardSetup(config.clientSecret, {
+        payment_method: {card: card, billing_details: name ? {name: name} : {}},
+      });
+    } catch (err) {
+      result = {error: {message: String((err && err.message) || err)}};
+    }
+    busy = false;
+    const error = result && result.error;
+    if (error || !result.setupIntent) {
+      const text = (error && error.message) || "Stripe could not save the card.";
+      show(text, "error");
+      submit.disabled = false;
+      report({error: text});
+      return;
+    }
+    saved = true;
+    show("Stripe saved the card; checking it…", "progress");
+    report({setup_intent: result.setupIntent.id});
+  });
+})();

@@ -1,0 +1,599 @@
+"""Adding a card: the real page, Stripe.js (the emulator's stand-in), the bridge, the checks.
+
+Each test opens the add-card dialog from the window on a customer of the emulator and drives
+the page the way an operator would: typing into the card inputs and pressing Save.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from pytest_httpserver import HTTPServer
+from pytestqt.qtbot import QtBot
+
+from app.cache.models import AuditEntry, Card
+from app.errors import StripeRefusedError
+from tests.conftest import Account
+from tests.ui_helpers import TASK_TIMEOUT_MS, card_ids, select_customer, synced
+from ui.window import MainWindow
+
+pytest_plugins = ["tests.ui_fixtures"]
+pytestmark = [
+    pytest.mark.ui,
+    pytest.mark.emulator,
+    # Chromium's start-up probe of the GPU under Xvfb, which has none: Qt WebEngine asks
+    # OpenGL, then Vulkan (no loader installed) for a GPU vendor and warns when it finds
+    # none. Only these exact sentences are let through; any other Qt warning fails a test.
+    pytest.mark.qt_log_ignore(
+        r"^Failed to load vulkan: ",
+        r"^initInstance: No Vulkan library available",
+        r"^Failed to create platform Vulkan instance",
+        r"^Unable to detect GPU vendor",
+        r"^GLX: No DRI3 Extension",
+        r"^GPUInfo not initialized on GpuInfoUpdate",
+    ),
+]
+MakeWindow = Callable[..., MainWindow]
+PAGE_MS = 15_000
+VISA = ("4242424242424242", 12, 2030)
+
+
+# -- driving the page ---------------------------------------------------------------------
+
+
+def js(qtbot: QtBot, window: MainWindow, script: str) -> Any:
+    """Run `script` in the page and return its value."""
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    got: list[Any] = []
+    dialog.page.runJavaScript(script, 0, lambda value: got.append(value))
+    qtbot.waitUntil(lambda: bool(got), timeout=PAGE_MS)
+    return got[0]
+
+
+def wait_js(qtbot: QtBot, window: MainWindow, condition: str) -> None:
+    """Wait until the JavaScript expression `condition` is true in the page."""
+
+    def true() -> bool:
+        return bool(js(qtbot, window, f"!!({condition})"))
+
+    qtbot.waitUntil(true, timeout=PAGE_MS)
+
+
+def open_dialog(qtbot: QtBot, window: MainWindow, customer: str) -> None:
+    select_customer(qtbot, window, customer)
+    assert window.cards.add_card_action.isEnabled()
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as started:
+        window.cards.add_card_action.trigger()
+    assert started.args == ["add-card-start", True]
+    assert window.add_card_dialog is not None
+    # The form is ready once Stripe.js mounted the card inputs and enabled Save.
+    wait_js(
+        qtbot,
+        window,
+        "document.querySelector('#card-element input') && "
+        "!document.getElementById('submit').disabled",
+    )
+
+
+def type_card(qtbot: QtBot, window: MainWindow, number: str, exp: str = "12/34") -> None:
+    month, year = exp.split("/")
+    values = json.dumps({"number": number, "exp_month": month, "exp_year": year, "cvc": "123"})
+    js(
+        qtbot,
+        window,
+        f"""(function (values) {{
+            for (const [name, value] of Object.entries(values)) {{
+                const input = document.querySelector(
+                    '#card-element input[placeholder="' + name + '"]');
+                input.focus();
+                input.value = value;
+                input.dispatchEvent(new Event('input', {{bubbles: true}}));
+            }}
+            return true;
+        }})({values})""",
+    )
+
+
+def save(qtbot: QtBot, window: MainWindow) -> None:
+    js(qtbot, window, "document.getElementById('submit').click(), true")
+
+
+def page_message(qtbot: QtBot, window: MainWindow) -> str:
+    return str(js(qtbot, window, "document.getElementById('message').textContent"))
+
+
+def saved_card(qtbot: QtBot, window: MainWindow) -> list[Any]:
+    """Press Save and wait until the window reports the card saved (or not)."""
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
+        save(qtbot, window)
+    return list(done.args)
+
+
+def seti_of(window: MainWindow) -> str:
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    return dialog.setup.setup_intent
+
+
+def close_dialog(qtbot: QtBot, window: MainWindow) -> list[Any]:
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
+        dialog.reject()
+    assert window.add_card_dialog is None
+    return list(done.args)
+
+
+def setup_intent(account: Account, seti: str) -> Any:
+    return account.client.v1.setup_intents.retrieve(seti)
+
+
+@pytest.fixture
+def ready(qtbot: QtBot, account: Account, make_window: MakeWindow) -> tuple[MainWindow, str]:
+    """A synced window and a customer with one card, whose add-card dialog is open."""
+    customer, _ = account.customer("Ada Lovelace", cards=[VISA], default=0)
+    account.customer("Grace Hopper", "grace@example.com")
+    window = make_window()
+    synced(qtbot, window)
+    open_dialog(qtbot, window, customer)
+    return window, customer
+
+
+# -- the tests ----------------------------------------------------------------------------
+
+
+def test_typing_a_card_saves_it_on_stripe_in_the_cache_and_in_the_window(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, customer = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    seti = seti_of(window)
+    # Real key presses into the card inputs; the stand-in moves focus along as Elements does.
+    js(qtbot, window, "document.querySelector('#card-element input').focus(), true")
+    proxy = dialog.view.focusProxy()
+    qtbot.keyClicks(proxy, "5555555555554444")
+    wait_js(qtbot, window, "document.activeElement.placeholder === 'exp_month'")
+    qtbot.keyClicks(proxy, "11")
+    wait_js(qtbot, window, "document.activeElement.placeholder === 'exp_year'")
+    qtbot.keyClicks(proxy, "33")
+    wait_js(qtbot, window, "document.activeElement.placeholder === 'cvc'")
+    qtbot.keyClicks(proxy, "123")
+
+    assert saved_card(qtbot, window) == ["add-card", True]
+
+    pm = setup_intent(account, seti).payment_method
+    assert account.owner_of(pm) == customer
+    assert pm in card_ids(window)
+    row = window.cards_model.row_of(pm)
+    assert row is not None
+    assert window.cards_model.index(row, 0).data() == "Mastercard •••• 4444"
+    cached = Card.get(Card.stripe_payment_method_id == pm)
+    assert (cached.last_four, cached.exp_month, cached.exp_year) == ("4444", 11, 2033)
+    assert not cached.is_default  # the checkbox was left unticked
+    entry = AuditEntry.select().where(AuditEntry.action == "add-card").get()
+    assert (entry.target, entry.outcome, entry.customer) == (pm, "ok", customer)
+    assert window.add_card_dialog is None  # the dialog closed itself
+
+
+def test_the_default_checkbox_makes_the_new_card_the_default(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, customer = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    seti = seti_of(window)
+    dialog.make_default.setChecked(True)
+    type_card(qtbot, window, "4000056655665556")
+    assert saved_card(qtbot, window) == ["add-card", True]
+
+    pm = setup_intent(account, seti).payment_method
+    assert account.default_of(customer) == pm
+    assert Card.get(Card.stripe_payment_method_id == pm).is_default
+
+
+def test_a_declined_card_shows_stripes_message_and_stores_nothing(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, _ = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    before = card_ids(window)
+    type_card(qtbot, window, "4000000000000002")
+    with qtbot.waitSignal(dialog.page_error, timeout=PAGE_MS) as error:
+        save(qtbot, window)
+    assert error.args == ["Your card was declined."]
+    assert page_message(qtbot, window) == "Your card was declined."
+    assert card_ids(window) == before
+    assert Card.select().count() == 1
+    assert setup_intent(account, seti_of(window)).status == "requires_payment_method"
+    # Stripe lets the operator try another card in the same form.
+    type_card(qtbot, window, "4242424242424242")
+    assert saved_card(qtbot, window) == ["add-card", True]
+    assert len(card_ids(window)) == 2
+
+
+def test_a_3ds_card_is_saved_once_authentication_completes(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, customer = ready
+    seti = seti_of(window)
+    type_card(qtbot, window, "4000002500003155")
+    save(qtbot, window)
+    # The emulator's stand-in for the bank's 3-D Secure prompt, inside the page.
+    wait_js(
+        qtbot,
+        window,
+        "[...document.querySelectorAll('button')].some("
+        "b => b.textContent === 'Complete authentication')",
+    )
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
+        js(
+            qtbot,
+            window,
+            "[...document.querySelectorAll('button')].find("
+            "b => b.textContent === 'Complete authentication').click(), true",
+        )
+    assert done.args == ["add-card", True]
+    pm = setup_intent(account, seti).payment_method
+    assert account.owner_of(pm) == customer
+    assert pm in card_ids(window)
+
+
+def test_a_3ds_card_whose_authentication_fails_stores_nothing(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, _ = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    seti = seti_of(window)
+    type_card(qtbot, window, "4000002500003155")
+    save(qtbot, window)
+    wait_js(
+        qtbot,
+        window,
+        "[...document.querySelectorAll('button')].some("
+        "b => b.textContent === 'Fail authentication')",
+    )
+    with qtbot.waitSignal(dialog.page_error, timeout=PAGE_MS) as error:
+        js(
+            qtbot,
+            window,
+            "[...document.querySelectorAll('button')].find("
+            "b => b.textContent === 'Fail authentication').click(), true",
+        )
+    assert "authentication failed" in error.args[0]
+    assert "authentication failed" in page_message(qtbot, window)
+    assert Card.select().count() == 1
+    assert len(card_ids(window)) == 1
+    assert setup_intent(account, seti).status == "requires_payment_method"
+    assert close_dialog(qtbot, window) == ["add-card-cancel", True]
+    assert setup_intent(account, seti).status == "canceled"
+
+
+def test_closing_the_dialog_cancels_the_setup_intent(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, _ = ready
+    seti = seti_of(window)
+    assert setup_intent(account, seti).status == "requires_payment_method"
+    assert close_dialog(qtbot, window) == ["add-card-cancel", True]
+    assert setup_intent(account, seti).status == "canceled"
+    assert Card.select().count() == 1
+    assert window.cards.add_card_action.isEnabled()
+
+
+def test_a_forged_message_naming_another_customers_setup_intent_is_rejected(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, customer = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    # Another customer's SetupIntent that really succeeded, with a card attached to them.
+    grace = account.client.v1.customers.list().data
+    other = next(c.id for c in grace if c.id != customer)
+    foreign = account.client.v1.setup_intents.create(params={"customer": other})
+    account.client.v1.setup_intents.confirm(
+        foreign.id,
+        params={  # type: ignore[arg-type]
+            "payment_method_data": {
+                "type": "card",
+                "card": {
+                    "number": "4242424242424242",
+                    "exp_month": 1,
+                    "exp_year": 2031,
+                    "cvc": "123",
+                },
+            }
+        },
+    )
+    assert setup_intent(account, foreign.id).status == "succeeded"
+
+    with qtbot.waitSignal(dialog.message_refused, timeout=PAGE_MS):
+        js(
+            qtbot,
+            window,
+            "new QWebChannel(qt.webChannelTransport, ch => ch.objects.bridge.post("
+            f"JSON.stringify({{setup_intent: '{foreign.id}'}}))), true",
+        )
+    assert dialog.notice.isVisible()
+    assert "not the one opened for this customer" in dialog.notice.text()
+    assert Card.select().count() == 1
+    assert window.add_card_dialog is dialog  # still open, nothing saved
+
+    # The operation checks the same with Stripe, whatever the dialog passes on.
+    with pytest.raises(StripeRefusedError, match="is not for customer"):
+        window.ctx.operations().finish_adding_card(customer, foreign.id)
+    refused = AuditEntry.get(AuditEntry.target == foreign.id)
+    assert refused.outcome == "refused"
+    assert Card.select().count() == 1
+
+
+def test_malformed_bridge_messages_are_refused(qtbot: QtBot, ready: tuple[MainWindow, str]) -> None:
+    window, _ = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    for bad in ('{"setup_intent": "pm_123"}', "not json", '{"a": 1, "b": 2}', "[1]"):
+        with qtbot.waitSignal(dialog.message_refused, timeout=PAGE_MS):
+            dialog.bridge.post(bad)
+    assert Card.select().count() == 1
+
+
+def _probe_from_page(qtbot: QtBot, window: MainWindow, url: str) -> None:
+    """A script in the page reaching for another host: a fetch, an image and a frame."""
+    js(
+        qtbot,
+        window,
+        f"""(function () {{
+            fetch('{url}?fetch').catch(() => null);
+            new Image().src = '{url}?img';
+            const frame = document.createElement('iframe');
+            frame.src = '{url}?frame';
+            document.body.appendChild(frame);
+            return true;
+        }})()""",
+    )
+
+
+def test_the_pages_csp_stops_requests_to_other_hosts(
+    qtbot: QtBot, ready: tuple[MainWindow, str], httpserver: HTTPServer
+) -> None:
+    window, _ = ready
+    httpserver.expect_request("/steal").respond_with_data("ok")
+    _probe_from_page(qtbot, window, httpserver.url_for("/steal"))
+    qtbot.wait(500)
+    assert httpserver.log == []
+
+
+def test_the_interceptor_blocks_and_logs_what_the_csp_would_let_through(
+    qtbot: QtBot,
+    account: Account,
+    make_window: MakeWindow,
+    httpserver: HTTPServer,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Defence in depth: with the page's CSP opened wide, the interceptor still blocks."""
+    from ui import add_card_page
+
+    open_csp = "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:"
+    monkeypatch.setattr(add_card_page, "content_security_policy", lambda *_: open_csp)
+    customer, _ = account.customer(cards=[VISA])
+    window = make_window()
+    synced(qtbot, window)
+    open_dialog(qtbot, window, customer)
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    assert open_csp in str(js(qtbot, window, "document.documentElement.outerHTML"))
+    httpserver.expect_request("/steal").respond_with_data("ok")
+    caplog.set_level(logging.WARNING, logger="ui.add_card_dialog")
+
+    _probe_from_page(qtbot, window, httpserver.url_for("/steal"))
+
+    qtbot.waitUntil(lambda: len(dialog.interceptor.blocked) >= 3, timeout=PAGE_MS)
+    qtbot.wait(300)
+    assert httpserver.log == []
+    target = httpserver.url_for("/steal")
+    assert dialog.interceptor.blocked == [f"GET {target}"] * 3
+    assert sum(f"blocked GET {target}" in r.getMessage() for r in caplog.records) == 3
+
+
+def test_navigation_away_is_refused_and_links_open_in_the_system_browser(
+    qtbot: QtBot, ready: tuple[MainWindow, str], make_window: MakeWindow
+) -> None:
+    window, _ = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    opened: list[Any] = make_window.opened_urls  # type: ignore[attr-defined]
+    js(qtbot, window, "window.location.href = 'https://example.com/phish', true")
+    qtbot.waitUntil(lambda: bool(dialog.page.refused), timeout=PAGE_MS)
+    assert dialog.page.refused == ["https://example.com/phish"]
+    assert opened == []
+    assert js(qtbot, window, "!!document.getElementById('card-form')")  # still there
+
+    # The operator clicks the page's link: it opens in the system browser, not in the page.
+    x, y = map(
+        int,
+        str(
+            js(
+                qtbot,
+                window,
+                "(function () { const r = document.querySelector('.note a')"
+                ".getBoundingClientRect();"
+                " return Math.round(r.left + 5) + ',' + Math.round(r.top + r.height / 2); })()",
+            )
+        ).split(","),
+    )
+    qtbot.mouseClick(dialog.view.focusProxy(), Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+    qtbot.waitUntil(lambda: bool(opened), timeout=PAGE_MS)
+    assert [url.toString() for url in opened] == ["https://stripe.com/privacy"]
+    assert js(qtbot, window, "!!document.getElementById('card-form')")
+
+
+def test_the_page_holds_no_secret_key_and_webengine_loads_only_when_needed(
+    qtbot: QtBot, account: Account, ready: tuple[MainWindow, str]
+) -> None:
+    window, _ = ready
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    page_html = str(js(qtbot, window, "document.documentElement.outerHTML"))
+    assert account.emulator.key not in page_html
+    assert "sk_test_" not in page_html and "sk_live_" not in page_html
+    assert dialog.setup.client_secret in page_html
+    assert "Content-Security-Policy" in page_html
+    address = dialog.page.url().toString()
+    assert dialog.setup.client_secret not in address and "sk_" not in address
+    assert dialog.profile.isOffTheRecord()
+    # A window that never opens the dialog never loads QtWebEngine.
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, ui.window, ui.main; "
+            "assert not any(m.startswith('PySide6.QtWebEngine') for m in sys.modules), "
+            "sorted(m for m in sys.modules if 'WebEngine' in m)",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert probe.returncode == 0, probe.stderr
+
+
+# -- the rules without a browser ----------------------------------------------------------
+
+
+def test_the_request_policy_allows_stripe_the_emulator_and_issuer_pages_opened_by_stripe() -> None:
+    from ui.add_card_page import RequestPolicy
+
+    policy = RequestPolicy(emulator_origin="http://127.0.0.1:4242")
+    allowed = [
+        "https://js.stripe.com/v3/",
+        "https://api.stripe.com/v1/setup_intents/seti_1/confirm",
+        "https://m.stripe.network/inner.html",
+        "https://hooks.stripe.com/3d_secure_2/hosted",
+        "https://b.stripecdn.com/assets/x.js",
+        "http://127.0.0.1:4242/js.stripe.com/v3/",
+        "data:image/png;base64,AAAA",
+    ]
+    for url in allowed:
+        assert policy.decide(url).allowed, url
+    blocked = [
+        "http://js.stripe.com/v3/",  # not https
+        "https://js.stripe.com.evil.example/v3/",
+        "https://evilstripe.com/",
+        "http://127.0.0.1:4243/",  # another port than the emulator's
+        "https://add-card.billing-admin.invalid/favicon.ico",
+        "file:///etc/passwd",
+        "https://bank.example/acs",  # not opened by Stripe
+    ]
+    for url in blocked:
+        assert not policy.decide(url).allowed, url
+    # A bank's 3-D Secure page framed by Stripe's 3-D Secure frame, and what it loads.
+    assert not policy.decide("https://acs.bank.example/challenge", subframe=True).allowed
+    assert policy.decide(
+        "https://acs.bank.example/challenge",
+        initiator="https://hooks.stripe.com",
+        subframe=True,
+    ).allowed
+    assert policy.decide(
+        "https://cdn.bank.example/logo.png", initiator="https://acs.bank.example"
+    ).allowed
+    assert not policy.decide(
+        "https://other.example/", initiator="http://hooks.stripe.com", subframe=True
+    ).allowed
+
+
+def test_the_csp_lists_the_same_hosts_and_the_emulator_only_when_configured() -> None:
+    from ui.add_card_page import content_security_policy
+
+    csp = content_security_policy("NONCE", None)
+    assert "script-src 'nonce-NONCE' https://js.stripe.com https://*.js.stripe.com;" in csp
+    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
+    assert "127.0.0.1" not in csp
+    emulated = content_security_policy("NONCE", "http://127.0.0.1:4242")
+    for directive in ("script-src", "connect-src", "frame-src"):
+        part = next(p for p in emulated.split("; ") if p.startswith(directive))
+        assert "http://127.0.0.1:4242" in part
+
+
+def test_only_the_two_page_messages_are_accepted() -> None:
+    from ui.add_card_page import PageMessage, parse_message
+
+    assert parse_message('{"setup_intent": "seti_123abc"}') == PageMessage(
+        setup_intent="seti_123abc"
+    )
+    assert parse_message('{"error": "Your card was declined.\\n"}') == PageMessage(
+        error="Your card was declined."
+    )
+    for bad in (
+        '{"setup_intent": "seti_1", "error": "x"}',
+        '{"setup_intent": "seti_1_secret_abc"}',
+        '{"setup_intent": 5}',
+        '{"customer": "cus_1"}',
+        "x" * 5000,
+        None,
+    ):
+        with pytest.raises(ValueError):
+            parse_message(bad)
+
+
+@pytest.mark.parametrize(
+    ("secret", "publishable", "problem"),
+    [
+        ("sk_test_abcdefgh1234", None, "needs the account's publishable key"),
+        (
+            "sk_test_abcdefgh1234",
+            "pk_live_abcdefgh1234",
+            "is a live key but the secret key is a test",
+        ),
+        (
+            "sk_live_abcdefgh1234",
+            "pk_test_abcdefgh1234",
+            "is a test key but the secret key is a live",
+        ),
+        ("sk_test_abcdefgh1234", "sk_test_abcdefgh1234", "is not a publishable key"),
+        ("sk_test_abcdefgh1234", "pk_test_abcdefgh1234", ""),
+    ],
+)
+def test_the_publishable_key_must_match_the_secret_keys_mode(
+    secret: str, publishable: str | None, problem: str
+) -> None:
+    from app.credentials import SecretKey
+    from app.errors import UsageError
+    from app.gateway import Gateway
+    from app.operations import Operations
+    from app.settings import Settings
+
+    gateway = Gateway(SecretKey(secret, "test"), Settings(publishable_key=publishable))
+    ops = Operations(gateway, None, "default")  # type: ignore[arg-type]
+    if problem:
+        with pytest.raises(UsageError, match=problem):
+            ops.publishable_key()
+    else:
+        assert ops.publishable_key() == publishable
+
+
+def test_the_emulator_key_pairs_with_the_emulators_publishable_key() -> None:
+    from app.credentials import SecretKey
+    from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
+    from app.errors import UsageError
+    from app.gateway import Gateway
+    from app.operations import Operations
+    from app.settings import Settings
+
+    emulated = Settings(api_base="http://127.0.0.1:4242")
+    ops = Operations(Gateway(SecretKey(EMULATOR_KEY, "emulator"), emulated), None, "demo")  # type: ignore[arg-type]
+    assert ops.publishable_key() == EMULATOR_PUBLISHABLE_KEY
+    # Against Stripe itself the placeholder means nothing: a real key must be set.
+    ops = Operations(Gateway(SecretKey(EMULATOR_KEY, "emulator"), Settings()), None, "demo")  # type: ignore[arg-type]
+    with pytest.raises(UsageError):
+        ops.publishable_key()

@@ -1,0 +1,191 @@
+"""The add-card page without the browser: what it may load, its HTML, and what it may say.
+
+Plain Python (no QtWebEngine), so the rules are easy to read and to test:
+
+- `RequestPolicy` decides every request the page makes: Stripe's hosts, the emulator's
+  origin when the profile talks to one, and the pages of a card issuer that Stripe's own
+  3-D Secure frame opens. Everything else is blocked.
+- `build_page` fills resources/add_card/add_card.html: a Content-Security-Policy matching
+  the same list, the publishable key and the SetupIntent's client secret (and nothing
+  else), the stylesheet and scripts inline under a fresh nonce.
+- `parse_message` accepts only the two messages the page may send over the bridge.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from app.operations import CardSetup
+
+PAGE_DIR = Path(__file__).resolve().parent.parent / "resources" / "add_card"
+#: The page's own address. `.invalid` never resolves: nothing can be fetched from it, and the
+#: page still gets a secure (https) origin, which Stripe.js requires in live mode.
+PAGE_URL = "https://add-card.billing-admin.invalid/"
+#: Stripe's hosts that Stripe.js, Elements and 3-D Secure use (https only). A name that
+#: starts with "." also allows its subdomains.
+STRIPE_HOSTS = (
+    "js.stripe.com",
+    ".js.stripe.com",
+    "api.stripe.com",
+    "m.stripe.network",
+    "m.stripe.com",
+    "hooks.stripe.com",
+    "b.stripecdn.com",
+)
+#: Stripe's frames that may open a card issuer's 3-D Secure page inside themselves.
+THREE_DS_OPENERS = ("hooks.stripe.com", "js.stripe.com")
+MAX_MESSAGE = 4000
+MAX_ERROR = 400
+_SETI = re.compile(r"^seti_[A-Za-z0-9]{1,250}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def origin_of(url: str) -> str:
+    """scheme://host[:port] of `url`, lower-cased; "" when it has none."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+
+
+def shown(url: str) -> str:
+    """A URL for the log: no query or fragment (they could carry a client secret)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "(unparseable URL)"
+    if parts.scheme in ("data", "blob"):
+        return f"{parts.scheme}:…"
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"[:200]
+
+
+def _stripe_host(host: str) -> bool:
+    return any(
+        host == name or (name.startswith(".") and host.endswith(name)) for name in STRIPE_HOSTS
+    )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    reason: str
+
+
+@dataclass
+class RequestPolicy:
+    """Which requests the add-card page may make."""
+
+    emulator_origin: str | None = None
+    #: Issuer 3-D Secure origins opened by Stripe's own frame during this page's life.
+    issuer_origins: set[str] = field(default_factory=set)
+
+    def decide(self, url: str, *, initiator: str = "", subframe: bool = False) -> Verdict:
+        """`subframe`: the request loads a frame (not the page itself, not a resource)."""
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return Verdict(False, "not a URL")
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        if scheme in ("data", "blob", "about"):
+            return Verdict(True, "in-page content")
+        origin = origin_of(url)
+        if self.emulator_origin and origin == self.emulator_origin:
+            return Verdict(True, "the emulator")
+        if scheme == "https" and _stripe_host(host):
+            return Verdict(True, "Stripe")
+        if scheme != "https":
+            return Verdict(False, f"{scheme or 'no'} scheme is not allowed")
+        if origin in self.issuer_origins or origin_of(initiator) in self.issuer_origins:
+            return Verdict(True, "the card issuer's 3-D Secure page")
+        opener = urlsplit(initiator).hostname if initiator.startswith("https://") else None
+        if subframe and opener in THREE_DS_OPENERS:
+            # A bank's authentication page, framed by Stripe's 3-D Secure frame (it cannot
+            # be listed ahead: every issuer has its own). It and what it loads are allowed.
+            self.issuer_origins.add(origin)
+            return Verdict(True, "the card issuer's 3-D Secure page, opened by Stripe")
+        return Verdict(False, f"{host or 'that host'} is not one of Stripe's")
+
+
+def content_security_policy(nonce: str, emulator_origin: str | None) -> str:
+    """The page's CSP: the same hosts as `RequestPolicy`, inline code only with the nonce."""
+    emulator = f" {emulator_origin}" if emulator_origin else ""
+    stripe_js = "https://js.stripe.com https://*.js.stripe.com"
+    return "; ".join(
+        (
+            "default-src 'none'",
+            f"script-src 'nonce-{nonce}' {stripe_js}{emulator}",
+            f"style-src 'nonce-{nonce}'",
+            f"connect-src https://api.stripe.com https://m.stripe.network https://m.stripe.com"
+            f"{emulator}",
+            f"frame-src {stripe_js} https://hooks.stripe.com https://m.stripe.network{emulator}",
+            f"img-src data: https://*.stripe.com https://b.stripecdn.com{emulator}",
+            "font-src 'none'",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        )
+    )
+
+
+def _read(name: str) -> str:
+    return (PAGE_DIR / name).read_text(encoding="utf-8")
+
+
+def _script_text(text: str) -> str:
+    """Text safe inside <script> or <style>: it can never close the element early."""
+    return text.replace("</", "<\\/")
+
+
+def build_page(setup: CardSetup, qwebchannel_js: str, *, nonce: str | None = None) -> str:
+    """The page's HTML for `setup`. It holds the publishable key and the client secret,
+    never the secret key; it is handed to the view directly (setHtml), never by URL."""
+    nonce = nonce or secrets.token_urlsafe(18)
+    config = json.dumps(
+        {"publishableKey": setup.publishable_key, "clientSecret": setup.client_secret}
+    ).replace("<", "\\u003c")
+    values = {
+        "csp": html.escape(content_security_policy(nonce, setup.emulator_origin)),
+        "nonce": nonce,
+        "stripe_js": html.escape(setup.stripe_js),
+        "config": config,
+        "style": _script_text(_read("add_card.css")),
+        "qwebchannel_js": _script_text(qwebchannel_js),
+        "script": _script_text(_read("add_card.js")),
+    }
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _read("add_card.html"))
+
+
+@dataclass(frozen=True)
+class PageMessage:
+    """What the page said: a SetupIntent id it believes succeeded, or an error to log."""
+
+    setup_intent: str | None = None
+    error: str | None = None
+
+
+def parse_message(text: object) -> PageMessage:
+    """Accept exactly {"setup_intent": "seti_..."} or {"error": "..."}; ValueError otherwise."""
+    if not isinstance(text, str) or len(text) > MAX_MESSAGE:
+        raise ValueError("not a short string")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ValueError("not JSON") from None
+    if not isinstance(data, dict) or len(data) != 1:
+        raise ValueError("not an object with one member")
+    ((key, value),) = data.items()
+    if key == "setup_intent" and isinstance(value, str) and _SETI.match(value):
+        return PageMessage(setup_intent=value)
+    if key == "error" and isinstance(value, str):
+        return PageMessage(error=_CONTROL.sub(" ", value).strip()[:MAX_ERROR] or "(empty)")
+    raise ValueError(f"unexpected member {key[:40]!r}")
