@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +116,38 @@ def test_no_usable_keyring_is_one_sentence_naming_the_fix(home: Path, cli: Any) 
         assert result.code == 5
         assert result.err.count("\n") == 1 and "Traceback" not in result.err
         assert "Secret Service" in result.err and "STRIPE_API_KEY" in result.err
+
+
+def test_a_locked_keyring_is_one_sentence(tmp_path: Path) -> None:
+    """In a Secret Service session of its own (locking the shared one would lock it for
+    every later test): store a key, lock the collection, ask for the key."""
+    require_secret_service()
+    script = tmp_path / "locked.py"
+    script.write_text(
+        "import subprocess, sys, keyring, secretstorage\n"
+        "keyring.set_password('billing-admin', 'locked', 'sk_test_51LockedKeyring0001')\n"
+        "secretstorage.get_default_collection(secretstorage.dbus_init()).lock()\n"
+        "exe = sys.argv[1]\n"
+        "ran = subprocess.run([exe, '--profile', 'locked', 'key', 'status'],\n"
+        "                     capture_output=True, text=True, timeout=60)\n"
+        "print(ran.returncode)\n"
+        "print(ran.stderr, end='')\n",
+        encoding="utf-8",
+    )
+    root = Path(__file__).resolve().parent.parent
+    exe = Path(sys.executable).with_name("billing-admin")
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "STRIPE_API_KEY")}
+    env["BILLING_ADMIN_IN_SERVICES"] = "0"  # a fresh D-Bus session and keyring
+    env["BILLING_ADMIN_NO_POSTGRES"] = "1"
+    ran = subprocess.run(
+        [str(root / "scripts" / "with-test-services"), sys.executable, str(script), str(exe)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+    lines = ran.stdout.splitlines()
+    assert lines[0] == "5", ran.stdout + ran.stderr
+    assert lines[1].startswith("error: No usable keyring (it is locked)") and len(lines) == 2
+    assert "STRIPE_API_KEY" in lines[1]
