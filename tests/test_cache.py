@@ -99,3 +99,13 @@ def test_an_unusable_data_folder_is_one_sentence(home: Path, cli: Any) -> None:
     assert ran.code == 1
     assert ran.err.startswith("error: Cannot create the data folder") and ran.err.count("\n") == 1
     assert home.read_text(encoding="utf-8") == "not a folder"
+
+
+def test_the_audit_log_refuses_changes_on_every_backend(ctx: Any, backend: str) -> None:
+    with database.atomic():
+        audit("default", "portal", "cus_1", "ok", customer="cus_1")
+
+    for change in (AuditEntry.update(outcome="refused"), AuditEntry.delete()):
+        with pytest.raises(IntegrityError, match="append-only"), database.atomic():
+            change.execute()
+    assert [e.outcome for e in AuditEntry.select()] == ["ok"]
