@@ -1,4 +1,5 @@
-"""Asking before a card is detached. In live mode the operator types its last four digits."""
+"""Asking before a card is detached, or made the default in live mode. In live mode the
+operator types the card's last four digits."""
 
 from __future__ import annotations
 
@@ -17,35 +18,40 @@ from app.cache.queries import CardRow
 from app.cards import expiry_text
 
 
-class DetachDialog(QDialog):
+class CardConfirmDialog(QDialog):
+    """A question about one card, with a button that stays off in live mode until the card's
+    last four digits are typed."""
+
     def __init__(
-        self, card: CardRow, customer_name: str, *, live: bool, parent: QWidget | None = None
+        self,
+        card: CardRow,
+        *,
+        title: str,
+        question: str,
+        button: str,
+        danger: bool,
+        live: bool,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.card = card
-        self.setWindowTitle("Detach card")
-        self.setAccessibleName("Confirm detaching a card")
-        question = QLabel(
-            f"<p><b>Detach {card.display_name}</b> (expires "
-            f"{expiry_text(card.exp_month, card.exp_year)}) from {_escape(customer_name)}?</p>"
-            "<p>The customer can no longer be charged on this card; to use it again they must "
-            "add it again. This cannot be undone.</p>"
-            + ("<p>The customer has no default card afterwards.</p>" if card.is_default else ""),
-            self,
-        )
-        question.setWordWrap(True)
-        question.setMinimumWidth(420)
+        self.setWindowTitle(title)
+        self.setAccessibleName(title)
+        text = QLabel(question, self)
+        text.setWordWrap(True)
+        text.setMinimumWidth(420)
         layout = QVBoxLayout(self)
-        layout.addWidget(question)
+        layout.addWidget(text)
         self.last_four: QLineEdit | None = None
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        self.detach_button = QPushButton("Detach card", self)
-        self.detach_button.setObjectName("DangerButton")
-        self.detach_button.setAccessibleName(f"Detach {card.display_name}")
-        buttons.addButton(self.detach_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.confirm_button = QPushButton(button, self)
+        if danger:
+            self.confirm_button.setObjectName("DangerButton")
+        self.confirm_button.setAccessibleName(f"{button}: {card.display_name}")
+        buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
         cancel.setDefault(True)
-        self.detach_button.setAutoDefault(False)
+        self.confirm_button.setAutoDefault(False)
         if live:
             prompt = QLabel("<b>LIVE mode.</b> Type the card's last four digits to confirm:", self)
             prompt.setWordWrap(True)
@@ -58,7 +64,7 @@ class DetachDialog(QDialog):
             layout.addWidget(prompt)
             layout.addWidget(self.last_four)
             self.last_four.textChanged.connect(self._check)
-            self.detach_button.setEnabled(False)
+            self.confirm_button.setEnabled(False)
         layout.addWidget(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -66,12 +72,55 @@ class DetachDialog(QDialog):
 
     @Slot(str)
     def _check(self, text: str) -> None:
-        self.detach_button.setEnabled(text.strip() == self.card.last_four)
+        self.confirm_button.setEnabled(text.strip() == self.card.last_four)
 
     def accept(self) -> None:
         if self.last_four is not None and self.last_four.text().strip() != self.card.last_four:
             return
         super().accept()
+
+
+class DetachDialog(CardConfirmDialog):
+    def __init__(
+        self, card: CardRow, customer_name: str, *, live: bool, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(
+            card,
+            title="Detach card",
+            question=(
+                f"<p><b>Detach {card.display_name}</b> (expires "
+                f"{expiry_text(card.exp_month, card.exp_year)}) from "
+                f"{_escape(customer_name)}?</p>"
+                "<p>The customer can no longer be charged on this card; to use it again they "
+                "must add it again. This cannot be undone.</p>"
+                + ("<p>The customer has no default card afterwards.</p>" if card.is_default else "")
+            ),
+            button="Detach card",
+            danger=True,
+            live=live,
+            parent=parent,
+        )
+        self.detach_button = self.confirm_button
+
+
+class DefaultDialog(CardConfirmDialog):
+    """Asked in live mode only: a new default card is what the next invoice charges."""
+
+    def __init__(self, card: CardRow, customer_name: str, *, parent: QWidget | None = None) -> None:
+        super().__init__(
+            card,
+            title="Change the default card",
+            question=(
+                f"<p><b>Make {card.display_name}</b> (expires "
+                f"{expiry_text(card.exp_month, card.exp_year)}) the default card of "
+                f"{_escape(customer_name)}?</p>"
+                "<p>Their next invoices are charged to this card.</p>"
+            ),
+            button="Make default",
+            danger=False,
+            live=True,
+            parent=parent,
+        )
 
 
 def _escape(text: str) -> str:

@@ -45,7 +45,7 @@ from ui.cards_model import CardsModel
 from ui.cards_pane import CardsPane
 from ui.customers_model import CustomersModel
 from ui.customers_pane import CustomersPane
-from ui.detach_dialog import DetachDialog
+from ui.detach_dialog import DefaultDialog, DetachDialog
 from ui.errors import operator_sentence
 from ui.header import HeaderBar
 from ui.resources import app_icon
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
         self._state: WindowState | None = None
         #: The detach confirmation while it is open (tests answer it).
         self.detach_dialog: DetachDialog | None = None
+        self.confirm_dialog: DefaultDialog | None = None
         #: The add-card dialog while it is open (tests drive its page).
         self.add_card_dialog: AddCardDialog | None = None
 
@@ -682,6 +683,14 @@ class MainWindow(QMainWindow):
         card, customer = self._selected_card(), self._customer
         if card is None or customer is None or card.is_default or not card.is_active:
             return
+        if self.key is not None and self.key.mode is Mode.LIVE:
+            dialog = DefaultDialog(card, customer.name or customer.id, parent=self)
+            self.confirm_dialog = dialog  # reachable from tests while it is open
+            accepted = dialog.exec() == DefaultDialog.DialogCode.Accepted
+            self.confirm_dialog = None
+            dialog.deleteLater()
+            if not accepted:
+                return
         label = card.display_name
         self._run_action(
             "set-default",
