@@ -109,3 +109,22 @@ def test_the_audit_log_refuses_changes_on_every_backend(ctx: Any, backend: str) 
         with pytest.raises(IntegrityError, match="append-only"), database.atomic():
             change.execute()
     assert [e.outcome for e in AuditEntry.select()] == ["ok"]
+
+
+def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "cache.sqlite3"
+    code = (
+        "import sys; from pathlib import Path; from app.cache.db import open_cache; "
+        "open_cache(Path(sys.argv[1])).close()"
+    )
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code, str(path)], stderr=subprocess.PIPE, text=True)
+        for _ in range(8)
+    ]
+    errors = [p.communicate(timeout=60)[1] for p in procs]
+
+    assert [p.returncode for p in procs] == [0] * 8, errors
+    assert not list(tmp_path.glob("*.unusable-*"))  # nobody took the new cache for a bad file

@@ -33,6 +33,10 @@ PRAGMAS = {
 }
 
 
+#: What SQLite says of a file that is not, or no longer, a database.
+_UNREADABLE = ("not a database", "malformed", "encrypted")
+
+
 class NewerCacheError(Exception):
     """The cache was written by a newer version of the app."""
 
@@ -63,8 +67,17 @@ def _adopt(db: Database) -> None:
     database.initialize(db)
 
 
+class _SqliteDatabase(SqliteDatabase):
+    """Transactions take the write lock when they begin (BEGIN IMMEDIATE). A deferred one
+    that reads first and writes later would get "database is locked" at once, without
+    waiting, whenever another process (the window, a cron sync) is writing."""
+
+    def atomic(self, lock_type: str | None = "IMMEDIATE") -> Any:
+        return super().atomic(lock_type=lock_type)
+
+
 def _connect(path: Path) -> SqliteDatabase:
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
+    db = _SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
     _adopt(db)
     db.connect(reuse_if_open=True)
     # Reading the schema is what fails on a file that is not a database.
@@ -90,6 +103,8 @@ def open_cache(path: Path) -> OpenedCache:
     except (DatabaseError, sqlite3.DatabaseError) as exc:
         if isinstance(exc, OperationalError) and _is_access_problem(str(exc)):
             raise CacheError(_access_sentence(path, str(exc))) from None
+        if not any(s in str(exc).lower() for s in _UNREADABLE):
+            raise  # a bug, not a bad file: never move a good cache aside for it
         why = f"it is not a readable cache ({exc})"
     aside = _move_aside(path)
     log.warning("cache %s moved aside to %s because %s", path, aside, why)

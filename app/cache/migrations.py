@@ -65,10 +65,15 @@ def current_version(db: Database) -> int:
 
 
 def migrate(db: Database) -> int:
-    """Apply the missing migrations, each in its own transaction; return the new version."""
-    version = current_version(db)
-    for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
+    """Apply the missing migrations, each in its own transaction; return the new version.
+
+    The version is read again inside each transaction: another process opening the same
+    new cache at the same moment may have applied the step while this one waited.
+    """
+    while True:
         with db.atomic():
-            step(db)
-            SchemaMigration.insert(version=number, applied_at=now()).execute()
-    return LATEST
+            version = current_version(db)
+            if version >= LATEST:
+                return version
+            MIGRATIONS[version](db)
+            SchemaMigration.insert(version=version + 1, applied_at=now()).execute()
