@@ -27,13 +27,16 @@ test: setup
 	scripts/with-test-services $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check app ui tests scripts
-	$(VENV)/bin/ruff format --check app ui tests scripts
+	$(VENV)/bin/ruff check app ui tests scripts bench
+	$(VENV)/bin/ruff format --check app ui tests scripts bench
 	$(VENV)/bin/mypy
 
 format: venv
-	$(VENV)/bin/ruff format app ui tests scripts
-	$(VENV)/bin/ruff check --fix app ui tests scripts
+	$(VENV)/bin/ruff format app ui tests scripts bench
+	$(VENV)/bin/ruff check --fix app ui tests scripts bench
+
+bench: setup
+	$(PY) bench/run.py
 
 screenshots: setup
 	scripts/with-test-services $(PY) scripts/screenshots.py

@@ -5,13 +5,13 @@ from __future__ import annotations
 import getpass
 import json
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from peewee import EXCLUDED, JOIN, SqliteDatabase, fn
+from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
-from app.cache.models import AuditEntry, Card, Customer, SyncState, now
+from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
 from app.cards import display_name
 from app.gateway import CardData, CustomerData
 
@@ -38,39 +38,33 @@ def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
     """Insert or update customers; return their cache ids by Stripe id."""
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        (
-            Customer.insert_many(
-                [
-                    {
-                        Customer.stripe_id: c.id,
-                        Customer.name: c.name,
-                        Customer.email: c.email,
-                        Customer.default_payment_method: c.default_payment_method,
-                        Customer.deleted: c.deleted,
-                        Customer.created: _ts(c.created),
-                        Customer.synced_at: seen_at,
-                        Customer.seen_at: seen_at,
-                        Customer.search_key: _search_key(c.name, c.email, c.id, ()),
-                    }
-                    for c in chunk
-                ]
-            )
-            .on_conflict(
-                conflict_target=[Customer.stripe_id],
-                preserve=[
-                    Customer.name,
-                    Customer.email,
-                    Customer.default_payment_method,
-                    Customer.deleted,
-                    Customer.created,
-                    Customer.synced_at,
-                ],
-                update={Customer.seen_at: _later(Customer.seen_at)},
-            )
-            .execute()
-        )
+    _bulk_upsert(
+        Customer,
+        [
+            {
+                Customer.stripe_id: c.id,
+                Customer.name: c.name,
+                Customer.email: c.email,
+                Customer.default_payment_method: c.default_payment_method,
+                Customer.deleted: c.deleted,
+                Customer.created: _ts(c.created),
+                Customer.synced_at: seen_at,
+                Customer.seen_at: seen_at,
+                Customer.search_key: _search_key(c.name, c.email, c.id, ()),
+            }
+            for c in rows
+        ],
+        conflict_target=[Customer.stripe_id],
+        preserve=[
+            Customer.name,
+            Customer.email,
+            Customer.default_payment_method,
+            Customer.deleted,
+            Customer.created,
+            Customer.synced_at,
+        ],
+        update={Customer.seen_at: _later(Customer.seen_at)},
+    )
     return customer_ids([c.id for c in rows])
 
 
@@ -117,26 +111,23 @@ def upsert_cards(
                     Card.seen_at: seen_at,
                 }
             )
-    for start in range(0, len(rows), BATCH):
-        (
-            Card.insert_many(rows[start : start + BATCH])
-            .on_conflict(
-                conflict_target=[Card.stripe_payment_method_id],
-                preserve=[
-                    Card.customer,
-                    Card.card_type,
-                    Card.last_four,
-                    Card.exp_month,
-                    Card.exp_year,
-                    Card.country,
-                    Card.funding,
-                    Card.is_active,
-                    Card.updated_at,
-                ],
-                update={Card.seen_at: _later(Card.seen_at)},
-            )
-            .execute()
-        )
+    _bulk_upsert(
+        Card,
+        rows,
+        conflict_target=[Card.stripe_payment_method_id],
+        preserve=[
+            Card.customer,
+            Card.card_type,
+            Card.last_four,
+            Card.exp_month,
+            Card.exp_year,
+            Card.country,
+            Card.funding,
+            Card.is_active,
+            Card.updated_at,
+        ],
+        update={Card.seen_at: _later(Card.seen_at)},
+    )
     if complete and cards_by_customer:
         cache_ids = [ids[s] for s in cards_by_customer]
         Card.update(is_active=False, is_default=False, updated_at=seen_at).where(
@@ -146,55 +137,121 @@ def upsert_cards(
 
 
 def refresh_summaries(customer_ids_: Sequence[int]) -> None:
-    """Recompute default flags, card count, default label and search key of these customers."""
+    """Recompute default flags, card count, default label and search key of these customers.
+
+    Two reads and two writes per BATCH customers, never a statement per customer: a full
+    sync of 100,000 customers refreshes them all."""
     for start in range(0, len(customer_ids_), BATCH):
         chunk = list(customer_ids_[start : start + BATCH])
-        customers = {
-            c.id: c
-            for c in Customer.select(
-                Customer.id,
-                Customer.stripe_id,
-                Customer.name,
-                Customer.email,
-                Customer.default_payment_method,
-            ).where(Customer.id.in_(chunk))
-        }
-        cards: dict[int, list[Card]] = {cid: [] for cid in customers}
-        for card in (
+        customers = cast(
+            list[tuple[Any, ...]],
+            list(
+                Customer.select(
+                    Customer.id,
+                    Customer.stripe_id,
+                    Customer.name,
+                    Customer.email,
+                    Customer.default_payment_method,
+                )
+                .where(Customer.id.in_(chunk))
+                .tuples()
+            ),
+        )
+        #: Active cards by customer: (card id, payment method id, brand, last four).
+        cards: dict[int, list[tuple[int, str, str, str]]] = {c[0]: [] for c in customers}
+        card_rows = cast(
+            Iterable[tuple[Any, ...]],
             Card.select(
                 Card.id,
                 Card.customer,
                 Card.stripe_payment_method_id,
                 Card.card_type,
                 Card.last_four,
-                Card.is_default,
             )
             .where(Card.customer.in_(chunk), Card.is_active)
             .order_by(Card.id)
-        ):
-            cards[card.customer_id].append(card)
+            .tuples(),
+        )
+        for card_id, customer_id, pm_id, card_type, last_four in card_rows:
+            cards[customer_id].append((card_id, pm_id, card_type, last_four))
         default_ids: list[int] = []
-        for cid, customer in customers.items():
-            default = None
-            for card in cards[cid]:
-                if card.stripe_payment_method_id == customer.default_payment_method:
-                    default = card
-                    default_ids.append(card.id)
-            Customer.update(
-                card_count=len(cards[cid]),
-                default_card_label=display_name(default.card_type, default.last_four)
-                if default
-                else "",
-                search_key=_search_key(
-                    customer.name,
-                    customer.email,
-                    customer.stripe_id,
-                    sorted({c.last_four for c in cards[cid]}),
-                ),
-            ).where(Customer.id == cid).execute()
+        summaries: list[tuple[int, str, str, int]] = []
+        for cid, stripe_id, name, email, default_pm in customers:
+            label = ""
+            for card_id, pm_id, card_type, last_four in cards[cid]:
+                if pm_id == default_pm:
+                    label = display_name(card_type, last_four)
+                    default_ids.append(card_id)
+            last_fours = sorted({card[3] for card in cards[cid]})
+            summaries.append(
+                (len(cards[cid]), label, _search_key(name, email, stripe_id, last_fours), cid)
+            )
+        _update_by_id(
+            Customer,
+            [Customer.card_count, Customer.default_card_label, Customer.search_key],
+            summaries,
+        )
         Card.update(is_default=Card.id.in_(default_ids) if default_ids else False).where(
             Card.customer.in_(chunk)
         ).execute()
+
+
+def _bulk_upsert(
+    model: type[BaseModel], rows: Sequence[Mapping[Any, Any]], **on_conflict: Any
+) -> None:
+    """`model.insert_many(rows).on_conflict(**on_conflict)`, for any number of rows.
+
+    Peewee renders the statement once, for the first row, and the driver runs it for every
+    row (executemany). Rendering 300,000 rows of SQL value by value took most of the time of
+    writing a large account. Every row has the same keys; what Peewee adds on its own (the
+    defaults of fields not given, values in the conflict clause) is the same for every row."""
+    if not rows:
+        return
+    fields = list(rows[0])
+    first = [field.db_value(rows[0][field]) for field in fields]
+    sql, params = (
+        model.insert_many([[rows[0][field] for field in fields]], fields=fields)
+        .on_conflict(**on_conflict)
+        .sql()
+    )
+    per_row_defaults = any(
+        callable(default) for field, default in model._meta.defaults.items() if field not in fields
+    )
+    if per_row_defaults or list(params[: len(fields)]) != first:
+        # Not the layout this fast path expects: let Peewee render every row.
+        for start in range(0, len(rows), BATCH):
+            model.insert_many(rows[start : start + BATCH]).on_conflict(**on_conflict).execute()
+        return
+    constant = list(params[len(fields) :])
+    converters = [(field, field.db_value) for field in fields]
+    model._meta.database.cursor().executemany(
+        sql, [[convert(row[field]) for field, convert in converters] + constant for row in rows]
+    )
+
+
+def _update_by_id(
+    model: type[BaseModel], fields: Sequence[Field], rows: Sequence[Sequence[Any]]
+) -> None:
+    """UPDATE model SET fields = values WHERE id = the last value, for each row, as one
+    executemany."""
+    if not rows:
+        return
+    db = model._meta.database
+    key = model._meta.primary_key
+    assert isinstance(key, Field)
+    assignments = ", ".join(f'"{field.column_name}" = {db.param}' for field in fields)
+    sql = (
+        f'UPDATE "{model._meta.table_name}" SET {assignments} '
+        f'WHERE "{key.column_name}" = {db.param}'
+    )
+    converters = [field.db_value for field in fields]
+    db.cursor().executemany(
+        sql,
+        [
+            [convert(value) for convert, value in zip(converters, row, strict=False)] + [row[-1]]
+            for row in rows
+        ],
+    )
 
 
 def deactivate_unseen(started: datetime) -> tuple[int, int]:

@@ -1,0 +1,478 @@
+"""`make bench`: the performance figures of issue 6, in one go, on this machine.
+
+Sections 1, 2 and 4 run the emulator (localstripe) behind a loopback proxy that adds 150 ms
+to every response, as Stripe's distance does, and counts requests. Section 3 writes a large
+cache straight through the app's bulk upserts, then opens the window offscreen on it in a
+fresh process. Prints a table and writes bench/results.json. Nothing here is a test: the
+figures depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import stripe  # noqa: E402
+
+from app.cache import queries  # noqa: E402
+from app.cache.db import open_cache  # noqa: E402
+from app.credentials import SecretKey  # noqa: E402
+from app.emulator import EMULATOR_KEY, Emulator, start_emulator  # noqa: E402
+from app.gateway import Gateway  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from app.sync import SyncEngine, SyncProgress, SyncResult  # noqa: E402
+from bench.large_cache import make_data, write_cache  # noqa: E402
+from bench.naive_sync import naive_sync  # noqa: E402
+from tests.proxy import Proxy  # noqa: E402
+
+LATENCY = 0.150
+RATE = 20.0
+NUMBERS = ["4242424242424242", "5555555555554444", "4000056655665556", "6011111111111117"]
+#: Twenty queries as someone types them: prefixes, an email domain, an id, last four digits,
+#: other scripts, and strings that match nothing.
+SEARCHES = [
+    "o",
+    "ol",
+    "oli",
+    "olivia",
+    "olivia s",
+    "smith",
+    "ng",
+    "ivanov",
+    "李",
+    "ø",
+    "@example",
+    "example.com",
+    "cus_bench0000",
+    "cus_bench00099",
+    "4242",
+    "12",
+    "99",
+    "mehmet ö",
+    "zzz",
+    "nobody here",
+]
+
+
+# -- the machine -------------------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    cpu = platform.processor() or platform.machine()
+    memory_gb: float | None = None
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal"):
+                memory_gb = round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    os_name = platform.platform()
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = f"{line.split('=', 1)[1].strip(chr(34))} ({platform.release()})"
+    except OSError:
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory_gb,
+        "python": platform.python_version(),
+        "os": os_name,
+        "sqlite": __import__("sqlite3").sqlite_version,
+    }
+
+
+# -- sections 1, 2 and 4: syncing through the proxy ----------------------------------------------
+
+
+def seed(emulator: Emulator, customers: int, rng: random.Random) -> list[tuple[str, list[str]]]:
+    """`customers` customers holding 0 to 4 cards, most with a default; straight to the
+    emulator (not through the proxy), a few at a time."""
+    client = stripe.StripeClient(emulator.key, base_addresses={"api": emulator.api_base})
+    plans = [(i, rng.randint(0, 4), rng.random()) for i in range(customers)]
+
+    def one(plan: tuple[int, int, float]) -> tuple[str, list[str]]:
+        i, cards, luck = plan
+        customer = client.v1.customers.create(
+            params={"name": f"Customer {i:04d}", "email": f"customer{i}@example.com"}
+        )
+        ids = []
+        for n in range(cards):
+            pm = client.v1.payment_methods.create(
+                params={
+                    "type": "card",
+                    "card": {
+                        "number": NUMBERS[(i + n) % len(NUMBERS)],
+                        "exp_month": 1 + (i + n) % 12,
+                        "exp_year": 2027 + n,
+                        "cvc": "123",
+                    },
+                }
+            )
+            client.v1.payment_methods.attach(pm.id, params={"customer": customer.id})
+            ids.append(pm.id)
+        if ids and luck < 0.8:
+            client.v1.customers.update(
+                customer.id, params={"invoice_settings": {"default_payment_method": ids[0]}}
+            )
+        return customer.id, ids
+
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(one, plans))
+
+
+def change(emulator: Emulator, made: list[tuple[str, list[str]]], k: int) -> list[str]:
+    """Change `k` customers on Stripe: a new default card where there is one to switch to,
+    else a new email. Each change is a customer.updated event."""
+    client = stripe.StripeClient(emulator.key, base_addresses={"api": emulator.api_base})
+    changed = []
+    for customer, cards in made[:: max(1, len(made) // k)][:k]:
+        if len(cards) >= 2:
+            params: dict[str, Any] = {"invoice_settings": {"default_payment_method": cards[-1]}}
+        else:
+            params = {"email": f"changed-{customer}@example.com"}
+        client.v1.customers.update(customer, params=params)
+        changed.append(customer)
+    return changed
+
+
+def app_sync(engine: SyncEngine, proxy: Proxy, *, full: bool) -> dict[str, Any]:
+    proxy.reset()
+    sent = engine.gateway.requests_sent
+    started = time.monotonic()
+    result: SyncResult = engine.run(SyncProgress(), full=full)
+    seconds = time.monotonic() - started
+    paths: dict[str, int] = {}
+    for request in proxy.requests:
+        route = f"{request.method} {request.path.split('?')[0]}"
+        route = "/".join("{id}" if p.startswith(("cus_", "pm_")) else p for p in route.split("/"))
+        paths[route] = paths.get(route, 0) + 1
+    return {
+        "kind": result.kind,
+        "seconds": seconds,
+        "proxy_requests": proxy.count,
+        "gateway_requests": engine.gateway.requests_sent - sent,
+        "max_in_any_second": proxy.max_in_any_window(1.0),
+        "routes": paths,
+        "customers": result.customers,
+        "cards": result.cards,
+        "events": result.events,
+        "refetched": len(result.refetched),
+    }
+
+
+def network_sections(customers: int, k: int, work: Path) -> dict[str, Any]:
+    rng = random.Random(6)
+    emulator = start_emulator()
+    try:
+        began = time.monotonic()
+        made = seed(emulator, customers, rng)
+        seed_seconds = time.monotonic() - began
+        cards = sum(len(c) for _, c in made)
+        print(f"  seeded {customers} customers, {cards} cards in {seed_seconds:.1f} s", flush=True)
+        with Proxy.to(emulator.api_base, latency=LATENCY) as proxy:
+            began = time.monotonic()
+            pulled = naive_sync(proxy.url, EMULATOR_KEY)
+            naive = {
+                "seconds": time.monotonic() - began,
+                "proxy_requests": proxy.count,
+                "max_in_any_second": proxy.max_in_any_window(1.0),
+            }
+            print(
+                f"  naive script: {naive['seconds']:.1f} s, {naive['proxy_requests']} requests",
+                flush=True,
+            )
+
+            opened = open_cache(work / "sync-cache.sqlite3")
+            gateway = Gateway(
+                SecretKey(EMULATOR_KEY, "emulator"),
+                Settings(api_base=proxy.url, rate_limit=RATE),
+            )
+            engine = SyncEngine(gateway, opened.db)
+            full = app_sync(engine, proxy, full=True)
+            print(f"  app full sync: {full['seconds']:.1f} s, {full['proxy_requests']} requests")
+            same = _cache_matches(pulled)
+            unchanged = app_sync(engine, proxy, full=False)
+            changed_ids = change(emulator, made, k)
+            after = app_sync(engine, proxy, full=False)
+            print(
+                f"  app incremental: {unchanged['proxy_requests']} requests unchanged, "
+                f"{after['proxy_requests']} after {k} changes ({after['seconds']:.2f} s)",
+                flush=True,
+            )
+            # The same full sync again, now that the gateway knows the emulator's missing routes.
+            again = app_sync(engine, proxy, full=True)
+            opened.close()
+        return {
+            "customers": customers,
+            "cards": cards,
+            "seed_seconds": seed_seconds,
+            "latency_s": LATENCY,
+            "rate_limit": RATE,
+            "naive": naive,
+            "app_full": full,
+            "app_full_again": again,
+            "app_incremental_unchanged": unchanged,
+            "app_incremental_after_changes": after,
+            "changed_customers": len(changed_ids),
+            "app_cache_matches_naive_pull": same,
+        }
+    finally:
+        emulator.stop()
+
+
+def _cache_matches(pulled: dict[str, dict[str, Any]]) -> bool:
+    """The app's cache holds exactly what the naive script pulled: customers, cards, defaults."""
+    rows = {r.id: r for r in queries.customer_rows(queries.customers_query())}
+    if set(rows) != set(pulled):
+        return False
+    for customer_id, data in pulled.items():
+        cached = {c.id: c for c in queries.cards_of(customer_id)}
+        if set(cached) != set(data["cards"]):
+            return False
+        if rows[customer_id].default_payment_method != data["default"]:
+            return False
+    return True
+
+
+# -- section 3: a large cache and the window on it -----------------------------------------------
+
+
+def large_cache_section(customers: int, work: Path) -> dict[str, Any]:
+    home = work / "home"
+    cache = home / "profiles" / "bench" / "cache.sqlite3"
+    cache.parent.mkdir(parents=True)
+    rows, cards = make_data(customers)
+    card_count = sum(len(c) for c in cards.values())
+    seconds = write_cache(cache, rows, cards)
+    print(f"  wrote {customers} customers, {card_count} cards in {seconds:.1f} s", flush=True)
+    env = {
+        **os.environ,
+        "BILLING_ADMIN_HOME": str(home),
+        "QT_QPA_PLATFORM": "offscreen",
+        "STRIPE_API_KEY": "sk_test_benchmark000000000000",  # never used: no sync is started
+        "STRIPE_API_BASE": "http://127.0.0.1:9",
+    }
+    runs = []
+    for _ in range(3):  # the first run may pay for a cold disk cache; report the median run
+        spawned_at = time.time()
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "bench" / "window_probe.py"), str(spawned_at), *SEARCHES],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the window probe failed:\n{done.stderr[-2000:]}")
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    runs.sort(key=lambda r: r["search_median_ms"])
+    window = runs[len(runs) // 2]
+    window["first_rows_s_all_runs"] = sorted(r["first_rows_s"] for r in runs)
+    window["search_median_ms_all_runs"] = [r["search_median_ms"] for r in runs]
+    return {
+        "customers": customers,
+        "cards": card_count,
+        "write_seconds": seconds,
+        "cache_mb": round(cache.stat().st_size / 1024 / 1024, 1),
+        "window": window,
+    }
+
+
+# -- the table ----------------------------------------------------------------------------------
+
+
+def checks(net: dict[str, Any] | None, big: dict[str, Any] | None) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+
+    def add(section: str, what: str, figure: str, target: str, met: bool) -> None:
+        out.append(
+            {"section": section, "what": what, "figure": figure, "target": target, "met": met}
+        )
+
+    if net is not None:
+        n, k = net["customers"], net["changed_customers"]
+        full, unchanged, after = (
+            net["app_full"],
+            net["app_incremental_unchanged"],
+            net["app_incremental_after_changes"],
+        )
+        bound = math.ceil(n / 100) + n + 2
+        for label, run in (("proxy", full), ("gateway", full)):
+            key = f"{label}_requests"
+            add(
+                "1",
+                f"full sync requests, N={n} ({label})",
+                str(run[key]),
+                f"<= {bound}",
+                run[key] <= bound,
+            )
+        for label in ("proxy", "gateway"):
+            key = f"{label}_requests"
+            add(
+                "1",
+                f"incremental, nothing changed ({label})",
+                str(unchanged[key]),
+                "<= 2",
+                unchanged[key] <= 2,
+            )
+            add(
+                "1",
+                f"incremental after k={k} changed ({label})",
+                str(after[key]),
+                f"<= {2 + k}",
+                after[key] <= 2 + k,
+            )
+        naive_s, full_s = net["naive"]["seconds"], full["seconds"]
+        floor = full["proxy_requests"] / net["rate_limit"]
+        add(
+            "2",
+            "app full sync vs naive script",
+            f"{full_s:.1f} s vs {naive_s:.1f} s = {naive_s / full_s:.2f}x faster",
+            ">= 2.5x",
+            naive_s / full_s >= 2.5,
+        )
+        add(
+            "2",
+            "app full sync vs rate-limit floor",
+            f"{full_s:.1f} s vs {floor:.1f} s = {full_s / floor:.2f}x",
+            "<= 1.3x",
+            full_s / floor <= 1.3,
+        )
+        add(
+            "2",
+            f"incremental after {k} changes vs naive full pull",
+            f"{after['seconds']:.2f} s vs {naive_s:.1f} s = "
+            f"{naive_s / after['seconds']:.0f}x faster",
+            ">= 20x",
+            naive_s / after["seconds"] >= 20,
+        )
+        add(
+            "4",
+            "most requests in any 1 s of a full sync (proxy)",
+            f"{full['max_in_any_second']} (again: {net['app_full_again']['max_in_any_second']})",
+            f"<= {net['rate_limit']:g}",
+            max(full["max_in_any_second"], net["app_full_again"]["max_in_any_second"])
+            <= net["rate_limit"],
+        )
+    if big is not None:
+        window = big["window"]
+        add(
+            "3",
+            f"write {big['customers']:,} customers + {big['cards']:,} cards",
+            f"{big['write_seconds']:.1f} s",
+            "< 15 s",
+            big["write_seconds"] < 15,
+        )
+        add(
+            "3",
+            "window: first rows visible from process start",
+            f"{window['first_rows_s']:.2f} s",
+            "< 1.5 s",
+            window["first_rows_s"] is not None and window["first_rows_s"] < 1.5,
+        )
+        add(
+            "3",
+            f"search as you type, median of {len(window['search_ms'])} queries",
+            f"{window['search_median_ms']:.0f} ms",
+            "< 50 ms",
+            window["search_median_ms"] < 50,
+        )
+        add(
+            "3",
+            "search as you type, p95",
+            f"{window['search_p95_ms']:.0f} ms",
+            "< 100 ms",
+            window["search_p95_ms"] < 100,
+        )
+        add(
+            "3",
+            "window peak RSS (QtWebEngine not loaded)",
+            f"{window['peak_rss_mb']:.0f} MB"
+            + (
+                f" (loaded: {', '.join(window['webengine_modules'])})"
+                if window["webengine_modules"]
+                else ""
+            ),
+            "< 250 MB",
+            window["peak_rss_mb"] < 250 and not window["webengine_modules"],
+        )
+    return out
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    lines = ["| # | measure | result | target | met |", "|---|---|---|---|---|"]
+    for row in rows:
+        met = "yes" if row["met"] else "**no**"
+        lines.append(
+            f"| {row['section']} | {row['what']} | {row['figure']} | {row['target']} | {met} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, default=300, help="section 1, 2, 4 (300)")
+    parser.add_argument("--changed", type=int, default=10, help="k for the incremental sync")
+    parser.add_argument("--large", type=int, default=100_000, help="section 3 customers")
+    parser.add_argument("--skip-network", action="store_true", help="only section 3")
+    parser.add_argument("--skip-large", action="store_true", help="only sections 1, 2, 4")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="billing-admin-bench-") as tmp:
+        work = Path(tmp)
+        os.environ["BILLING_ADMIN_HOME"] = str(work / "sync-home")
+        net = big = None
+        if not args.skip_network:
+            print("Sections 1, 2, 4: sync through a proxy adding 150 ms per response", flush=True)
+            net = network_sections(args.customers, args.changed, work)
+        if not args.skip_large:
+            print("Section 3: a large cache and the window on it", flush=True)
+            big = large_cache_section(args.large, work)
+    rows = checks(net, big)
+    results = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "seconds": round(time.monotonic() - started, 1),
+        "checks": rows,
+        "sync": net,
+        "large_cache": big,
+    }
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    m = results["machine"]
+    print()
+    print(table(rows))
+    print()
+    print(
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB, {m['os']}, "
+        f"Python {m['python']}, SQLite {m['sqlite']}; {results['date']}; "
+        f"bench took {results['seconds']:.0f} s. Figures in {args.out}."
+    )
+    return 0 if all(r["met"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""Section 3, the window half: run in a fresh process (QT_QPA_PLATFORM=offscreen) by
+bench/run.py, on the large cache in BILLING_ADMIN_HOME. Prints one JSON object.
+
+    python bench/window_probe.py SPAWNED_AT QUERY...
+
+SPAWNED_AT is the parent's time.time() just before it started this process, so that "first
+rows visible" counts the interpreter's start and every import.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def _peak_rss_kb() -> int:
+    """This process's peak resident set. Not ru_maxrss: on Linux it keeps the high-water mark
+    of the parent that forked this process (the benchmark, holding the large data set)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def main() -> None:
+    spawned_at = float(sys.argv[1])
+    queries = sys.argv[2:]
+
+    from PySide6.QtCore import QEvent, QObject
+    from PySide6.QtWidgets import QApplication
+
+    from app.context import Context
+    from app.settings import Profile
+    from ui.main import application
+    from ui.window import MainWindow
+
+    first_paint: list[float] = []
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and not first_paint and window_model_ready():
+                first_paint.append(time.time())
+            return False
+
+    app: QApplication = application()
+    ctx = Context(Profile("bench"))
+    window = MainWindow(ctx, sync_on_start=False)
+    table = window.customers.table
+    model = window.customers_model
+
+    def window_model_ready() -> bool:
+        return model.rowCount() > 0
+
+    watch = PaintWatch()
+    table.viewport().installEventFilter(watch)
+    window.show()
+    deadline = time.monotonic() + 20
+    while not first_paint and time.monotonic() < deadline:
+        app.processEvents()
+    # The rows really were read: the first visible row has its text.
+    first_row = model.index(0, 0).data()
+    rows_total = model.rowCount()
+
+    timings: list[float] = []
+    matches: list[int] = []
+    pane = window.customers
+    for text in queries:
+        started = time.perf_counter()
+        pane.search.setText(text)
+        pane._apply_search()  # what the 250 ms typing pause then triggers
+        table.viewport().repaint()  # paints the visible rows: reads their page
+        app.processEvents()
+        timings.append((time.perf_counter() - started) * 1000)
+        matches.append(model.rowCount())
+
+    peak_kb = _peak_rss_kb()
+    webengine = sorted(m for m in sys.modules if m.startswith("PySide6.QtWebEngine"))
+    window.close()
+    ordered = sorted(timings)
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    print(
+        json.dumps(
+            {
+                "first_rows_s": (first_paint[0] - spawned_at) if first_paint else None,
+                "first_row_text": first_row,
+                "rows": rows_total,
+                "search_ms": timings,
+                "search_matches": matches,
+                "search_queries": queries,
+                "search_median_ms": statistics.median(timings) if timings else None,
+                "search_p95_ms": p95 if timings else None,
+                "peak_rss_mb": peak_kb / 1024,
+                "webengine_modules": webengine,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
