@@ -87,7 +87,8 @@ class Proxy:
         self._records: list[RecordedRequest] = []
         self._refuse = False
         self._cut_after: int | None = None
-        self._drop_next = False
+        #: Drop the answer to the next request of this method (None: of any method).
+        self._drop_next: str | bool | None = False
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._threads: list[threading.Thread] = []
@@ -204,10 +205,11 @@ class Proxy:
         with self._lock:
             self._cut_after = n
 
-    def drop_next_response(self) -> None:
-        """Forward the next request, then close its connection instead of answering."""
+    def drop_next_response(self, method: str | None = None) -> None:
+        """Forward the next request (the next `method` one, if given), then close its
+        connection instead of answering."""
         with self._lock:
-            self._drop_next = True
+            self._drop_next = method
 
     def restore(self) -> None:
         """No more faults: accept connections and answer every request again."""
@@ -277,7 +279,10 @@ class Proxy:
                     if self._refuse:
                         return
                     self._records.append(RecordedRequest(at, method, path, headers, body, number))
-                    drop, self._drop_next = self._drop_next, False
+                    armed = self._drop_next
+                    drop = armed is not False and armed in (None, method)
+                    if drop:
+                        self._drop_next = False
                 if upstream is None:
                     upstream = socket.create_connection(self.target, timeout=self.timeout)
                     with self._lock:
