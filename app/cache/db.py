@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -79,7 +80,16 @@ class _SqliteDatabase(SqliteDatabase):
 def _connect(path: Path) -> SqliteDatabase:
     db = _SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
     _adopt(db)
-    db.connect(reuse_if_open=True)
+    # Turning a new file to WAL needs a moment alone with it, and SQLite answers "database is
+    # locked" at once, without its busy timeout, while another process does the same.
+    for attempt in range(100):
+        try:
+            db.connect(reuse_if_open=True)
+            break
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 99:
+                raise
+            time.sleep(0.1)
     # Reading the schema is what fails on a file that is not a database.
     db.execute_sql("SELECT count(*) FROM sqlite_master").fetchone()
     version = migrations.current_version(db)
