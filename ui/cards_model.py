@@ -7,16 +7,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
 from app.cache.queries import CardRow
 from app.cards import expires_soon, expiry_text
 from ui.resources import brand_icon
+from ui.rows_model import Index, RowsModel
 
 log = logging.getLogger(__name__)
-Index = QModelIndex | QPersistentModelIndex
 CARD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 #: A list of `Badge` for the status column.
 BADGES_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -43,42 +43,24 @@ def badges(card: CardRow, today: date) -> list[Badge]:
     return out
 
 
-class CardsModel(QAbstractTableModel):
+class CardsModel(RowsModel[CardRow]):
+    columns = COLUMNS
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._cards: list[CardRow] = []
         self._today = date.today()
 
     def set_cards(self, cards: list[CardRow]) -> None:
-        self.beginResetModel()
-        self._cards = list(cards)
         self._today = date.today()
-        self.endResetModel()
+        self.set_rows(cards)
 
     def card_at(self, row: int) -> CardRow | None:
-        return self._cards[row] if 0 <= row < len(self._cards) else None
+        return self.row_at(row)
 
     def row_of(self, card_id: str) -> int | None:
-        for row, card in enumerate(self._cards):
+        for row, card in enumerate(self._rows):
             if card.id == card_id:
                 return row
-        return None
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._cards)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if (
-            orientation == Qt.Orientation.Horizontal
-            and role == Qt.ItemDataRole.DisplayRole
-            and 0 <= section < len(COLUMNS)
-        ):
-            return COLUMNS[section]
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
