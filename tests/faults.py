@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from tests.proxy import max_in_any_window
+
 _FORWARDED = ("Authorization", "Content-Type", "Idempotency-Key", "Stripe-Version")
 
 
@@ -48,13 +50,7 @@ class FaultyStripe:
             self.planned.extend((method, status) for status in statuses)
 
     def max_in_any_second(self, seen: list[Seen] | None = None) -> int:
-        times = sorted(s.at for s in (self.seen if seen is None else seen))
-        best, start = 0, 0
-        for end, t in enumerate(times):
-            while t - times[start] >= 1.0:
-                start += 1
-            best = max(best, end - start + 1)
-        return best
+        return max_in_any_window(s.at for s in (self.seen if seen is None else seen))
 
     def handle(self, request: Request) -> Response:
         status = None

@@ -29,7 +29,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
 from typing import BinaryIO
@@ -55,6 +55,17 @@ class RecordedRequest:
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
+
+
+def max_in_any_window(timestamps: Iterable[float], seconds: float = 1.0) -> int:
+    """The most of `timestamps` that any window [t, t + seconds) holds."""
+    times = sorted(timestamps)
+    best = first = 0
+    for last, at in enumerate(times):
+        while at - times[first] >= seconds:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 class _Closed(Exception):
@@ -172,13 +183,7 @@ class Proxy:
 
     def max_in_any_window(self, seconds: float = 1.0) -> int:
         """The most recorded requests that any window [t, t + seconds) holds."""
-        times = sorted(self.timestamps)
-        best = first = 0
-        for last, at in enumerate(times):
-            while at - times[first] >= seconds:
-                first += 1
-            best = max(best, last - first + 1)
-        return best
+        return max_in_any_window(self.timestamps, seconds)
 
     # -- faults -------------------------------------------------------------------------------
 
