@@ -44,11 +44,8 @@ class BadgeDelegate(QStyledItemDelegate):
         y = rect.top() + (rect.height() - height) // 2
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for badge in found:
-            assert isinstance(badge, Badge)
-            width = metrics.horizontalAdvance(badge.text) + 2 * PAD_X
-            if x + width > rect.right():
-                break
+        for badge in _fitting(found, metrics, rect.right() - x):
+            width = _width(metrics, badge)
             background, foreground = COLOURS.get(badge.kind, COLOURS["detached"])
             pill = QRect(x, y, width, height)
             painter.setPen(Qt.PenStyle.NoPen)
@@ -69,3 +66,23 @@ class BadgeDelegate(QStyledItemDelegate):
         metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
         width = sum(metrics.horizontalAdvance(b.text) + 2 * PAD_X + GAP for b in found) + 8
         return QSize(max(width, base.width()), max(base.height(), metrics.height() + 10))
+
+
+def _width(metrics: QFontMetrics, badge: Badge) -> int:
+    return metrics.horizontalAdvance(badge.text) + 2 * PAD_X
+
+
+def _fitting(badges: list[Badge], metrics: QFontMetrics, room: int) -> list[Badge]:
+    """The badges that fit in `room`; when not all do, the first ones and a "+N" badge
+    saying how many more there are (the cell's tooltip names them all)."""
+
+    def span(row: list[Badge]) -> int:
+        return sum(_width(metrics, b) for b in row) + GAP * max(len(row) - 1, 0)
+
+    if span(badges) <= room:
+        return badges
+    for shown in range(len(badges) - 1, -1, -1):
+        row = [*badges[:shown], Badge(f"+{len(badges) - shown}", "detached")]
+        if span(row) <= room:
+            return row
+    return []

@@ -70,7 +70,7 @@ class CardsPane(QWidget):
         )
         header = self.cards_table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((196, 62, 60, 62)):
+        for column, width in enumerate((196, 58, 58, 60)):
             self.cards_table.setColumnWidth(column, width)
 
         # Actions: the shortcuts Enter and Delete act on the card list when it has focus.

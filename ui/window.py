@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         if (splitter := state.load("splitter")) is not None:
             self.splitter.restoreState(splitter)
         else:
-            self.splitter.setSizes([670, 610])
+            self.splitter.setSizes([705, 575])  # card names and badges show in full
         for name, table in (
             ("customers_header", self.customers.table),
             ("cards_header", self.cards.cards_table),
