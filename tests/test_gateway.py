@@ -1,0 +1,95 @@
+"""Converting Stripe's objects at the boundary (shapes as in Stripe's API reference)."""
+
+from __future__ import annotations
+
+from app.gateway import card_from, customer_from, event_from
+
+
+def test_the_default_in_force_is_the_invoice_default_else_a_card_default_source() -> None:
+    modern = {
+        "id": "cus_1",
+        "invoice_settings": {"default_payment_method": "pm_1"},
+        "default_source": "card_9",
+    }
+    expanded = {
+        "id": "cus_2",
+        "invoice_settings": {"default_payment_method": {"id": "pm_2", "object": "payment_method"}},
+    }
+    legacy = {
+        "id": "cus_3",
+        "invoice_settings": {"default_payment_method": None},
+        "default_source": "card_3",
+    }
+    bank = {"id": "cus_4", "invoice_settings": {}, "default_source": "ba_4"}
+
+    assert [customer_from(c).default_payment_method for c in (modern, expanded, legacy, bank)] == [
+        "pm_1",
+        "pm_2",
+        "card_3",
+        None,
+    ]
+
+
+def test_only_safe_card_metadata_crosses_the_boundary() -> None:
+    pm = {
+        "id": "pm_1",
+        "object": "payment_method",
+        "type": "card",
+        "customer": {"id": "cus_1", "object": "customer"},
+        "billing_details": {"address": {"line1": "1 Main St"}, "name": "Ada"},
+        "card": {
+            "brand": "amex",
+            "last4": "8431",
+            "exp_month": 3,
+            "exp_year": 2031,
+            "country": "US",
+            "funding": "credit",
+        },
+        "created": 1786000000,
+    }
+    card = card_from(pm)
+
+    assert card is not None
+    assert (card.customer, card.brand, card.last4, card.exp_month, card.exp_year) == (
+        "cus_1",
+        "amex",
+        "8431",
+        3,
+        2031,
+    )
+    assert not hasattr(card, "billing_details")
+    assert card_from({"id": "pm_2", "type": "sepa_debit", "sepa_debit": {"last4": "3000"}}) is None
+
+
+def test_a_legacy_card_source_is_a_card() -> None:
+    source = {
+        "id": "card_1",
+        "object": "card",
+        "brand": "Visa",
+        "last4": "4242",
+        "exp_month": 1,
+        "exp_year": 2030,
+        "customer": "cus_1",
+    }
+    card = card_from(source)
+    assert card is not None and (card.brand, card.customer) == ("visa", "cus_1")
+
+
+def test_events_name_their_customer() -> None:
+    detached = {
+        "id": "evt_1",
+        "type": "payment_method.detached",
+        "created": 1786000000,
+        "data": {
+            "object": {"id": "pm_1", "customer": None},
+            "previous_attributes": {"customer": "cus_1"},
+        },
+    }
+    deleted = {
+        "id": "evt_2",
+        "type": "customer.deleted",
+        "created": 1786000001,
+        "data": {"object": {"id": "cus_2", "object": "customer", "deleted": True}},
+    }
+    assert (event_from(detached).customer, event_from(detached).payment_method) == ("cus_1", "pm_1")
+    assert event_from(deleted).customer == "cus_2" and event_from(deleted).customer_data is not None
