@@ -209,7 +209,8 @@ class Gateway:
             max_network_retries=max_network_retries,
             http_client=stripe.RequestsClient(timeout=timeout),
         )
-        self.requests_sent = 0
+        self.requests_sent = 0  # counted under a lock: several sync threads send at once
+        self._count_lock = threading.Lock()
 
     def _knows(self, capability: str) -> bool | None:
         """Whether this API base supports `capability` (None: not asked yet)."""
@@ -230,7 +231,8 @@ class Gateway:
         """
         for attempt in range(self.max_rate_limit_retries + 1):
             self.limiter.acquire()
-            self.requests_sent += 1
+            with self._count_lock:
+                self.requests_sent += 1
             try:
                 return fn(*args, **kwargs)
             except stripe.RateLimitError:
