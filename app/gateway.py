@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import random
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -498,7 +497,3 @@ def _server_time(obj: Any) -> int | None:
         return int(parsedate_to_datetime(date).timestamp())
     except (TypeError, ValueError):
         return None
-
-
-def now_seconds() -> int:
-    return int(time.time())

@@ -321,7 +321,3 @@ def audit(
         outcome=outcome,
         detail=detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False),
     )
-
-
-def customer_count() -> int:
-    return int(Customer.select(fn.COUNT(Customer.id)).where(~Customer.deleted).scalar() or 0)
