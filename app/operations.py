@@ -105,6 +105,18 @@ class Operations:
             )
             raise
 
+    def _record(
+        self, action: str, target: str, customer: CustomerData, card: CardData, detail: str
+    ) -> None:
+        """After Stripe said yes: the customer, the card and the audit entry, in one
+        transaction."""
+        at = now()
+        with self.db.atomic():
+            ids = store.upsert_customers([customer], at)
+            store.upsert_cards({customer.id: [card]}, ids, at, complete=False)
+            store.audit(self.profile, action, target, "ok", customer=customer.id, detail=detail)
+            store.bump_version()
+
     def refuse(
         self, action: str, target: str, customer: str | None, reason: str, outcome: str = "refused"
     ) -> None:
@@ -135,19 +147,7 @@ class Operations:
                     )
                 )
             customer = self.gateway.set_default(customer_id, pm_id)
-            at = now()
-            with self.db.atomic():
-                ids = store.upsert_customers([customer], at)
-                store.upsert_cards({customer_id: [card]}, ids, at, complete=False)
-                store.audit(
-                    self.profile,
-                    "set-default",
-                    pm_id,
-                    "ok",
-                    customer=customer_id,
-                    detail=display_name(card.brand, card.last4),
-                )
-                store.bump_version()
+            self._record("set-default", pm_id, customer, card, display_name(card.brand, card.last4))
         log.info("set %s as default card of %s", pm_id, customer_id)
         return card
 
@@ -308,19 +308,8 @@ class Operations:
             if customer is None:
                 customer = self.gateway.customer(customer_id)
             label = display_name(card.brand, card.last4)
-            at = now()
-            with self.db.atomic():
-                ids = store.upsert_customers([customer], at)
-                store.upsert_cards({customer_id: [card]}, ids, at, complete=False)
-                store.audit(
-                    self.profile,
-                    "add-card",
-                    card.id,
-                    "ok",
-                    customer=customer_id,
-                    detail=label + (" (default)" if make_default and not note else ""),
-                )
-                store.bump_version()
+            default = " (default)" if make_default and not note else ""
+            self._record("add-card", card.id, customer, card, label + default)
         log.info("added %s to %s through %s", card.id, customer_id, seti_id)
         return AddedCard(card, made_default=make_default and not note, note=note)
 
