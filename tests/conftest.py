@@ -7,6 +7,7 @@ import os
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,14 +141,23 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Itera
     if backend != "postgresql":
         yield folder
         return
+    with shared_cache(monkeypatch):
+        yield folder
+
+
+@contextmanager
+def shared_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A fresh database on the test PostgreSQL server as the profile's cache; dropped after."""
     url, drop = fresh_database(postgres_server())
     monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", url)
-    yield folder
-    from app.cache.models import database
+    try:
+        yield url
+    finally:
+        from app.cache.models import database
 
-    if database.obj is not None:
-        database.obj.close()
-    drop()
+        if database.obj is not None:
+            database.obj.close()
+        drop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Account, fresh_database, postgres_server
+from tests.conftest import Account, shared_cache
 from tests.ui_helpers import card_ids, select_customer, synced
 from ui.window import MainWindow
 
@@ -23,14 +23,8 @@ REFRESH_MS = 15_000  # the window polls every few seconds
 
 @pytest.fixture
 def shared(account: Account, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url, drop = fresh_database(postgres_server())
-    monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", url)
-    yield url
-    from app.cache.models import database
-
-    if database.obj is not None:
-        database.obj.close()
-    drop()
+    with shared_cache(monkeypatch) as url:
+        yield url
 
 
 def other_process(*args: str, home: Path) -> None:
