@@ -24,10 +24,11 @@ from app import __version__, credentials
 from app.cache import queries
 from app.cards import SOON_DAYS, expiry_text
 from app.context import Context
-from app.credentials import Mode
 from app.errors import KnownError, UsageError
 from app.logs import log_file, setup_logging
 from app.operations import Operations, check_card_id, known_customer
+from app.policy import Action, Confirmation, confirmation
+from app.records import CardRow
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile
 from app.sync import SyncProgress
 
@@ -60,7 +61,7 @@ def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
         print("  ".join(cells).rstrip())
 
 
-def _card_json(card: queries.CardRow, today: date) -> dict[str, Any]:
+def _card_json(card: CardRow, today: date) -> dict[str, Any]:
     return {
         "id": card.id,
         "card_type": card.card_type,
@@ -236,22 +237,24 @@ def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
 def _confirm(
     ops: Operations,
     args: argparse.Namespace,
-    action: tuple[str, str, str | None],
-    question: str,
-    last_four: str,
+    action: tuple[Action, str, str | None],
+    question: Callable[[str], str],
 ) -> None:
-    """Ask before a change; live mode asks for the card's last four digits. A change not
-    confirmed is audited as refused."""
-    if args.yes:
+    """Ask before a change on the card `action` names, as `policy.confirmation` says (the
+    question is made from the card's name); a change not confirmed is audited as refused."""
+    how = confirmation(action[0], ops.gateway.key.mode)
+    if args.yes or how is Confirmation.NONE:
         return
+    label, last_four = ops.describe_card(action[1])
+    asked = question(label)
     if not sys.stdin.isatty():
         ops.refuse(*action, "not confirmed: no --yes and no terminal to ask on")
-        raise UsageError(f"Refusing to {question} without confirmation: pass --yes.")
-    if ops.gateway.key.mode is Mode.LIVE:
-        answer = input(f"LIVE mode: {question}? Type the card's last four digits to confirm: ")
+        raise UsageError(f"Refusing to {asked} without confirmation: pass --yes.")
+    if how is Confirmation.LAST_FOUR:
+        answer = input(f"LIVE mode: {asked}? Type the card's last four digits to confirm: ")
         ok = answer.strip() == last_four
     else:
-        ok = input(f"{question[0].upper()}{question[1:]}? [y/N] ").strip().lower() in ("y", "yes")
+        ok = input(f"{asked[0].upper()}{asked[1:]}? [y/N] ").strip().lower() in ("y", "yes")
     if not ok:
         ops.refuse(*action, "not confirmed by the operator")
         raise UsageError("Not confirmed; nothing was changed.")
@@ -260,25 +263,23 @@ def _confirm(
 def cmd_set_default(ctx: Context, args: argparse.Namespace) -> int:
     ops = ctx.operations()
     customer = known_customer(args.customer)
-    check_card_id(args.payment_method)
-    if ops.gateway.key.mode is Mode.LIVE:
-        label, last_four = ops.describe_card(args.payment_method)
-        question = f"make {label} the default card of {customer.stripe_id}"
-        action = ("set-default", args.payment_method, customer.stripe_id)
-        _confirm(ops, args, action, question, last_four)
-    card = ops.set_default(customer.stripe_id, args.payment_method)
+    pm_id = check_card_id(args.payment_method)
+    _confirm(
+        ops,
+        args,
+        (Action.SET_DEFAULT, pm_id, customer.stripe_id),
+        lambda label: f"make {label} the default card of {customer.stripe_id}",
+    )
+    card = ops.set_default(customer.stripe_id, pm_id)
     print(f"{card.id} is now the default card of {customer.stripe_id}.")
     return 0
 
 
 def cmd_detach(ctx: Context, args: argparse.Namespace) -> int:
     ops = ctx.operations()
-    check_card_id(args.payment_method)
-    if not args.yes:
-        label, last_four = ops.describe_card(args.payment_method)
-        action = ("detach", args.payment_method, None)
-        _confirm(ops, args, action, f"detach {label} ({args.payment_method})", last_four)
-    card = ops.detach(args.payment_method)
+    pm_id = check_card_id(args.payment_method)
+    _confirm(ops, args, (Action.DETACH, pm_id, None), lambda label: f"detach {label} ({pm_id})")
+    card = ops.detach(pm_id)
     print(f"{card.id} was detached from {card.customer}.")
     return 0
 

@@ -27,6 +27,7 @@ from app.errors import (
     StripeUnreachableError,
 )
 from app.ratelimit import RateLimiter
+from app.records import CardData, CustomerData
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -50,31 +51,6 @@ _CAPABILITIES: dict[tuple[str, str], bool] = {}
 _CAPABILITIES_LOCK = threading.Lock()
 CARDS_ROUTE = "GET /v1/customers/{id}/payment_methods"
 TYPES_FILTER = "types filter on /v1/events"
-
-
-@dataclass(frozen=True)
-class CustomerData:
-    id: str
-    name: str
-    email: str
-    #: The default card in force: invoice_settings.default_payment_method, else a card
-    #: default_source.
-    default_payment_method: str | None
-    created: int | None = None
-    deleted: bool = False
-
-
-@dataclass(frozen=True)
-class CardData:
-    id: str
-    customer: str | None
-    brand: str
-    last4: str
-    exp_month: int
-    exp_year: int
-    country: str | None
-    funding: str | None
-    created: int | None
 
 
 @dataclass(frozen=True)
@@ -149,8 +125,8 @@ def card_from(obj: Any) -> CardData | None:
     return CardData(
         id=str(obj["id"]),
         customer=_id(obj.get("customer")),
-        brand=str(card.get("brand") or "unknown").lower().replace(" ", "_"),
-        last4=str(card.get("last4") or "")[-4:],
+        card_type=str(card.get("brand") or "unknown").lower().replace(" ", "_"),
+        last_four=str(card.get("last4") or "")[-4:],
         exp_month=int(card.get("exp_month") or 0),
         exp_year=int(card.get("exp_year") or 0),
         country=card.get("country"),

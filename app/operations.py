@@ -24,7 +24,8 @@ from app.errors import (
     StripeUnreachableError,
     UsageError,
 )
-from app.gateway import CardData, CustomerData, Gateway
+from app.gateway import Gateway
+from app.records import CardData, CustomerData
 
 log = logging.getLogger(__name__)
 _CUSTOMER_RE = re.compile(r"^cus_[A-Za-z0-9]{1,250}$")
@@ -130,7 +131,7 @@ class Operations:
         if card:
             return display_name(card.card_type, card.last_four), card.last_four
         data = self.gateway.payment_method(check_card_id(pm_id))
-        return display_name(data.brand, data.last4), data.last4
+        return data.display_name, data.last_four
 
     def set_default(self, customer_id: str, pm_id: str) -> CardData:
         check_customer_id(customer_id)
@@ -147,7 +148,7 @@ class Operations:
                     )
                 )
             customer = self.gateway.set_default(customer_id, pm_id)
-            self._record("set-default", pm_id, customer, card, display_name(card.brand, card.last4))
+            self._record("set-default", pm_id, customer, card, card.display_name)
         log.info("set %s as default card of %s", pm_id, customer_id)
         return card
 
@@ -179,7 +180,7 @@ class Operations:
                     pm_id,
                     "ok",
                     customer=card.customer,
-                    detail=display_name(card.brand, card.last4),
+                    detail=card.display_name,
                 )
                 store.bump_version()
         log.info("detached %s from %s", pm_id, card.customer)
@@ -307,7 +308,7 @@ class Operations:
                     note = f"The card was saved but could not be made the default: {exc}"
             if customer is None:
                 customer = self.gateway.customer(customer_id)
-            label = display_name(card.brand, card.last4)
+            label = card.display_name
             default = " (default)" if make_default and not note else ""
             self._record("add-card", card.id, customer, card, label + default)
         log.info("added %s to %s through %s", card.id, customer_id, seti_id)

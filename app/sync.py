@@ -26,7 +26,8 @@ from app.cache import store
 from app.cache.locks import exclusive_sync
 from app.cache.models import Card, Customer, SyncState, now
 from app.errors import KnownError, NotFoundError
-from app.gateway import CardData, CustomerData, EventData, Gateway
+from app.gateway import EventData, Gateway
+from app.records import CardData, CustomerData
 
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days

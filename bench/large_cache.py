@@ -10,7 +10,7 @@ from pathlib import Path
 from app.cache import store
 from app.cache.db import open_cache
 from app.cache.models import SyncState, now
-from app.gateway import CardData, CustomerData
+from app.records import CardData, CustomerData
 
 FIRST = [
     "Olivia",
@@ -78,8 +78,8 @@ def make_data(
                 CardData(
                     id=f"pm_bench{pm_number:09d}",
                     customer=cid,
-                    brand=rng.choice(BRANDS),
-                    last4=f"{rng.randrange(10000):04d}",
+                    card_type=rng.choice(BRANDS),
+                    last_four=f"{rng.randrange(10000):04d}",
                     exp_month=rng.randint(1, 12),
                     exp_year=rng.randint(2024, 2032),
                     country="US",

@@ -50,7 +50,7 @@ def test_only_safe_card_metadata_crosses_the_boundary() -> None:
     card = card_from(pm)
 
     assert card is not None
-    assert (card.customer, card.brand, card.last4, card.exp_month, card.exp_year) == (
+    assert (card.customer, card.card_type, card.last_four, card.exp_month, card.exp_year) == (
         "cus_1",
         "amex",
         "8431",
@@ -72,7 +72,7 @@ def test_a_legacy_card_source_is_a_card() -> None:
         "customer": "cus_1",
     }
     card = card_from(source)
-    assert card is not None and (card.brand, card.customer) == ("visa", "cus_1")
+    assert card is not None and (card.card_type, card.customer) == ("visa", "cus_1")
 
 
 def test_events_name_their_customer() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from app.cache import queries, store
 from app.context import Context
-from app.gateway import CustomerData
+from app.records import CustomerData
 from app.settings import Profile
 
 COUNT = queries.PROBE_ROWS + 600

@@ -13,9 +13,8 @@ from PySide6.QtWidgets import QLabel
 from pytestqt.qtbot import QtBot
 
 from app.cache import store
-from app.cache.queries import CardRow
 from app.context import Context
-from app.gateway import CustomerData
+from app.records import CardRow, CustomerData
 from app.settings import Profile
 from ui.customers_model import PAGE, CustomersModel
 from ui.detach_dialog import DetachDialog

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.cache.queries import CardRow
 from app.cards import expires_soon, expiry_text
+from app.records import CardRow
 from ui.resources import brand_icon
 from ui.rows_model import Index, RowsModel
 

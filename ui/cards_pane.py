@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cache.queries import CardRow
+from app.records import CardRow
 from ui.activity_model import ActivityModel
 from ui.badges import BadgeDelegate
 from ui.cards_model import STATUS_COLUMN, CardsModel

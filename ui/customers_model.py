@@ -24,8 +24,8 @@ from PySide6.QtCore import (
 )
 
 from app.cache import queries
-from app.cache.queries import CustomerRow
 from app.cards import SOON_DAYS
+from app.records import CustomerRow
 
 log = logging.getLogger(__name__)
 PAGE = 200

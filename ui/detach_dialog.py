@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cache.queries import CardRow
 from app.cards import expiry_text
+from app.records import CardRow
 
 
 class CardConfirmDialog(QDialog):

@@ -24,8 +24,6 @@ from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayou
 
 from app import credentials
 from app.cache import queries
-from app.cache.queries import CardRow, CustomerRow
-from app.cards import display_name
 from app.context import Context
 from app.credentials import Mode, SecretKey
 from app.demo import demo_context, start_demo
@@ -38,6 +36,7 @@ from app.errors import (
     StripeUnreachableError,
 )
 from app.operations import AddedCard, CardSetup, Operations, PortalLink
+from app.records import CardRow, CustomerRow
 from app.sync import SyncProgress, SyncResult
 from ui.activity_model import ActivityModel
 from ui.banner import Banner
@@ -770,7 +769,7 @@ class MainWindow(QMainWindow):
         def saved(added: AddedCard) -> None:
             self._go_online()
             self._action_ended()
-            name = display_name(added.card.brand, added.card.last4)
+            name = added.card.display_name
             dialog.card_saved()
             self._select_card_later(added.card.id)
             if added.note:

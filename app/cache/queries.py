@@ -3,49 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any, cast
 
 from peewee import SQL, Expression, NodeList, Select, SqliteDatabase, Value, fn
 
 from app.cache.models import AuditEntry, Card, Customer, SyncState
-from app.cards import display_name, expiring_range, is_expired
-
-
-@dataclass(frozen=True)
-class CustomerRow:
-    id: str
-    name: str
-    email: str
-    default_payment_method: str | None
-    default_card_label: str
-    card_count: int
-    synced_at: datetime | None
-    deleted: bool
-
-
-@dataclass(frozen=True)
-class CardRow:
-    id: str
-    customer: str
-    card_type: str
-    last_four: str
-    exp_month: int
-    exp_year: int
-    country: str | None
-    funding: str | None
-    is_default: bool
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-
-    @property
-    def display_name(self) -> str:
-        return display_name(self.card_type, self.last_four)
-
-    def expired(self, today: date) -> bool:
-        return is_expired(self.exp_month, self.exp_year, today)
-
+from app.cards import expiring_range
+from app.records import CardRow, CustomerRow
 
 #: The columns behind CustomerRow and CardRow, in their fields' order.
 CUSTOMER_COLUMNS = (

@@ -13,7 +13,7 @@ from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
 from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
 from app.cards import display_name
-from app.gateway import CardData, CustomerData
+from app.records import CardData, CustomerData
 
 BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room to spare
 
@@ -99,8 +99,8 @@ def upsert_cards(
                 {
                     Card.stripe_payment_method_id: card.id,
                     Card.customer: ids[stripe_id],
-                    Card.card_type: card.brand[:20],
-                    Card.last_four: card.last4,
+                    Card.card_type: card.card_type[:20],
+                    Card.last_four: card.last_four,
                     Card.exp_month: card.exp_month,
                     Card.exp_year: card.exp_year,
                     Card.country: card.country,
