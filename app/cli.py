@@ -25,8 +25,9 @@ from app.cache import queries
 from app.cards import SOON_DAYS, expiry_text
 from app.context import Context
 from app.errors import KnownError, UsageError
+from app.ids import check_card_id
 from app.logs import log_file, setup_logging
-from app.operations import Operations, check_card_id, known_customer
+from app.operations import Operations, known_customer
 from app.policy import Action, Confirmation, confirmation
 from app.records import CardRow
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile

@@ -25,36 +25,12 @@ from app.errors import (
     UsageError,
 )
 from app.gateway import Gateway
+from app.ids import check_card_id, check_customer_id, check_setup_intent_id
 from app.records import CardData, CustomerData
 
 log = logging.getLogger(__name__)
-_CUSTOMER_RE = re.compile(r"^cus_[A-Za-z0-9]{1,250}$")
-_CARD_RE = re.compile(r"^(pm|card)_[A-Za-z0-9]{1,250}$")
-_SETUP_INTENT_RE = re.compile(r"^seti_[A-Za-z0-9]{1,250}$")
 _PUBLISHABLE_RE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,247}$")
 STRIPE_JS = "https://js.stripe.com/v3/"
-
-
-def check_customer_id(value: str) -> str:
-    if not _CUSTOMER_RE.match(value):
-        raise UsageError(
-            f"{value[:60]!r} is not a Stripe customer id (cus_ followed by letters and digits)."
-        )
-    return value
-
-
-def check_card_id(value: str) -> str:
-    if not _CARD_RE.match(value):
-        raise UsageError(
-            f"{value[:60]!r} is not a Stripe card id (pm_ or card_ followed by letters and digits)."
-        )
-    return value
-
-
-def check_setup_intent_id(value: str) -> str:
-    if not _SETUP_INTENT_RE.match(value):
-        raise UsageError(f"{value[:60]!r} is not a Stripe SetupIntent id (seti_...).")
-    return value
 
 
 @dataclass(frozen=True)
