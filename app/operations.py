@@ -8,13 +8,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from urllib.parse import urlsplit
 
 from peewee import Database
 
-from app.cache import store
-from app.cache.models import Card, Customer, now
-from app.cards import display_name
+from app.cache import queries, store
+from app.cache.models import now
+from app.cache.store import Outcome
 from app.credentials import Mode
 from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
 from app.errors import (
@@ -26,7 +27,7 @@ from app.errors import (
 )
 from app.gateway import Gateway
 from app.ids import check_card_id, check_customer_id, check_setup_intent_id
-from app.records import CardData, CustomerData
+from app.records import Action, CardData, CustomerData, CustomerRow
 
 log = logging.getLogger(__name__)
 _PUBLISHABLE_RE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,247}$")
@@ -55,6 +56,17 @@ class AddedCard:
     note: str = ""
 
 
+class Abandoned(StrEnum):
+    """What closing the add-card dialog early did to its SetupIntent."""
+
+    CANCELLED = "cancelled"
+    ALREADY_CANCELLED = "already cancelled"
+    #: The card had been saved after all; it is now in the cache.
+    RECORDED = "recorded"
+    #: The SetupIntent succeeded for another customer: left alone.
+    NOT_OURS = "not ours"
+
+
 @dataclass(frozen=True)
 class PortalLink:
     url: str
@@ -70,20 +82,29 @@ class Operations:
         self.profile = profile
 
     @contextmanager
-    def _audited(self, action: str, target: str, customer: str | None) -> Iterator[None]:
-        """Audit a refusal or failure; the success entry is written by the operation itself,
-        inside its own transaction."""
+    def _audited(
+        self, action: Action, *, customer: str | None, target: str | None = None
+    ) -> Iterator[None]:
+        """Audit a refusal or failure of `action` on `target` (the customer when not given);
+        the success entry is written by the operation itself, inside its own transaction.
+
+        Callers check the ids in the arguments: a malformed id is the operator's typing, not
+        an operation, and is not audited."""
         try:
             yield
         except KnownError as exc:
             failed = isinstance(exc, StripeUnreachableError)
             self.refuse(
-                action, target, customer, str(exc), outcome="failed" if failed else "refused"
+                action,
+                target or customer or "",
+                customer,
+                str(exc),
+                outcome="failed" if failed else "refused",
             )
             raise
 
     def _record(
-        self, action: str, target: str, customer: CustomerData, card: CardData, detail: str
+        self, action: Action, target: str, customer: CustomerData, card: CardData, detail: str
     ) -> None:
         """After Stripe said yes: the customer, the card and the audit entry, in one
         transaction."""
@@ -95,7 +116,12 @@ class Operations:
             store.bump_version()
 
     def refuse(
-        self, action: str, target: str, customer: str | None, reason: str, outcome: str = "refused"
+        self,
+        action: Action,
+        target: str,
+        customer: str | None,
+        reason: str,
+        outcome: Outcome = "refused",
     ) -> None:
         """Audit an operation that did not happen, and why."""
         with self.db.atomic():
@@ -103,16 +129,16 @@ class Operations:
 
     def describe_card(self, pm_id: str) -> tuple[str, str]:
         """("Visa •••• 4242", "4242") from the cache, else from Stripe, to confirm with."""
-        card = Card.get_or_none(Card.stripe_payment_method_id == pm_id)
+        card = queries.card(pm_id)
         if card:
-            return display_name(card.card_type, card.last_four), card.last_four
+            return card.display_name, card.last_four
         data = self.gateway.payment_method(check_card_id(pm_id))
         return data.display_name, data.last_four
 
     def set_default(self, customer_id: str, pm_id: str) -> CardData:
-        check_customer_id(customer_id)
-        check_card_id(pm_id)
-        with self._audited("set-default", pm_id, customer_id):
+        with self._audited(
+            Action.SET_DEFAULT, customer=check_customer_id(customer_id), target=check_card_id(pm_id)
+        ):
             card = self.gateway.payment_method(pm_id)
             if card.customer != customer_id:
                 raise StripeRefusedError(
@@ -124,35 +150,24 @@ class Operations:
                     )
                 )
             customer = self.gateway.set_default(customer_id, pm_id)
-            self._record("set-default", pm_id, customer, card, card.display_name)
+            self._record(Action.SET_DEFAULT, pm_id, customer, card, card.display_name)
         log.info("set %s as default card of %s", pm_id, customer_id)
         return card
 
     def detach(self, pm_id: str) -> CardData:
         check_card_id(pm_id)
-        cached = Card.get_or_none(Card.stripe_payment_method_id == pm_id)
-        customer_hint = cached.customer.stripe_id if cached else None
-        with self._audited("detach", pm_id, customer_hint):
+        customer_hint = queries.customer_of_card(pm_id)
+        with self._audited(Action.DETACH, customer=customer_hint, target=pm_id):
             card = self.gateway.payment_method(pm_id)
             if card.customer is None:
                 raise StripeRefusedError(f"Card {pm_id} is not attached to any customer.")
             self.gateway.detach(pm_id)
             at = now()
             with self.db.atomic():
-                # Stripe leaves a customer whose default was detached with no default.
-                Customer.update(default_payment_method=None).where(
-                    Customer.stripe_id == card.customer,
-                    Customer.default_payment_method == pm_id,
-                ).execute()
-                ids = store.customer_ids([card.customer])
-                if card.customer in ids:
-                    Card.update(is_active=False, is_default=False, updated_at=at).where(
-                        Card.stripe_payment_method_id == pm_id
-                    ).execute()
-                    store.refresh_summaries([ids[card.customer]])
+                store.card_detached(pm_id, card.customer, at)
                 store.audit(
                     self.profile,
-                    "detach",
+                    Action.DETACH,
                     pm_id,
                     "ok",
                     customer=card.customer,
@@ -164,8 +179,7 @@ class Operations:
 
     def portal_link(self, customer_id: str) -> PortalLink:
         """A billing portal session made now (they are short-lived), or the login link."""
-        check_customer_id(customer_id)
-        with self._audited("portal", customer_id, customer_id):
+        with self._audited(Action.PORTAL, customer=check_customer_id(customer_id)):
             try:
                 url = self.gateway.portal_session(customer_id)
                 link = PortalLink(url, True, "The link expires soon: use it within a few minutes.")
@@ -183,7 +197,7 @@ class Operations:
             with self.db.atomic():
                 store.audit(
                     self.profile,
-                    "portal",
+                    Action.PORTAL,
                     customer_id,
                     "ok",
                     customer=customer_id,
@@ -225,8 +239,7 @@ class Operations:
 
     def start_adding_card(self, customer_id: str) -> CardSetup:
         """Create the SetupIntent (off-session use, cards only) the add-card page confirms."""
-        check_customer_id(customer_id)
-        with self._audited("add-card", customer_id, customer_id):
+        with self._audited(Action.ADD_CARD, customer=check_customer_id(customer_id)):
             publishable = self.publishable_key()
             intent = self.gateway.create_setup_intent(customer_id)
         if not intent.client_secret:
@@ -256,9 +269,11 @@ class Operations:
         Nothing the page said is trusted: the SetupIntent must have succeeded for this very
         customer, and its payment method must be a card attached to them.
         """
-        check_customer_id(customer_id)
-        check_setup_intent_id(seti_id)
-        with self._audited("add-card", seti_id, customer_id):
+        with self._audited(
+            Action.ADD_CARD,
+            customer=check_customer_id(customer_id),
+            target=check_setup_intent_id(seti_id),
+        ):
             intent = self.gateway.setup_intent(seti_id)
             if intent.customer != customer_id:
                 raise StripeRefusedError(
@@ -286,34 +301,31 @@ class Operations:
                 customer = self.gateway.customer(customer_id)
             label = card.display_name
             default = " (default)" if make_default and not note else ""
-            self._record("add-card", card.id, customer, card, label + default)
+            self._record(Action.ADD_CARD, card.id, customer, card, label + default)
         log.info("added %s to %s through %s", card.id, customer_id, seti_id)
         return AddedCard(card, made_default=make_default and not note, note=note)
 
-    def abandon_adding_card(self, customer_id: str, seti_id: str) -> str:
-        """The dialog closed before success: cancel the SetupIntent.
-
-        Returns what happened: "cancelled", "already cancelled", or "recorded" when the card
-        had in fact been saved before the dialog closed (it is then written to the cache).
-        """
+    def abandon_adding_card(self, customer_id: str, seti_id: str) -> Abandoned:
+        """The dialog closed before success: cancel the SetupIntent, unless the card had in
+        fact been saved before the dialog closed (it is then written to the cache)."""
         check_customer_id(customer_id)
         check_setup_intent_id(seti_id)
         intent = self.gateway.setup_intent(seti_id)
         if intent.status == "canceled":
-            return "already cancelled"
+            return Abandoned.ALREADY_CANCELLED
         if intent.status == "succeeded":
             if intent.customer == customer_id:
                 self.finish_adding_card(customer_id, seti_id)
-                return "recorded"
-            return "not ours"
+                return Abandoned.RECORDED
+            return Abandoned.NOT_OURS
         self.gateway.cancel_setup_intent(seti_id)
         log.info("cancelled %s: the add-card dialog closed before a card was saved", seti_id)
-        return "cancelled"
+        return Abandoned.CANCELLED
 
 
-def known_customer(customer_id: str) -> Customer:
+def known_customer(customer_id: str) -> CustomerRow:
     check_customer_id(customer_id)
-    customer = Customer.get_or_none(Customer.stripe_id == customer_id)
+    customer = queries.customer(customer_id)
     if customer is None:
         raise NotFoundError(
             f"Customer {customer_id} is not in the cache: run 'billing-admin sync' first."

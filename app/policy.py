@@ -7,20 +7,18 @@ Nothing here touches Stripe, the cache or Qt; it decides from what the caller al
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import Enum
 
 from app.credentials import Mode
-from app.records import CardRow, CustomerRow
+from app.records import Action, CardRow, CustomerRow
 
-
-class Action(StrEnum):
-    """An operator's action, named as the audit log and the command line name it."""
-
-    SET_DEFAULT = "set-default"
-    DETACH = "detach"
-    ADD_CARD = "add-card"
-    PORTAL = "portal"
-    COPY_LINK = "copy-link"
+__all__ = [
+    "Action",
+    "Confirmation",
+    "Situation",
+    "confirmation",
+    "why_not",
+]
 
 
 class Confirmation(Enum):

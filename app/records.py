@@ -9,8 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 from app.cards import display_name, is_expired
+
+
+class Action(StrEnum):
+    """An operator's action, named as the audit log and the command line name it."""
+
+    SET_DEFAULT = "set-default"
+    DETACH = "detach"
+    ADD_CARD = "add-card"
+    PORTAL = "portal"
+    COPY_LINK = "copy-link"
 
 
 @dataclass(frozen=True)
@@ -28,10 +39,11 @@ class CustomerData:
 
 
 @dataclass(frozen=True)
-class CardData:
-    """A card payment method as Stripe describes it: its safe metadata only."""
+class _Card:
+    """A card's safe metadata, as the seed names it; never its number, CVC or address."""
 
     id: str
+    #: The customer's Stripe id; None for a card Stripe reports detached.
     customer: str | None
     card_type: str
     last_four: str
@@ -39,11 +51,17 @@ class CardData:
     exp_year: int
     country: str | None
     funding: str | None
-    created: int | None
 
     @property
     def display_name(self) -> str:
         return display_name(self.card_type, self.last_four)
+
+
+@dataclass(frozen=True)
+class CardData(_Card):
+    """A card payment method as Stripe describes it."""
+
+    created: int | None
 
 
 @dataclass(frozen=True)
@@ -66,25 +84,38 @@ class CustomerRow:
 
 
 @dataclass(frozen=True)
-class CardRow:
-    """A card as the cache holds it, with its default and active flags."""
+class CardRow(_Card):
+    """A card as the cache holds it (always with its customer), with its flags."""
 
-    id: str
     customer: str
-    card_type: str
-    last_four: str
-    exp_month: int
-    exp_year: int
-    country: str | None
-    funding: str | None
     is_default: bool
     is_active: bool
     created_at: datetime
     updated_at: datetime
 
-    @property
-    def display_name(self) -> str:
-        return display_name(self.card_type, self.last_four)
-
     def expired(self, today: date) -> bool:
         return is_expired(self.exp_month, self.exp_year, today)
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry of the append-only audit log."""
+
+    at: datetime
+    operator: str
+    profile: str
+    action: str
+    target: str
+    customer: str | None
+    #: "ok", "refused" or "failed".
+    outcome: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    """When the cache was last synced, and its version (bumped by every write)."""
+
+    version: int
+    last_sync: datetime | None
+    last_full_sync: datetime | None

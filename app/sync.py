@@ -18,13 +18,14 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
 from peewee import Database
 
-from app.cache import store
+from app.cache import queries, store
 from app.cache.locks import exclusive_sync
-from app.cache.models import Card, Customer, SyncState, now
+from app.cache.models import now
 from app.errors import KnownError, NotFoundError
 from app.gateway import EventData, Gateway
 from app.records import CardData, CustomerData
@@ -61,9 +62,13 @@ class SyncProgress:
         return self._interrupt.is_set()
 
 
+SyncKind = Literal["full", "incremental", "skipped"]
+
+
 @dataclass
 class SyncResult:
-    kind: str  # "full", "incremental", or "skipped" (another process is syncing)
+    #: "skipped": another process is syncing this cache.
+    kind: SyncKind
     customers: int = 0
     cards: int = 0
     events: int = 0
@@ -121,7 +126,7 @@ class SyncEngine:
         return result
 
     def _full_sync_reason(self) -> str:
-        state = store.sync_state()
+        state = store.ensure_sync_state()
         if state.last_full_sync is None or state.event_cursor_created is None:
             return "no earlier sync"
         if time.time() - state.event_cursor_created > EVENT_WINDOW.total_seconds():
@@ -159,13 +164,7 @@ class SyncEngine:
                 return result
         with self.db.atomic():
             result.removed_customers, result.removed_cards = store.deactivate_unseen(started)
-            SyncState.update(
-                event_cursor=None,
-                event_cursor_created=server_time,
-                cursor_event_ids="[]",
-                last_full_sync=now(),
-                last_sync=now(),
-            ).where(SyncState.id == 1).execute()
+            store.full_sync_finished(server_time)
             store.bump_version()
         progress.set_progress("Done", listed, listed)
         return result
@@ -181,7 +180,7 @@ class SyncEngine:
         self,
         pending: dict[Future[list[CardData]], CustomerData],
         result: SyncResult,
-        started: object,
+        started: datetime,
         progress: SyncProgress,
         listed: int,
         *,
@@ -203,8 +202,8 @@ class SyncEngine:
             except NotFoundError:  # deleted on Stripe between the list and the fetch
                 customers.append(_deleted(customer))
         with self.db.atomic():
-            ids = store.upsert_customers(customers, started)  # type: ignore[arg-type]
-            store.upsert_cards(cards, ids, started, complete=False)  # type: ignore[arg-type]
+            ids = store.upsert_customers(customers, started)
+            store.upsert_cards(cards, ids, started, complete=False)
             store.bump_version()
         result.customers += len(customers)
         result.cards += sum(len(c) for c in cards.values())
@@ -214,7 +213,7 @@ class SyncEngine:
 
     def incremental(self, progress: SyncProgress) -> SyncResult:
         result = SyncResult("incremental")
-        state = store.sync_state()
+        state = store.ensure_sync_state()
         assert state.event_cursor_created is not None
         applied = set(json.loads(state.cursor_event_ids or "[]"))
         progress.set_progress("Reading events", 0, None)
@@ -233,12 +232,9 @@ class SyncEngine:
         if newest == state.event_cursor_created:
             ids_at_newest |= applied
         with self.db.atomic():
-            SyncState.update(
-                event_cursor=max(ids_at_newest, default=state.event_cursor),
-                event_cursor_created=newest,
-                cursor_event_ids=json.dumps(sorted(ids_at_newest)),
-                last_sync=now(),
-            ).where(SyncState.id == 1).execute()
+            store.events_applied(
+                max(ids_at_newest, default=state.event_cursor), newest, ids_at_newest
+            )
         progress.set_progress("Done", 1, 1)
         return result
 
@@ -249,7 +245,7 @@ class SyncEngine:
         snapshots: dict[str, EventData] = {}
         touched: set[str] = set()
         for event in events:
-            customer = event.customer or self._customer_of_card(event.payment_method)
+            customer = event.customer or queries.customer_of_card(event.payment_method)
             if customer is None:
                 log.info("event %s (%s) names no known customer; skipped", event.id, event.type)
                 continue
@@ -296,19 +292,6 @@ class SyncEngine:
                 store.mark_customer_deleted(customer_id, at)
             store.bump_version()
         return set(fetched) - deleted
-
-    @staticmethod
-    def _customer_of_card(pm_id: str | None) -> str | None:
-        if not pm_id:
-            return None
-        row = (
-            Card.select(Customer.stripe_id)
-            .join(Customer)
-            .where(Card.stripe_payment_method_id == pm_id)
-            .tuples()
-            .first()
-        )
-        return row[0] if row else None
 
 
 class _Cancelled(KnownError):

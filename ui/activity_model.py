@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
-from app.cache.models import AuditEntry
+from app.records import AuditRow
 from ui.rows_model import Index, RowsModel
 
 COLUMNS = ("When", "Action", "Outcome", "Operator", "Card or details")
@@ -20,10 +20,10 @@ ACTIONS = {
 OUTCOMES = {"ok": "Done", "refused": "Refused", "failed": "Failed"}
 
 
-class ActivityModel(RowsModel[AuditEntry]):
+class ActivityModel(RowsModel[AuditRow]):
     columns = COLUMNS
 
-    def set_entries(self, entries: list[AuditEntry]) -> None:
+    def set_entries(self, entries: list[AuditRow]) -> None:
         self.set_rows(entries)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -43,7 +43,7 @@ class ActivityModel(RowsModel[AuditEntry]):
         return None
 
     @staticmethod
-    def _text(entry: AuditEntry, column: int) -> str:
+    def _text(entry: AuditRow, column: int) -> str:
         if column == 0:
             return entry.at.astimezone().strftime("%Y-%m-%d %H:%M") if entry.at else ""
         if column == 1:

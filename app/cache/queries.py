@@ -10,7 +10,7 @@ from peewee import SQL, Expression, NodeList, Select, SqliteDatabase, Value, fn
 
 from app.cache.models import AuditEntry, Card, Customer, SyncState
 from app.cards import expiring_range
-from app.records import CardRow, CustomerRow
+from app.records import AuditRow, CardRow, CustomerRow, SyncStatus
 
 #: The columns behind CustomerRow and CardRow, in their fields' order.
 CUSTOMER_COLUMNS = (
@@ -204,14 +204,52 @@ def expiring_cards(
     return out
 
 
-def audit_entries(customer: str | None = None, limit: int | None = None) -> list[AuditEntry]:
-    query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+def audit_entries(customer: str | None = None, limit: int | None = None) -> list[AuditRow]:
+    query = AuditEntry.select(
+        AuditEntry.at,
+        AuditEntry.operator,
+        AuditEntry.profile,
+        AuditEntry.action,
+        AuditEntry.target,
+        AuditEntry.customer,
+        AuditEntry.outcome,
+        AuditEntry.detail,
+    ).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if customer:
         query = query.where(AuditEntry.customer == customer)
     if limit:
         query = query.limit(limit)
-    return list(query)
+    return [AuditRow(*row) for row in _tuples(query)]
 
 
-def sync_state() -> SyncState | None:
-    return SyncState.get_or_none(SyncState.id == 1)
+def sync_state() -> SyncStatus | None:
+    """None when the cache has never been written."""
+    row = (
+        SyncState.select(SyncState.version, SyncState.last_sync, SyncState.last_full_sync)
+        .where(SyncState.id == 1)
+        .tuples()
+        .first()
+    )
+    return SyncStatus(*row) if row else None
+
+
+def customer(stripe_id: str) -> CustomerRow | None:
+    row = Customer.select(*CUSTOMER_COLUMNS).where(Customer.stripe_id == stripe_id).tuples().first()
+    return CustomerRow(*row) if row else None
+
+
+def card(pm_id: str) -> CardRow | None:
+    row = (
+        Card.select(*CARD_COLUMNS)
+        .join(Customer)
+        .where(Card.stripe_payment_method_id == pm_id)
+        .tuples()
+        .first()
+    )
+    return CardRow(*row) if row else None
+
+
+def customer_of_card(pm_id: str | None) -> str | None:
+    """The Stripe id of the customer a cached card belongs to."""
+    found = card(pm_id) if pm_id else None
+    return found.customer if found else None

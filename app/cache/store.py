@@ -7,14 +7,16 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
 from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
 from app.cards import display_name
-from app.records import CardData, CustomerData
+from app.records import Action, CardData, CustomerData
 
+#: How an audited operation ended: done, refused (by Stripe or the operator), or failed.
+Outcome = Literal["ok", "refused", "failed"]
 BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room to spare
 
 
@@ -55,15 +57,9 @@ def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[st
             for c in rows
         ],
         conflict_target=[Customer.stripe_id],
-        preserve=[
-            Customer.name,
-            Customer.email,
-            Customer.default_payment_method,
-            Customer.deleted,
-            Customer.created,
-            Customer.synced_at,
-        ],
         update={Customer.seen_at: _later(Customer.seen_at)},
+        # Recomputed with the cards' last fours by refresh_summaries.
+        keep_stored=[Customer.search_key],
     )
     return customer_ids([c.id for c in rows])
 
@@ -80,7 +76,7 @@ def customer_ids(stripe_ids: Sequence[str]) -> dict[str, int]:
 
 
 def upsert_cards(
-    cards_by_customer: dict[str, Sequence[CardData]],
+    cards_by_customer: Mapping[str, Sequence[CardData]],
     ids: dict[str, int],
     seen_at: datetime,
     *,
@@ -115,18 +111,8 @@ def upsert_cards(
         Card,
         rows,
         conflict_target=[Card.stripe_payment_method_id],
-        preserve=[
-            Card.customer,
-            Card.card_type,
-            Card.last_four,
-            Card.exp_month,
-            Card.exp_year,
-            Card.country,
-            Card.funding,
-            Card.is_active,
-            Card.updated_at,
-        ],
         update={Card.seen_at: _later(Card.seen_at)},
+        keep_stored=[Card.created_at],
     )
     if complete and cards_by_customer:
         cache_ids = [ids[s] for s in cards_by_customer]
@@ -197,9 +183,16 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
 
 
 def _bulk_upsert(
-    model: type[BaseModel], rows: Sequence[Mapping[Any, Any]], **on_conflict: Any
+    model: type[BaseModel],
+    rows: Sequence[Mapping[Any, Any]],
+    *,
+    conflict_target: Sequence[Field],
+    update: Mapping[Field, Any],
+    keep_stored: Sequence[Field] = (),
 ) -> None:
-    """`model.insert_many(rows).on_conflict(**on_conflict)`, for any number of rows.
+    """`model.insert_many(rows).on_conflict(...)`, for any number of rows: a row already
+    stored takes every given column, except the conflict target, those `update` computes and
+    those in `keep_stored`.
 
     Peewee renders the statement once, for the first row, and the driver runs it for every
     row (executemany). Rendering 300,000 rows of SQL value by value took most of the time of
@@ -208,6 +201,12 @@ def _bulk_upsert(
     if not rows:
         return
     fields = list(rows[0])
+    unchanged = {field.name for field in (*conflict_target, *update, *keep_stored)}
+    on_conflict = {
+        "conflict_target": conflict_target,
+        "preserve": [field for field in fields if field.name not in unchanged],
+        "update": update,
+    }
     first = [field.db_value(rows[0][field]) for field in fields]
     sql, params = (
         model.insert_many([[rows[0][field] for field in fields]], fields=fields)
@@ -286,9 +285,46 @@ def mark_customer_deleted(stripe_id: str, at: datetime) -> None:
     refresh_summaries([customer.id])
 
 
-def sync_state() -> SyncState:
+def ensure_sync_state() -> SyncState:
+    """The sync state row, created on first use (the queries' `sync_state` only reads it)."""
     state: SyncState = SyncState.get_or_create(id=1)[0]
     return state
+
+
+def full_sync_finished(server_time: int) -> None:
+    """A completed full sync: the next incremental sync starts from `server_time`."""
+    SyncState.update(
+        event_cursor=None,
+        event_cursor_created=server_time,
+        cursor_event_ids="[]",
+        last_full_sync=now(),
+        last_sync=now(),
+    ).where(SyncState.id == 1).execute()
+
+
+def events_applied(cursor: str | None, created: int, ids_at_created: Iterable[str]) -> None:
+    """Events up to `created` are applied; `ids_at_created` are those of that very second,
+    which the next sync lists again (`created[gte]`) and skips."""
+    SyncState.update(
+        event_cursor=cursor,
+        event_cursor_created=created,
+        cursor_event_ids=json.dumps(sorted(ids_at_created)),
+        last_sync=now(),
+    ).where(SyncState.id == 1).execute()
+
+
+def card_detached(pm_id: str, customer_id: str, at: datetime) -> None:
+    """Stripe detached `pm_id` from `customer_id`; Stripe leaves a customer whose default was
+    detached with no default."""
+    Customer.update(default_payment_method=None).where(
+        Customer.stripe_id == customer_id, Customer.default_payment_method == pm_id
+    ).execute()
+    ids = customer_ids([customer_id])
+    if customer_id in ids:
+        Card.update(is_active=False, is_default=False, updated_at=at).where(
+            Card.stripe_payment_method_id == pm_id
+        ).execute()
+        refresh_summaries([ids[customer_id]])
 
 
 def bump_version() -> None:
@@ -304,9 +340,9 @@ def operator() -> str:
 
 def audit(
     profile: str,
-    action: str,
+    action: Action,
     target: str,
-    outcome: str,
+    outcome: Outcome,
     *,
     customer: str | None = None,
     detail: str | dict[str, object] = "",
@@ -315,7 +351,7 @@ def audit(
         at=now(),
         operator=operator(),
         profile=profile,
-        action=action,
+        action=str(action),
         target=target,
         customer=customer,
         outcome=outcome,

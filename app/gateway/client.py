@@ -1,6 +1,6 @@
-"""The only module that talks to Stripe.
+"""The Gateway: typed, rate-limited requests to Stripe for one key.
 
-It turns Stripe objects into small frozen dataclasses at the boundary, spaces requests
+It turns Stripe objects into our records (through `convert`), spaces requests
 under a client-side rate limit, retries 429 answers with back-off (reusing the same
 idempotency key for writes), and turns Stripe's exceptions into one-sentence KnownErrors.
 """
@@ -11,9 +11,7 @@ import logging
 import random
 import threading
 import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import stripe
@@ -25,6 +23,15 @@ from app.errors import (
     NotFoundError,
     StripeRefusedError,
     StripeUnreachableError,
+)
+from app.gateway.convert import (
+    EventData,
+    SetupIntentData,
+    card_from,
+    customer_from,
+    event_from,
+    server_time,
+    setup_intent_from,
 )
 from app.ratelimit import RateLimiter
 from app.records import CardData, CustomerData
@@ -51,114 +58,6 @@ _CAPABILITIES: dict[tuple[str, str], bool] = {}
 _CAPABILITIES_LOCK = threading.Lock()
 CARDS_ROUTE = "GET /v1/customers/{id}/payment_methods"
 TYPES_FILTER = "types filter on /v1/events"
-
-
-@dataclass(frozen=True)
-class EventData:
-    id: str
-    type: str
-    created: int
-    #: The customer the event is about (for a detached card: the one it left).
-    customer: str | None
-    #: The customer as the event saw it, for customer.* events.
-    customer_data: CustomerData | None = None
-    payment_method: str | None = None
-
-
-@dataclass(frozen=True)
-class SetupIntentData:
-    id: str
-    status: str
-    customer: str | None
-    payment_method: str | None
-    client_secret: str | None = None
-
-    def __repr__(self) -> str:  # the client secret never reaches a log line
-        return f"SetupIntentData({self.id}, {self.status}, customer={self.customer})"
-
-
-@dataclass(frozen=True)
-class EventPage:
-    events: list[EventData]
-    #: The server's clock (Unix seconds) when it answered, from the Date header.
-    server_time: int | None
-
-
-def _plain(obj: Any) -> Mapping[str, Any]:
-    """A StripeObject as the plain dict it was sent as (test payloads already are)."""
-    to_dict = getattr(obj, "to_dict", None)
-    return to_dict() if callable(to_dict) else obj  # type: ignore[no-any-return]
-
-
-def _id(value: Any) -> str | None:
-    """An id from a field that may be an id string or an expanded object."""
-    if value is None or isinstance(value, str):
-        return value
-    return str(value.get("id")) if isinstance(value, Mapping) else None
-
-
-def customer_from(obj: Any) -> CustomerData:
-    obj = _plain(obj)
-    settings = obj.get("invoice_settings") or {}
-    default = _id(settings.get("default_payment_method"))
-    if not default:
-        source = _id(obj.get("default_source"))
-        default = source if source and source.startswith("card_") else None
-    return CustomerData(
-        id=str(obj["id"]),
-        name=obj.get("name") or "",
-        email=obj.get("email") or "",
-        default_payment_method=default,
-        created=obj.get("created"),
-        deleted=bool(obj.get("deleted")),
-    )
-
-
-def card_from(obj: Any) -> CardData | None:
-    """Only the safe metadata of a card payment method; None for other types."""
-    obj = _plain(obj)
-    card = obj.get("card") if obj.get("type", "card") == "card" else None
-    if obj.get("object") == "card":  # a legacy card_ source
-        card = obj
-    if not card:
-        return None
-    return CardData(
-        id=str(obj["id"]),
-        customer=_id(obj.get("customer")),
-        card_type=str(card.get("brand") or "unknown").lower().replace(" ", "_"),
-        last_four=str(card.get("last4") or "")[-4:],
-        exp_month=int(card.get("exp_month") or 0),
-        exp_year=int(card.get("exp_year") or 0),
-        country=card.get("country"),
-        funding=card.get("funding"),
-        created=obj.get("created"),
-    )
-
-
-def event_from(obj: Any) -> EventData:
-    """Turn a Stripe event (as the API or Stripe's reference shows it) into EventData."""
-    obj = _plain(obj)
-    data = obj.get("data") or {}
-    target = data.get("object") or {}
-    previous = data.get("previous_attributes") or {}
-    kind = str(obj["type"])
-    customer: str | None = None
-    customer_data = None
-    payment_method = None
-    if kind.startswith("customer.") and target.get("object", "customer") == "customer":
-        customer_data = customer_from(target)
-        customer = customer_data.id
-    elif kind.startswith("payment_method."):
-        payment_method = target.get("id")
-        customer = _id(target.get("customer")) or _id(previous.get("customer"))
-    return EventData(
-        id=str(obj["id"]),
-        type=kind,
-        created=int(obj["created"]),
-        customer=customer,
-        customer_data=customer_data,
-        payment_method=payment_method,
-    )
 
 
 class Gateway:
@@ -366,7 +265,7 @@ class Gateway:
     def latest_server_time(self) -> int | None:
         """The server's clock now, from the Date header of a cheap request."""
         page = self.call("list events", self.client.v1.events.list, params={"limit": 1})
-        return _server_time(page)
+        return server_time(page)
 
     def events_since(self, created: int) -> Iterator[EventData]:
         """Card-related events created at or after `created` (Unix seconds), any order."""
@@ -436,13 +335,13 @@ class Gateway:
             },
             options=self._write_options(),
         )
-        return _setup_intent_from(obj, with_secret=True)
+        return setup_intent_from(obj, with_secret=True)
 
     def setup_intent(self, seti_id: str) -> SetupIntentData:
         obj = self.call(
             f"read setup intent {seti_id}", self.client.v1.setup_intents.retrieve, seti_id
         )
-        return _setup_intent_from(obj, with_secret=False)
+        return setup_intent_from(obj, with_secret=False)
 
     def cancel_setup_intent(self, seti_id: str) -> None:
         self.call(
@@ -451,25 +350,3 @@ class Gateway:
             seti_id,
             options=self._write_options(),
         )
-
-
-def _setup_intent_from(obj: Any, *, with_secret: bool) -> SetupIntentData:
-    obj = _plain(obj)
-    return SetupIntentData(
-        id=str(obj["id"]),
-        status=str(obj["status"]),
-        customer=_id(obj.get("customer")),
-        payment_method=_id(obj.get("payment_method")),
-        client_secret=obj.get("client_secret") if with_secret else None,
-    )
-
-
-def _server_time(obj: Any) -> int | None:
-    response = getattr(obj, "last_response", None)
-    date = response.headers.get("Date") if response is not None else None
-    if not date:
-        return None
-    try:
-        return int(parsedate_to_datetime(date).timestamp())
-    except (TypeError, ValueError):
-        return None

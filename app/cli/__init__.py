@@ -1,0 +1,126 @@
+"""The command line: the same powers as the window, for scripts and cron.
+
+A contract: exit status 2 usage, 3 not found, 4 Stripe unreachable, 5 missing or rejected
+key, 6 Stripe refused, 1 anything else; errors are one line on stderr beginning `error:`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from app import __version__
+from app.cards import SOON_DAYS
+from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
+from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
+from app.cli.setup import cmd_config, cmd_database_password, cmd_demo, cmd_key, cmd_window
+from app.context import Context
+from app.errors import KnownError
+from app.logs import log_file, setup_logging
+from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile
+
+log = logging.getLogger("app.cli")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see '{self.prog} --help').\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="billing-admin", description="Manage Stripe customers' saved cards.")
+    parser.add_argument(
+        "--profile", default=os.environ.get("BILLING_ADMIN_PROFILE", DEFAULT_PROFILE)
+    )
+    parser.add_argument("--version", action="version", version=f"billing-admin {__version__}")
+    parser.set_defaults(func=cmd_window)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+
+    def add(
+        name: str, func: Callable[[Context, argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text, description=text)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("demo", cmd_demo, "Local Stripe emulator with sample data, synced, then the window.")
+    p.add_argument("--customers", type=int, default=40, help=argparse.SUPPRESS)
+    p.add_argument("--no-window", action="store_true", help="serve the emulator without a window")
+    p = add("sync", cmd_sync, "Bring the cache up to date (incremental when possible).")
+    p.add_argument("--full", action="store_true", help="re-read every customer and card")
+    p = add("customers", cmd_customers, "List cached customers.")
+    p.add_argument("--search", metavar="TEXT", help="name, email, id or last four digits")
+    p.add_argument("--json", action="store_true")
+    p = add("cards", cmd_cards, "List a customer's cached cards.")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("--all", action="store_true", help="include detached cards")
+    p.add_argument("--json", action="store_true")
+    p = add("set-default", cmd_set_default, "Make a card the customer's default.")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("payment_method", metavar="PAYMENT_METHOD_ID")
+    p.add_argument(
+        "--yes", action="store_true", help="do not ask (needed in live mode for scripts)"
+    )
+    p = add("detach", cmd_detach, "Detach a card from its customer.")
+    p.add_argument("payment_method", metavar="PAYMENT_METHOD_ID")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = add("portal", cmd_portal, "Print a billing portal link for a customer (made now).")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("--open", action="store_true", help="also open it in the browser")
+    p = add("key", cmd_key, "Store, show or remove the Stripe secret key (OS keyring).")
+    p.add_argument("action", choices=("set", "status", "delete"))
+    p = add(
+        "database-password",
+        cmd_database_password,
+        "Store or remove the shared cache's database password (OS keyring).",
+    )
+    p.add_argument("action", choices=("set", "delete"))
+    p = add("expiring", cmd_expiring, "Cards that expire within N days.")
+    p.add_argument("--within-days", type=int, default=SOON_DAYS, metavar="N")
+    p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
+    p = add("audit", cmd_audit, "Show the audit log, newest first.")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--csv", metavar="FILE", help="export as CSV to FILE ('-' for stdout)")
+    p.add_argument("--customer", metavar="CUSTOMER_ID", help=argparse.SUPPRESS)
+    p = add("config", cmd_config, "Show or change the profile's settings.")
+    p.add_argument("action", choices=("show", "set", "unset"))
+    p.add_argument("name", nargs="?", choices=SETTING_NAMES, metavar="NAME")
+    p.add_argument("value", nargs="?", metavar="VALUE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return int(exc.code or 0)
+    if args.func is cmd_config and args.action != "show" and not args.name:
+        print("error: config set/unset needs a setting NAME.", file=sys.stderr)
+        return 2
+    setup_logging()
+    ctx: Context | None = None
+    try:
+        ctx = Context(Profile(args.profile))
+        return int(args.func(ctx, args))
+    except KnownError as exc:
+        log.info("%s: %s", type(exc).__name__, exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        log.exception("unexpected failure")
+        print(
+            f"error: an unexpected {type(exc).__name__} happened (a bug); "
+            f"details are in {log_file()}.",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        if ctx is not None:
+            ctx.close()

@@ -1,0 +1,82 @@
+"""Commands that talk to Stripe: sync, and the changes an operator makes to cards."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import webbrowser
+from collections.abc import Callable
+
+from app.cli.output import notice, stderr_progress
+from app.context import Context
+from app.errors import UsageError
+from app.ids import check_card_id
+from app.operations import Operations, known_customer
+from app.policy import Action, Confirmation, confirmation
+
+
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    result = ctx.sync_engine().run(stderr_progress(), full=args.full)
+    print(result.summary())
+    return 0
+
+
+def _confirm(
+    ops: Operations,
+    args: argparse.Namespace,
+    action: tuple[Action, str, str | None],
+    question: Callable[[str], str],
+) -> None:
+    """Ask before a change on the card `action` names, as `policy.confirmation` says (the
+    question is made from the card's name); a change not confirmed is audited as refused."""
+    how = confirmation(action[0], ops.gateway.key.mode)
+    if args.yes or how is Confirmation.NONE:
+        return
+    label, last_four = ops.describe_card(action[1])
+    asked = question(label)
+    if not sys.stdin.isatty():
+        ops.refuse(*action, "not confirmed: no --yes and no terminal to ask on")
+        raise UsageError(f"Refusing to {asked} without confirmation: pass --yes.")
+    if how is Confirmation.LAST_FOUR:
+        answer = input(f"LIVE mode: {asked}? Type the card's last four digits to confirm: ")
+        ok = answer.strip() == last_four
+    else:
+        ok = input(f"{asked[0].upper()}{asked[1:]}? [y/N] ").strip().lower() in ("y", "yes")
+    if not ok:
+        ops.refuse(*action, "not confirmed by the operator")
+        raise UsageError("Not confirmed; nothing was changed.")
+
+
+def cmd_set_default(ctx: Context, args: argparse.Namespace) -> int:
+    ops = ctx.operations()
+    customer = known_customer(args.customer)
+    pm_id = check_card_id(args.payment_method)
+    _confirm(
+        ops,
+        args,
+        (Action.SET_DEFAULT, pm_id, customer.id),
+        lambda label: f"make {label} the default card of {customer.id}",
+    )
+    card = ops.set_default(customer.id, pm_id)
+    print(f"{card.id} is now the default card of {customer.id}.")
+    return 0
+
+
+def cmd_detach(ctx: Context, args: argparse.Namespace) -> int:
+    ops = ctx.operations()
+    pm_id = check_card_id(args.payment_method)
+    _confirm(ops, args, (Action.DETACH, pm_id, None), lambda label: f"detach {label} ({pm_id})")
+    card = ops.detach(pm_id)
+    print(f"{card.id} was detached from {card.customer}.")
+    return 0
+
+
+def cmd_portal(ctx: Context, args: argparse.Namespace) -> int:
+    link = ctx.operations().portal_link(args.customer)
+    print(link.url)
+    if link.note:
+        print(f"note: {link.note}", file=sys.stderr)
+    if args.open:
+        webbrowser.open(link.url)
+    return 0

@@ -1,0 +1,152 @@
+"""Commands that read the cache only and never need the network."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from datetime import date
+from typing import Any
+
+from app.cache import queries
+from app.cards import expiry_text
+from app.cli.output import card_json, iso, notice, print_json, table, write_csv
+from app.context import Context
+from app.errors import UsageError
+from app.operations import known_customer
+from app.records import AuditRow
+
+
+def cmd_customers(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    rows = queries.customer_rows(queries.customers_query(args.search))
+    if args.json:
+        print_json(
+            {
+                "success": True,
+                "customers": [
+                    {
+                        "id": r.id,
+                        "name": r.name,
+                        "email": r.email,
+                        "default_payment_method": r.default_payment_method,
+                        "card_count": r.card_count,
+                        "synced_at": iso(r.synced_at),
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return 0
+    if not rows:
+        print(
+            "No customers"
+            + (" match." if args.search else " in the cache: run 'billing-admin sync'.")
+        )
+        return 0
+    table(
+        [(r.id, r.name, r.email, str(r.card_count), r.default_card_label or "—") for r in rows],
+        ("ID", "NAME", "EMAIL", "CARDS", "DEFAULT"),
+    )
+    return 0
+
+
+def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    customer = known_customer(args.customer)
+    cards = queries.cards_of(customer.id, include_inactive=args.all)
+    today = date.today()
+    if args.json:
+        print_json(
+            {
+                "success": True,
+                "customer": customer.id,
+                "synced_at": iso(customer.synced_at),
+                "payment_methods": [card_json(c, today) for c in cards],
+            }
+        )
+        return 0
+    deleted = " (deleted on Stripe)" if customer.deleted else ""
+    print(f"{customer.name or customer.id} <{customer.email}> {customer.id}{deleted}")
+    if not cards:
+        print("No saved cards.")
+        return 0
+    table(
+        [
+            (
+                c.id,
+                c.display_name,
+                expiry_text(c.exp_month, c.exp_year),
+                c.country or "",
+                c.funding or "",
+                ", ".join(
+                    flag
+                    for flag, on in (
+                        ("default", c.is_default),
+                        ("expired", c.expired(today)),
+                        ("detached", not c.is_active),
+                    )
+                    if on
+                ),
+            )
+            for c in cards
+        ],
+        ("ID", "CARD", "EXPIRES", "COUNTRY", "FUNDING", ""),
+    )
+    return 0
+
+
+def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
+    if args.within_days < 0:
+        raise UsageError("--within-days must be 0 or more.")
+    notice(ctx)
+    rows = queries.expiring_cards(args.within_days)
+    headers = ("customer", "name", "email", "payment_method", "card", "expires", "is_default")
+    data = [
+        (
+            cu.id,
+            cu.name,
+            cu.email,
+            c.id,
+            c.display_name,
+            expiry_text(c.exp_month, c.exp_year),
+            c.is_default,
+        )
+        for cu, c in rows
+    ]
+    if args.csv:
+        write_csv(args.csv, headers, data)
+        if args.csv != "-":
+            print(f"Wrote {len(data)} cards to {args.csv}.")
+        return 0
+    if not data:
+        print(f"No card expires within {args.within_days} days.")
+        return 0
+    table([tuple(str(v) for v in row[:6]) for row in data], [h.upper() for h in headers[:6]])
+    return 0
+
+
+def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    entries = queries.audit_entries(args.customer)
+    fields = tuple(f.name for f in dataclasses.fields(AuditRow))
+
+    def value(entry: AuditRow, name: str) -> Any:
+        return iso(entry.at) if name == "at" else getattr(entry, name)
+
+    if args.json:
+        print_json(
+            {"success": True, "entries": [{f: value(e, f) for f in fields} for e in entries]}
+        )
+    elif args.csv:
+        write_csv(args.csv, fields, [[value(e, f) for f in fields] for e in entries])
+    elif not entries:
+        print("The audit log is empty.")
+    else:
+        table(
+            [
+                (iso(e.at) or "", e.operator, e.action, e.target, e.outcome, e.detail[:60])
+                for e in entries
+            ],
+            ("AT", "OPERATOR", "ACTION", "TARGET", "OUTCOME", "DETAIL"),
+        )
+    return 0

@@ -1,0 +1,64 @@
+"""What an action may do now, and why not: the one rule the window's buttons, menus and slot
+guards and the command line all ask. No display, no Stripe, no cache."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.credentials import Mode
+from app.policy import Action, Confirmation, Situation, confirmation, why_not
+from app.records import CardRow, CustomerRow
+
+AT = datetime(2026, 1, 1, tzinfo=UTC)
+ADA = CustomerRow("cus_ada", "Ada", "ada@example.com", "pm_1", "Visa •••• 4242", 2, AT, False)
+OFFLINE = "Stripe cannot be reached, so this is unavailable."
+
+
+def card(*, default: bool = False, active: bool = True) -> CardRow:
+    return CardRow(
+        "pm_1", "cus_ada", "visa", "4242", 12, 2030, "US", "credit", default, active, AT, AT
+    )
+
+
+@pytest.mark.parametrize("action", [Action.SET_DEFAULT, Action.DETACH])
+def test_card_actions_need_an_active_selected_card(action: Action) -> None:
+    assert why_not(action, Situation(ADA, None)) == "Select a card first."
+    assert why_not(action, Situation(ADA, card(active=False))) == "This card is detached."
+    assert why_not(action, Situation(ADA, card())) == ""
+
+
+def test_the_default_card_cannot_be_made_default_again_but_can_be_detached() -> None:
+    now = Situation(ADA, card(default=True))
+    assert why_not(Action.SET_DEFAULT, now) == "This card is already the default."
+    assert why_not(Action.DETACH, now) == ""
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_without_stripe_every_action_says_why(action: Action) -> None:
+    assert why_not(action, Situation(ADA, card(), stripe_off=OFFLINE)) == OFFLINE
+
+
+def test_one_action_at_a_time_for_changes_but_portal_links_still_open() -> None:
+    now = Situation(ADA, card(), busy=True)
+    for action in (Action.SET_DEFAULT, Action.DETACH, Action.ADD_CARD):
+        assert "Another action is still running" in why_not(action, now)
+    assert why_not(Action.PORTAL, now) == why_not(Action.COPY_LINK, now) == ""
+
+
+def test_customer_actions_need_a_customer_and_one_add_card_form() -> None:
+    for action in (Action.ADD_CARD, Action.PORTAL, Action.COPY_LINK):
+        assert why_not(action, Situation()) == "Select a customer first."
+        assert why_not(action, Situation(ADA)) == ""
+    assert why_not(Action.ADD_CARD, Situation(ADA, adding_card=True)) == (
+        "The add-card form is open."
+    )
+
+
+def test_detaching_always_asks_a_new_default_asks_in_live_mode_only() -> None:
+    assert confirmation(Action.DETACH, Mode.TEST) is Confirmation.YES_NO
+    assert confirmation(Action.DETACH, Mode.LIVE) is Confirmation.LAST_FOUR
+    assert confirmation(Action.SET_DEFAULT, Mode.TEST) is Confirmation.NONE
+    assert confirmation(Action.SET_DEFAULT, Mode.LIVE) is Confirmation.LAST_FOUR
+    assert confirmation(Action.PORTAL, Mode.LIVE) is Confirmation.NONE
