@@ -27,6 +27,8 @@ def live(account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[s
         "Ada", cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)], default=0
     )
     assert cli("sync").code == 0
+    # A live key may reach the loopback emulator only through this test-only switch.
+    monkeypatch.setenv("BILLING_ADMIN_TEST_LIVE_ON_LOOPBACK", "1")
     monkeypatch.setenv("STRIPE_API_KEY", LIVE_KEY)
     return cus, first, second
 

@@ -27,6 +27,8 @@ def live_window(
     ada, (visa, mastercard) = account.customer(
         "Ada", cards=[("4242424242424242", 12, 2030), ("5555555555554444", 3, 2031)], default=0
     )
+    # A live key may reach the loopback emulator only through this test-only switch.
+    monkeypatch.setenv("BILLING_ADMIN_TEST_LIVE_ON_LOOPBACK", "1")
     monkeypatch.setenv("STRIPE_API_KEY", "sk_live_51MadeUpForTheEmulator0001")
     window = make_window()
     synced(qtbot, window)
