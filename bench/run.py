@@ -38,7 +38,7 @@ from app.settings import Settings  # noqa: E402
 from app.sync import SyncEngine, SyncProgress, SyncResult  # noqa: E402
 from bench.large_cache import make_data, write_cache  # noqa: E402
 from bench.naive_sync import naive_sync  # noqa: E402
-from tests.proxy import Proxy  # noqa: E402
+from tests.support.proxy import Proxy  # noqa: E402
 
 LATENCY = 0.150
 RATE = 20.0

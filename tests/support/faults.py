@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.proxy import max_in_any_window
+from tests.support.proxy import max_in_any_window
 
 _FORWARDED = ("Authorization", "Content-Type", "Idempotency-Key", "Stripe-Version")
 

@@ -10,7 +10,7 @@ from typing import Any
 from app.cache import queries
 from app.gateway import event_from
 from app.sync import SyncProgress
-from tests.conftest import Account
+from tests.support.account import Account
 
 CREATED = 1_786_000_000
 
