@@ -80,6 +80,7 @@ def test_the_database_password_comes_from_the_keyring(
     require_secret_service()
     with_password = os.environ["BILLING_ADMIN_DATABASE_URL"]
     parts = urlsplit(with_password)
+    assert parts.password is not None  # the test server's URL carries one
     bare = urlunsplit(parts._replace(netloc=f"{parts.username}@{parts.hostname}:{parts.port}"))
     monkeypatch.delenv("BILLING_ADMIN_DATABASE_URL")
     monkeypatch.delenv("PGPASSWORD", raising=False)

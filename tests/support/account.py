@@ -5,6 +5,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import stripe
 
@@ -55,8 +56,10 @@ class Account:
         )
 
     def default_of(self, customer: str) -> str | None:
-        obj = self.client.v1.customers.retrieve(customer)
-        return obj.invoice_settings.default_payment_method  # type: ignore[no-any-return]
+        settings = self.client.v1.customers.retrieve(customer).invoice_settings
+        assert settings is not None
+        # Not expanded, so an id (or None).
+        return cast("str | None", settings.default_payment_method)
 
     def owner_of(self, pm: str) -> str | None:
         return self.client.v1.payment_methods.retrieve(pm).customer  # type: ignore[return-value]

@@ -35,7 +35,7 @@ def make_window(qtbot: QtBot, qapp: object) -> Iterator[Callable[..., MainWindow
 
     def make(profile: str = "default", **kwargs: object) -> MainWindow:
         window = MainWindow(Context(Profile(profile)), **kwargs)  # type: ignore[arg-type]
-        window.open_url = opened_urls.append  # type: ignore[assignment]
+        window.open_url = opened_urls.append
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)
