@@ -44,7 +44,7 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     root = logging.getLogger()
     path = log_file()
     for old in [h for h in root.handlers if hasattr(h, "_billing_admin")]:
-        if old._billing_admin == path:  # type: ignore[attr-defined]
+        if old._billing_admin == path:
             return path
         root.removeHandler(old)  # BILLING_ADMIN_HOME changed (tests run many homes)
         old.close()

@@ -32,13 +32,13 @@ class BadgeDelegate(QStyledItemDelegate):
         # The selection background and focus frame, without the text.
         style_option = QStyleOptionViewItem(option)
         self.initStyleOption(style_option, index)
-        style_option.text = ""  # type: ignore[attr-defined]
-        widget = option.widget  # type: ignore[attr-defined]
+        style_option.text = ""
+        widget = option.widget
         style = widget.style() if widget else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, style_option, painter, widget)
-        rect: QRect = option.rect  # type: ignore[attr-defined]
-        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        rect: QRect = option.rect
+        metrics = QFontMetrics(option.font)
         height = metrics.height() + 4
         x = rect.left() + 4
         y = rect.top() + (rect.height() - height) // 2
@@ -63,7 +63,7 @@ class BadgeDelegate(QStyledItemDelegate):
         found = index.data(BADGES_ROLE)
         if not isinstance(found, list):
             return base
-        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        metrics = QFontMetrics(option.font)
         width = sum(metrics.horizontalAdvance(b.text) + 2 * PAD_X + GAP for b in found) + 8
         return QSize(max(width, base.width()), max(base.height(), metrics.height() + 10))
 

@@ -6,7 +6,6 @@ the page the way an operator would: typing into the card inputs and pressing Sav
 
 from __future__ import annotations
 
-import json
 import logging
 import subprocess
 import sys
@@ -20,120 +19,27 @@ from pytestqt.qtbot import QtBot
 
 from app.cache.models import AuditEntry, Card
 from app.errors import StripeRefusedError
-from tests.conftest import Account
-from tests.ui_helpers import TASK_TIMEOUT_MS, card_ids, select_customer, synced
+from tests.support.account import Account
+from tests.support.add_card import (
+    PAGE_MS,
+    WEBENGINE_GPU_WARNINGS,
+    close_dialog,
+    js,
+    open_dialog,
+    page_message,
+    save,
+    saved_card,
+    seti_of,
+    setup_intent,
+    type_card,
+    wait_js,
+)
+from tests.support.window import TASK_TIMEOUT_MS, card_ids, synced
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
-pytestmark = [
-    pytest.mark.ui,
-    pytest.mark.emulator,
-    # Chromium's start-up probe of the GPU under Xvfb, which has none: Qt WebEngine asks
-    # OpenGL, then Vulkan (no loader installed) for a GPU vendor and warns when it finds
-    # none. Only these exact sentences are let through; any other Qt warning fails a test.
-    pytest.mark.qt_log_ignore(
-        r"^Failed to load vulkan: ",
-        r"^initInstance: No Vulkan library available",
-        r"^Failed to create platform Vulkan instance",
-        r"^Unable to detect GPU vendor",
-        r"^GLX: No DRI3 Extension",
-        r"^GPUInfo not initialized on GpuInfoUpdate",
-    ),
-]
+pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
 MakeWindow = Callable[..., MainWindow]
-PAGE_MS = 15_000
 VISA = ("4242424242424242", 12, 2030)
-
-
-# -- driving the page ---------------------------------------------------------------------
-
-
-def js(qtbot: QtBot, window: MainWindow, script: str) -> Any:
-    """Run `script` in the page and return its value."""
-    dialog = window.add_card_dialog
-    assert dialog is not None
-    got: list[Any] = []
-    dialog.page.runJavaScript(script, 0, lambda value: got.append(value))
-    qtbot.waitUntil(lambda: bool(got), timeout=PAGE_MS)
-    return got[0]
-
-
-def wait_js(qtbot: QtBot, window: MainWindow, condition: str) -> None:
-    """Wait until the JavaScript expression `condition` is true in the page."""
-
-    def true() -> bool:
-        return bool(js(qtbot, window, f"!!({condition})"))
-
-    qtbot.waitUntil(true, timeout=PAGE_MS)
-
-
-def open_dialog(qtbot: QtBot, window: MainWindow, customer: str) -> None:
-    select_customer(qtbot, window, customer)
-    assert window.cards.add_card_action.isEnabled()
-    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as started:
-        window.cards.add_card_action.trigger()
-    assert started.args == ["add-card-start", True]
-    assert window.add_card_dialog is not None
-    # The form is ready once Stripe.js mounted the card inputs and enabled Save.
-    wait_js(
-        qtbot,
-        window,
-        "document.querySelector('#card-element input') && "
-        "!document.getElementById('submit').disabled",
-    )
-
-
-def type_card(qtbot: QtBot, window: MainWindow, number: str, exp: str = "12/34") -> None:
-    month, year = exp.split("/")
-    values = json.dumps({"number": number, "exp_month": month, "exp_year": year, "cvc": "123"})
-    js(
-        qtbot,
-        window,
-        f"""(function (values) {{
-            for (const [name, value] of Object.entries(values)) {{
-                const input = document.querySelector(
-                    '#card-element input[placeholder="' + name + '"]');
-                input.focus();
-                input.value = value;
-                input.dispatchEvent(new Event('input', {{bubbles: true}}));
-            }}
-            return true;
-        }})({values})""",
-    )
-
-
-def save(qtbot: QtBot, window: MainWindow) -> None:
-    js(qtbot, window, "document.getElementById('submit').click(), true")
-
-
-def page_message(qtbot: QtBot, window: MainWindow) -> str:
-    return str(js(qtbot, window, "document.getElementById('message').textContent"))
-
-
-def saved_card(qtbot: QtBot, window: MainWindow) -> list[Any]:
-    """Press Save and wait until the window reports the card saved (or not)."""
-    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
-        save(qtbot, window)
-    return list(done.args)
-
-
-def seti_of(window: MainWindow) -> str:
-    dialog = window.add_card_dialog
-    assert dialog is not None
-    return dialog.setup.setup_intent
-
-
-def close_dialog(qtbot: QtBot, window: MainWindow) -> list[Any]:
-    dialog = window.add_card_dialog
-    assert dialog is not None
-    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
-        dialog.reject()
-    assert window.add_card_dialog is None
-    return list(done.args)
-
-
-def setup_intent(account: Account, seti: str) -> Any:
-    return account.client.v1.setup_intents.retrieve(seti)
 
 
 @pytest.fixture
@@ -469,134 +375,3 @@ def test_the_page_holds_no_secret_key_and_webengine_loads_only_when_needed(
         timeout=60,
     )
     assert probe.returncode == 0, probe.stderr
-
-
-# -- the rules without a browser ----------------------------------------------------------
-
-
-def test_the_request_policy_allows_stripe_the_emulator_and_issuer_pages_opened_by_stripe() -> None:
-    from ui.add_card_page import RequestPolicy
-
-    policy = RequestPolicy(emulator_origin="http://127.0.0.1:4242")
-    allowed = [
-        "https://js.stripe.com/v3/",
-        "https://api.stripe.com/v1/setup_intents/seti_1/confirm",
-        "https://m.stripe.network/inner.html",
-        "https://hooks.stripe.com/3d_secure_2/hosted",
-        "https://b.stripecdn.com/assets/x.js",
-        "http://127.0.0.1:4242/js.stripe.com/v3/",
-        "data:image/png;base64,AAAA",
-    ]
-    for url in allowed:
-        assert policy.decide(url).allowed, url
-    blocked = [
-        "http://js.stripe.com/v3/",  # not https
-        "https://js.stripe.com.evil.example/v3/",
-        "https://evilstripe.com/",
-        "http://127.0.0.1:4243/",  # another port than the emulator's
-        "https://add-card.billing-admin.invalid/favicon.ico",
-        "file:///etc/passwd",
-        "https://bank.example/acs",  # not opened by Stripe
-    ]
-    for url in blocked:
-        assert not policy.decide(url).allowed, url
-    # A bank's 3-D Secure page framed by Stripe's 3-D Secure frame, and what it loads.
-    assert not policy.decide("https://acs.bank.example/challenge", subframe=True).allowed
-    assert policy.decide(
-        "https://acs.bank.example/challenge",
-        initiator="https://hooks.stripe.com",
-        subframe=True,
-    ).allowed
-    assert policy.decide(
-        "https://cdn.bank.example/logo.png", initiator="https://acs.bank.example"
-    ).allowed
-    assert not policy.decide(
-        "https://other.example/", initiator="http://hooks.stripe.com", subframe=True
-    ).allowed
-
-
-def test_the_csp_lists_the_same_hosts_and_the_emulator_only_when_configured() -> None:
-    from ui.add_card_page import content_security_policy
-
-    csp = content_security_policy("NONCE", None)
-    assert "script-src 'nonce-NONCE' https://js.stripe.com https://*.js.stripe.com;" in csp
-    assert "default-src 'none'" in csp and "unsafe-inline" not in csp
-    assert "127.0.0.1" not in csp
-    emulated = content_security_policy("NONCE", "http://127.0.0.1:4242")
-    for directive in ("script-src", "connect-src", "frame-src"):
-        part = next(p for p in emulated.split("; ") if p.startswith(directive))
-        assert "http://127.0.0.1:4242" in part
-
-
-def test_only_the_two_page_messages_are_accepted() -> None:
-    from ui.add_card_page import PageMessage, parse_message
-
-    assert parse_message('{"setup_intent": "seti_123abc"}') == PageMessage(
-        setup_intent="seti_123abc"
-    )
-    assert parse_message('{"error": "Your card was declined.\\n"}') == PageMessage(
-        error="Your card was declined."
-    )
-    for bad in (
-        '{"setup_intent": "seti_1", "error": "x"}',
-        '{"setup_intent": "seti_1_secret_abc"}',
-        '{"setup_intent": 5}',
-        '{"customer": "cus_1"}',
-        "x" * 5000,
-        None,
-    ):
-        with pytest.raises(ValueError):
-            parse_message(bad)
-
-
-@pytest.mark.parametrize(
-    ("secret", "publishable", "problem"),
-    [
-        ("sk_test_abcdefgh1234", None, "needs the account's publishable key"),
-        (
-            "sk_test_abcdefgh1234",
-            "pk_live_abcdefgh1234",
-            "is a live key but the secret key is a test",
-        ),
-        (
-            "sk_live_abcdefgh1234",
-            "pk_test_abcdefgh1234",
-            "is a test key but the secret key is a live",
-        ),
-        ("sk_test_abcdefgh1234", "sk_test_abcdefgh1234", "is not a publishable key"),
-        ("sk_test_abcdefgh1234", "pk_test_abcdefgh1234", ""),
-    ],
-)
-def test_the_publishable_key_must_match_the_secret_keys_mode(
-    secret: str, publishable: str | None, problem: str
-) -> None:
-    from app.credentials import SecretKey
-    from app.errors import UsageError
-    from app.gateway import Gateway
-    from app.operations import Operations
-    from app.settings import Settings
-
-    gateway = Gateway(SecretKey(secret, "test"), Settings(publishable_key=publishable))
-    ops = Operations(gateway, None, "default")  # type: ignore[arg-type]
-    if problem:
-        with pytest.raises(UsageError, match=problem):
-            ops.publishable_key()
-    else:
-        assert ops.publishable_key() == publishable
-
-
-def test_the_emulator_key_pairs_with_the_emulators_publishable_key() -> None:
-    from app.credentials import SecretKey
-    from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
-    from app.errors import UsageError
-    from app.gateway import Gateway
-    from app.operations import Operations
-    from app.settings import Settings
-
-    emulated = Settings(api_base="http://127.0.0.1:4242")
-    ops = Operations(Gateway(SecretKey(EMULATOR_KEY, "emulator"), emulated), None, "demo")  # type: ignore[arg-type]
-    assert ops.publishable_key() == EMULATOR_PUBLISHABLE_KEY
-    # Against Stripe itself the placeholder means nothing: a real key must be set.
-    ops = Operations(Gateway(SecretKey(EMULATOR_KEY, "emulator"), Settings()), None, "demo")  # type: ignore[arg-type]
-    with pytest.raises(UsageError):
-        ops.publishable_key()

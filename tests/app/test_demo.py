@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from app.emulator import EMULATOR_KEY, seed_demo
-from tests.conftest import Account
-from tests.scan import findings, luhn_ok
+from tests.support.account import Account
+from tests.support.scan import findings, luhn_ok
 
 
 def test_luhn_check_spots_card_numbers() -> None:

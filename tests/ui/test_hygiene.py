@@ -7,20 +7,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from app.emulator import EMULATOR_KEY, seed_demo
 from app.logs import setup_logging
-from tests.conftest import Account
-from tests.scan import findings
-from tests.test_ui_add_card import open_dialog, saved_card, type_card
-from tests.test_ui_add_card import pytestmark as webengine_marks
-from tests.ui_helpers import TASK_TIMEOUT_MS, card_ids, select_card, select_customer, synced
+from tests.support.account import Account
+from tests.support.add_card import WEBENGINE_GPU_WARNINGS, open_dialog, saved_card, type_card
+from tests.support.scan import findings
+from tests.support.window import TASK_TIMEOUT_MS, card_ids, select_card, select_customer, synced
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
-pytestmark = webengine_marks
+pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
 
 
 def test_nothing_secret_is_written_anywhere(

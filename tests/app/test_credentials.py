@@ -17,7 +17,7 @@ import pytest
 
 from app import credentials
 from app.errors import UsageError
-from tests.conftest import require_secret_service
+from tests.support.services import require_secret_service
 
 
 @pytest.mark.parametrize(
@@ -134,7 +134,7 @@ def test_a_locked_keyring_is_one_sentence(tmp_path: Path) -> None:
         "print(ran.stderr, end='')\n",
         encoding="utf-8",
     )
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     exe = Path(sys.executable).with_name("billing-admin")
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "STRIPE_API_KEY")}
     env["BILLING_ADMIN_IN_SERVICES"] = "0"  # a fresh D-Bus session and keyring

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.emulator import start_emulator
-from tests.conftest import Account
+from tests.support.account import Account
 
 TODAY = date.today()
 SOON = (TODAY.year + (TODAY.month // 12), TODAY.month % 12 + 1)  # next month

@@ -9,7 +9,7 @@ from typing import Any
 from app.cache import queries
 from app.cache.models import SyncState
 from app.sync import SyncProgress
-from tests.conftest import Account
+from tests.support.account import Account
 
 
 def cached_cards(customer: str, *, all_: bool = False) -> dict[str, queries.CardRow]:

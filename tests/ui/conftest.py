@@ -1,6 +1,6 @@
-"""Fixtures for the window tests, pulled in by `pytest_plugins` in tests/test_ui_*.py.
+"""Fixtures for the window tests (every test under tests/ui).
 
-Import helpers from tests.ui_helpers, never from here (pytest loads this module itself).
+Import helpers from tests.support.window, never from here (pytest loads this module itself).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
+import tests.support.window  # noqa: F401  (picks the Qt platform before Qt starts)
 from app.context import Context
 from app.settings import Profile
-from tests import ui_helpers  # noqa: F401  (picks the Qt platform before Qt starts)
 from ui.main import configure
 from ui.window import MainWindow
 
@@ -28,14 +28,14 @@ def make_window(qtbot: QtBot, qapp: object) -> Iterator[Callable[..., MainWindow
     """
     if QGuiApplication.platformName() == "offscreen":
         pytest.skip("the window tests need a display: run through scripts/with-test-services")
-    # Set by tests.ui_helpers before the QApplication was made; QtWebEngine needs it.
+    # Set by tests.support.window before the QApplication was made; QtWebEngine needs it.
     assert QCoreApplication.testAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts)
     configure(qapp)  # type: ignore[arg-type]
     made: list[MainWindow] = []
 
     def make(profile: str = "default", **kwargs: object) -> MainWindow:
         window = MainWindow(Context(Profile(profile)), **kwargs)  # type: ignore[arg-type]
-        window.open_url = opened_urls.append  # type: ignore[assignment]
+        window.open_url = opened_urls.append
         qtbot.addWidget(window)
         window.show()
         qtbot.waitExposed(window)

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.proxy import Proxy, RecordedRequest
+from tests.support.proxy import Proxy, RecordedRequest
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Account, shared_cache
-from tests.ui_helpers import card_ids, select_customer, synced
+from tests.support.account import Account
+from tests.support.services import shared_cache
+from tests.support.window import card_ids, select_customer, synced
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 REFRESH_MS = 15_000  # the window polls every few seconds
 

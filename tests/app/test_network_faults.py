@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from app.cache import queries
-from tests.conftest import Account
-from tests.proxy import Proxy
+from tests.support.account import Account
+from tests.support.proxy import Proxy
 
 
 @pytest.fixture

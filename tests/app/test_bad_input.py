@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 
-from tests.conftest import Account
+from tests.support.account import Account
 
 
 def closed_port() -> int:

@@ -7,7 +7,7 @@ import logging.handlers
 from pathlib import Path
 
 from app.logs import setup_logging
-from tests.scan import findings
+from tests.support.scan import findings
 
 SECRET = "sk_live_51HxYzAbCdEf1234567890"
 RESTRICTED = "rk_test_51HxYzAbCdEf1234567890"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +17,7 @@ COUNT = queries.PROBE_ROWS + 600
 
 
 @pytest.fixture
-def filled(home: Path) -> None:
+def filled(home: Path) -> Iterator[None]:
     ctx = Context(Profile())
     db = ctx.cache().db
     rows = [

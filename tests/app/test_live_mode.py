@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Account
+from tests.support.account import Account
 
 LIVE_KEY = "sk_live_51MadeUpForTheEmulator0001"
 

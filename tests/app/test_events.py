@@ -8,9 +8,10 @@ import random
 from typing import Any
 
 from app.cache import queries
+from app.context import Context
 from app.gateway import event_from
 from app.sync import SyncProgress
-from tests.conftest import Account
+from tests.support.account import Account
 
 CREATED = 1_786_000_000
 
@@ -79,7 +80,7 @@ def customer_event(
     }
 
 
-def apply(ctx: Any, *payloads: dict[str, Any]) -> set[str]:
+def apply(ctx: Context, *payloads: dict[str, Any]) -> set[str]:
     return ctx.sync_engine().apply_events([event_from(p) for p in payloads], SyncProgress())
 
 

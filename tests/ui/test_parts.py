@@ -21,7 +21,6 @@ from ui.detach_dialog import DetachDialog
 from ui.header import relative_time
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
 pytestmark = [pytest.mark.ui]
 MakeWindow = Callable[..., MainWindow]
 

@@ -14,11 +14,11 @@ from pytestqt.qtbot import QtBot
 from app import credentials
 from app.errors import KeyProblemError
 from app.sync import SyncResult
-from tests.conftest import Account, require_secret_service
-from tests.ui_helpers import TASK_TIMEOUT_MS
+from tests.support.account import Account
+from tests.support.services import require_secret_service
+from tests.support.window import TASK_TIMEOUT_MS
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
 pytestmark = [pytest.mark.ui]
 MakeWindow = Callable[..., MainWindow]
 

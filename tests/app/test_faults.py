@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Account
-from tests.faults import FaultyStripe, faulty_stripe
+from tests.support.account import Account
+from tests.support.faults import FaultyStripe, faulty_stripe
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from tests.proxy import max_in_any_window
+from tests.support.proxy import max_in_any_window
 
 _FORWARDED = ("Authorization", "Content-Type", "Idempotency-Key", "Stripe-Version")
 
@@ -73,15 +73,16 @@ class FaultyStripe:
         )
         try:
             with urllib.request.urlopen(forward, timeout=30) as answer:
-                code, payload, kind = (
+                code, payload, content_type = (
                     answer.status,
                     answer.read(),
                     answer.headers.get("Content-Type"),
                 )
         except urllib.error.HTTPError as error:
-            code, payload, kind = error.code, error.read(), error.headers.get("Content-Type")
+            code, payload = error.code, error.read()
+            content_type = error.headers.get("Content-Type")
         self.seen.append(Seen(time.monotonic(), request.method, request.path, code, key))
-        return Response(payload, status=code, content_type=kind)
+        return Response(payload, status=code, content_type=content_type)
 
 
 @contextmanager

@@ -11,11 +11,10 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from tests.conftest import Account
-from tests.ui_helpers import TASK_TIMEOUT_MS, select_card, select_customer, synced
+from tests.support.account import Account
+from tests.support.window import TASK_TIMEOUT_MS, select_card, select_customer, synced
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]
 

@@ -9,7 +9,7 @@ from typing import Any
 from pytest_httpserver import HTTPServer
 
 from app.cache import queries
-from tests.conftest import Account
+from tests.support.account import Account
 
 
 def synced_customer(account: Account, cli: Any, default: int | None = 0) -> tuple[str, list[str]]:

@@ -14,7 +14,7 @@ import psycopg
 import pytest
 
 from app.cache.locks import SYNC_LOCK
-from tests.conftest import Account
+from tests.support.account import Account
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -75,11 +75,12 @@ def test_the_database_password_comes_from_the_keyring(
 ) -> None:
     from urllib.parse import urlsplit, urlunsplit
 
-    from tests.conftest import require_secret_service
+    from tests.support.services import require_secret_service
 
     require_secret_service()
     with_password = os.environ["BILLING_ADMIN_DATABASE_URL"]
     parts = urlsplit(with_password)
+    assert parts.password is not None  # the test server's URL carries one
     bare = urlunsplit(parts._replace(netloc=f"{parts.username}@{parts.hostname}:{parts.port}"))
     monkeypatch.delenv("BILLING_ADMIN_DATABASE_URL")
     monkeypatch.delenv("PGPASSWORD", raising=False)

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from app.errors import StripeUnreachableError
 from app.operations import Operations, PortalLink
 from app.sync import SyncResult
-from tests.conftest import Account
-from tests.ui_helpers import (
+from tests.support.account import Account
+from tests.support.window import (
     TASK_TIMEOUT_MS,
     card_ids,
     closed_port,
@@ -23,7 +23,6 @@ from tests.ui_helpers import (
 )
 from ui.window import MainWindow
 
-pytest_plugins = ["tests.ui_fixtures"]
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]
 VISA = ("4242424242424242", 12, 2030)
