@@ -14,6 +14,7 @@ from app.cache import migrations
 from app.cache.db import open_cache
 from app.cache.models import AuditEntry, SchemaMigration, database, now
 from app.cache.store import audit
+from app.records import Action
 
 
 def test_a_cache_made_by_an_older_version_is_migrated(tmp_path: Path) -> None:
@@ -77,7 +78,7 @@ def test_the_cli_says_so_when_it_rebuilt_the_cache(home: Path, cli: Any) -> None
 def test_the_audit_log_is_append_only(tmp_path: Path) -> None:
     opened = open_cache(tmp_path / "cache.sqlite3")
     with database.atomic():
-        audit("default", "detach", "pm_123", "ok", customer="cus_1", detail="Visa •••• 4242")
+        audit("default", Action.DETACH, "pm_123", "ok", customer="cus_1", detail="Visa •••• 4242")
 
     with pytest.raises(IntegrityError, match="append-only"):
         AuditEntry.update(outcome="refused").execute()
@@ -103,7 +104,7 @@ def test_an_unusable_data_folder_is_one_sentence(home: Path, cli: Any) -> None:
 
 def test_the_audit_log_refuses_changes_on_every_backend(ctx: Any, backend: str) -> None:
     with database.atomic():
-        audit("default", "portal", "cus_1", "ok", customer="cus_1")
+        audit("default", Action.PORTAL, "cus_1", "ok", customer="cus_1")
 
     for change in (AuditEntry.update(outcome="refused"), AuditEntry.delete()):
         with pytest.raises(IntegrityError, match="append-only"), database.atomic():

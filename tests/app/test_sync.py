@@ -8,11 +8,12 @@ from typing import Any
 
 from app.cache import queries
 from app.cache.models import SyncState
+from app.records import CardRow
 from app.sync import SyncProgress
 from tests.support.account import Account
 
 
-def cached_cards(customer: str, *, all_: bool = False) -> dict[str, queries.CardRow]:
+def cached_cards(customer: str, *, all_: bool = False) -> dict[str, CardRow]:
     return {c.id: c for c in queries.cards_of(customer, include_inactive=all_)}
 
 
