@@ -12,6 +12,7 @@ confirm everything before anything is saved (`Operations.finish_adding_card`).
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from collections.abc import Callable
@@ -185,7 +186,7 @@ class AddCardDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        heading = QLabel(f"<b>Add a card for {_escape(customer_label)}</b>", self)
+        heading = QLabel(f"<b>Add a card for {html.escape(customer_label, quote=False)}</b>", self)
         heading.setObjectName("DialogHeading")
         heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         detail = QLabel(
@@ -372,7 +373,3 @@ def _lock_down(settings: QWebEngineSettings) -> None:
 
 def _nonce() -> str:
     return secrets.token_urlsafe(18)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

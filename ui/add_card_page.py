@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from app.ids import SETUP_INTENT_RE
 from app.operations import CardSetup
 
 PAGE_DIR = Path(__file__).resolve().parent.parent / "resources" / "add_card"
@@ -42,7 +43,6 @@ STRIPE_HOSTS = (
 THREE_DS_OPENERS = ("hooks.stripe.com", "js.stripe.com")
 MAX_MESSAGE = 4000
 MAX_ERROR = 400
-_SETI = re.compile(r"^seti_[A-Za-z0-9]{1,250}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -184,7 +184,7 @@ def parse_message(text: object) -> PageMessage:
     if not isinstance(data, dict) or len(data) != 1:
         raise ValueError("not an object with one member")
     ((key, value),) = data.items()
-    if key == "setup_intent" and isinstance(value, str) and _SETI.match(value):
+    if key == "setup_intent" and isinstance(value, str) and SETUP_INTENT_RE.match(value):
         return PageMessage(setup_intent=value)
     if key == "error" and isinstance(value, str):
         return PageMessage(error=_CONTROL.sub(" ", value).strip()[:MAX_ERROR] or "(empty)")
