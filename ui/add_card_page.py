@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from app.ids import SETUP_INTENT_RE
 from app.operations import CardSetup
+from ui import palette
 
 PAGE_DIR = Path(__file__).resolve().parent.parent / "resources" / "add_card"
 #: The page's own address. `.invalid` never resolves: nothing can be fetched from it, and the
@@ -158,9 +159,9 @@ def build_page(setup: CardSetup, qwebchannel_js: str, *, nonce: str | None = Non
         "nonce": nonce,
         "stripe_js": html.escape(setup.stripe_js),
         "config": config,
-        "style": _script_text(_read("add_card.css")),
+        "style": _script_text(palette.fill(_read("add_card.css"))),
         "qwebchannel_js": _script_text(qwebchannel_js),
-        "script": _script_text(_read("add_card.js")),
+        "script": _script_text(palette.fill(_read("add_card.js"))),
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _read("add_card.html"))
 
