@@ -352,23 +352,25 @@ class AddCardDialog(QDialog):
 
 
 def _lock_down(settings: QWebEngineSettings) -> None:
+    """Switch off every web feature the page does not need."""
     attribute = QWebEngineSettings.WebAttribute
-    for name, on in (
-        (attribute.JavascriptCanOpenWindows, False),
-        (attribute.JavascriptCanAccessClipboard, False),
-        (attribute.JavascriptCanPaste, False),
-        (attribute.LocalContentCanAccessRemoteUrls, False),
-        (attribute.LocalContentCanAccessFileUrls, False),
-        (attribute.PluginsEnabled, False),
-        (attribute.PdfViewerEnabled, False),
-        (attribute.ScreenCaptureEnabled, False),
-        (attribute.WebRTCPublicInterfacesOnly, True),
-        (attribute.NavigateOnDropEnabled, False),
-        (attribute.DnsPrefetchEnabled, False),
-        (attribute.ErrorPageEnabled, False),
-        (attribute.FocusOnNavigationEnabled, True),
-    ):
-        settings.setAttribute(name, on)
+    off = (
+        attribute.JavascriptCanOpenWindows,
+        attribute.JavascriptCanAccessClipboard,
+        attribute.JavascriptCanPaste,
+        attribute.LocalContentCanAccessRemoteUrls,
+        attribute.LocalContentCanAccessFileUrls,
+        attribute.PluginsEnabled,
+        attribute.PdfViewerEnabled,
+        attribute.ScreenCaptureEnabled,
+        attribute.NavigateOnDropEnabled,
+        attribute.DnsPrefetchEnabled,
+        attribute.ErrorPageEnabled,
+    )
+    for name in off:
+        settings.setAttribute(name, False)
+    settings.setAttribute(attribute.WebRTCPublicInterfacesOnly, True)
+    settings.setAttribute(attribute.FocusOnNavigationEnabled, True)
 
 
 def _nonce() -> str:

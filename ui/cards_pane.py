@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStackedWidget,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -20,7 +19,7 @@ from app.records import CardRow
 from ui.activity_model import ActivityModel
 from ui.badges import BadgeDelegate
 from ui.cards_model import STATUS_COLUMN, CardsModel
-from ui.widgets import empty_label, make_table
+from ui.widgets import empty_label, make_table, stack_of
 
 
 class CardsPane(QWidget):
@@ -95,9 +94,7 @@ class CardsPane(QWidget):
         self.show_detached = QCheckBox("Show detached cards", self)
         self.show_detached.setAccessibleName("Show detached cards")
         self.no_cards = empty_label(self)
-        self.cards_stack = QStackedWidget(self)
-        self.cards_stack.addWidget(self.cards_table)
-        self.cards_stack.addWidget(self.no_cards)
+        self.cards_stack = stack_of(self, self.cards_table, self.no_cards)
         cards_page = QWidget(self)
         cards_layout = QVBoxLayout(cards_page)
         cards_layout.setContentsMargins(6, 6, 6, 6)
@@ -108,9 +105,7 @@ class CardsPane(QWidget):
         self.no_activity = empty_label(
             self, "Nothing was done to this customer from billing-admin yet."
         )
-        self.activity_stack = QStackedWidget(self)
-        self.activity_stack.addWidget(self.activity_table)
-        self.activity_stack.addWidget(self.no_activity)
+        self.activity_stack = stack_of(self, self.activity_table, self.no_activity)
 
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Cards and activity")
@@ -127,9 +122,7 @@ class CardsPane(QWidget):
         content_layout.addWidget(self.action_hint)
         content_layout.addWidget(self.tabs, 1)
         self.placeholder = empty_label(self, "Select a customer to see their cards.")
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
+        self.stack = stack_of(self, self.placeholder, content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 8, 8)
         layout.addWidget(self.stack)

@@ -10,14 +10,13 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from app.cards import SOON_DAYS
 from ui.customers_model import CUSTOMER_ID_ROLE, CustomersModel
-from ui.widgets import empty_label, make_table
+from ui.widgets import empty_label, make_table, stack_of
 
 #: How long typing must pause before the search runs.
 SEARCH_DELAY_MS = 250
@@ -54,9 +53,7 @@ class CustomersPane(QWidget):
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.empty_label = empty_label(self, selectable=True)
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty_label)
+        self.stack = stack_of(self, self.table, self.empty_label)
 
         filters = QHBoxLayout()
         filters.addWidget(self.expiring)

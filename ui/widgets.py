@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QAbstractItemModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QLabel, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QStackedWidget, QTableView, QWidget
 
 
 def make_table(
@@ -48,3 +48,11 @@ def empty_label(parent: QWidget, text: str = "", *, selectable: bool = False) ->
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def stack_of(parent: QWidget, *pages: QWidget) -> QStackedWidget:
+    """The pages one above the other, the first one shown."""
+    stack = QStackedWidget(parent)
+    for page in pages:
+        stack.addWidget(page)
+    return stack
