@@ -96,13 +96,18 @@ def store_key(profile: str, value: str) -> SecretKey:
     return SecretKey(value, "keyring")
 
 
-def delete_key(profile: str) -> bool:
-    """Remove the profile's key; False if there was none."""
+def _delete(service: str, user: str) -> bool:
+    """Remove a keyring entry; False if there was none."""
     try:
-        _keyring_call(keyring.delete_password, SERVICE, profile)
+        _keyring_call(keyring.delete_password, service, user)
     except keyring.errors.PasswordDeleteError:
         return False
     return True
+
+
+def delete_key(profile: str) -> bool:
+    """Remove the profile's key; False if there was none."""
+    return _delete(SERVICE, profile)
 
 
 def find_key(profile: str) -> SecretKey | None:
@@ -140,11 +145,8 @@ def store_database_password(url: str, password: str) -> None:
 
 
 def delete_database_password(url: str) -> bool:
-    try:
-        _keyring_call(keyring.delete_password, DATABASE_SERVICE, url)
-    except keyring.errors.PasswordDeleteError:
-        return False
-    return True
+    """Remove the shared cache's password; False if there was none."""
+    return _delete(DATABASE_SERVICE, url)
 
 
 def require_key(profile: str) -> SecretKey:

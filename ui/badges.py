@@ -6,14 +6,15 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from ui import palette
 from ui.cards_model import BADGES_ROLE, Badge
 
 #: Background and text colour of each kind of badge.
 COLOURS = {
-    "default": ("#2b8a3e", "#ffffff"),
-    "expired": ("#c92a2a", "#ffffff"),
-    "soon": ("#f59f00", "#212529"),
-    "detached": ("#dee2e6", "#495057"),
+    "default": (palette.SUCCESS, palette.WHITE),
+    "expired": (palette.DANGER, palette.WHITE),
+    "soon": (palette.WARNING, palette.TEXT),
+    "detached": (palette.LINE_LIGHT, palette.TEXT_SECONDARY),
 }
 PAD_X, GAP = 7, 6
 

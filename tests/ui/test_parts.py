@@ -18,7 +18,7 @@ from app.records import CardRow, CustomerData
 from app.settings import Profile
 from ui.customers_model import PAGE, CustomersModel
 from ui.detach_dialog import DetachDialog
-from ui.header import relative_time
+from ui.header import Connection, HeaderBar, relative_time
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui]
@@ -83,6 +83,34 @@ def test_test_mode_detach_asks_without_typing(qtbot: QtBot) -> None:
     assert dialog.last_four is None
     assert dialog.detach_button.isEnabled()
     assert not dialog.detach_button.isDefault()
+
+
+def test_a_customer_name_is_shown_as_text_not_markup(qtbot: QtBot) -> None:
+    dialog = DetachDialog(_card(), "<b>O'Brien & Co</b>", live=False)
+    qtbot.addWidget(dialog)
+    texts = [label.text() for label in dialog.findChildren(QLabel)]
+    assert any("&lt;b&gt;O'Brien &amp; Co&lt;/b&gt;?" in text for text in texts), texts
+
+
+def test_the_header_shows_each_connection_state(qtbot: QtBot) -> None:
+    header = HeaderBar()
+    qtbot.addWidget(header)
+    label = header.connection_label
+    for state, text in (
+        (Connection.ONLINE, "● Online"),
+        (Connection.OFFLINE, "● Offline"),
+        (Connection.UNKNOWN, "○ Not checked yet"),
+        (Connection.NOKEY, "○ Not connected"),
+    ):
+        header.set_connection(state)
+        assert label.text() == text
+        assert label.accessibleName() == f"Stripe connection: {text[2:]}"
+        # The style sheet's [state="..."] selectors need the plain text.
+        assert type(label.property("state")) is str and label.property("state") == state.value
+    header.set_connection(Connection.OFFLINE, "The network is down")
+    assert label.toolTip() == "The network is down"
+    header.set_connection("online")
+    assert label.toolTip() == "Stripe answered the last request"
 
 
 def test_layout_is_remembered_per_profile(
