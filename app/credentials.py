@@ -16,7 +16,7 @@ import keyring.errors
 from app.errors import KeyProblemError, UsageError
 
 SERVICE = "billing-admin"
-_KEY_RE = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}$")
+_KEY_RE = re.compile(r"(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}")
 _NO_KEYRING = (
     "No usable keyring ({why}): unlock or install a Secret Service such as gnome-keyring, "
     "or set STRIPE_API_KEY in the environment."
@@ -63,7 +63,7 @@ def validate_key(value: str) -> str:
             "That is a publishable key (pk_...): the app needs a secret key (sk_...) "
             "or a restricted key (rk_...)."
         )
-    if not _KEY_RE.match(value):
+    if not _KEY_RE.fullmatch(value):
         raise UsageError(
             "That does not look like a Stripe secret key: expected sk_test_, sk_live_, "
             "rk_test_ or rk_live_ followed by letters and digits."

@@ -196,7 +196,7 @@ class Profile:
         JSON object counts as empty, so that the operator can always write a good one."""
         try:
             text = self.settings_file.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return {}
         except OSError as exc:
             raise UsageError(

@@ -213,7 +213,7 @@ def parse_message(text: object) -> PageMessage:
     if not isinstance(data, dict) or len(data) != 1:
         raise ValueError("not an object with one member")
     ((key, value),) = data.items()
-    if key == "setup_intent" and isinstance(value, str) and SETUP_INTENT_RE.match(value):
+    if key == "setup_intent" and isinstance(value, str) and SETUP_INTENT_RE.fullmatch(value):
         return PageMessage(setup_intent=value)
     if key == "error" and isinstance(value, str):
         return PageMessage(error=_CONTROL.sub(" ", value).strip()[:MAX_ERROR] or "(empty)")

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.cache.queries import SEARCH_LIMIT
 from app.cards import SOON_DAYS
 from ui.customers_model import CUSTOMER_ID_ROLE, CustomersModel
 from ui.widgets import empty_label, make_table, stack_of
@@ -34,6 +35,7 @@ class CustomersPane(QWidget):
         self.search.setPlaceholderText("Search name, email, ID or last four digits  (Ctrl+F)")
         self.search.setAccessibleName("Search customers")
         self.search.setClearButtonEnabled(True)
+        self.search.setMaxLength(SEARCH_LIMIT)  # a pasted page is not a search
         self.expiring = QCheckBox(f"Cards expiring within {SOON_DAYS} days", self)
         self.expiring.setAccessibleName(
             f"Only customers with cards expiring within {SOON_DAYS} days"

@@ -14,6 +14,7 @@ from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
 from app.cards import display_name
 from app.records import Action, CardData, CustomerData
+from app.untrusted import message
 
 #: How an audited operation ended: done, refused (by Stripe or the operator), or failed.
 Outcome = Literal["ok", "refused", "failed"]
@@ -355,5 +356,8 @@ def audit(
         target=target,
         customer=customer,
         outcome=outcome,
-        detail=detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False),
+        # The detail may quote Stripe's text or a name: one line, no secrets, bounded.
+        detail=message(
+            detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        ),
     )

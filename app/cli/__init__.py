@@ -22,6 +22,7 @@ from app.context import Context
 from app.errors import KnownError
 from app.logs import log_file, setup_logging
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile
+from app.untrusted import for_terminal
 
 log = logging.getLogger("app.cli")
 
@@ -108,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(ctx, args))
     except KnownError as exc:
         log.info("%s: %s", type(exc).__name__, exc)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {for_terminal(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 import stripe
 
+from app import untrusted
 from app.credentials import Mode, SecretKey
 from app.errors import (
     KeyProblemError,
@@ -149,7 +150,8 @@ class Gateway:
 
     def translate(self, exc: stripe.StripeError, what: str) -> KnownError:
         status = exc.http_status
-        message = exc.user_message or str(exc) or type(exc).__name__
+        # Stripe's text (or a stranger's server's) is repeated on screens and in the audit.
+        message = untrusted.message(exc.user_message or str(exc) or type(exc).__name__)
         if isinstance(exc, stripe.AuthenticationError):
             return KeyProblemError(
                 "Stripe rejected the secret key (it may be revoked or mistyped): "

@@ -72,6 +72,51 @@ CASES = [
     ),
     Case("unknown setting", ("config", "set", "colour", "red"), 2, "invalid choice"),
     Case("negative days", ("expiring", "--within-days", "-3"), 2, "0 or more"),
+    # The second round (issue 12): each of these ended in a traceback or a surprise.
+    Case("customer id with a newline", ("cards", "{cus}\n"), 2, "not a Stripe customer id"),
+    Case(
+        "card id with a newline",
+        ("set-default", "{cus}", "{other_card}\n", "--yes"),
+        2,
+        "not a Stripe card id",
+    ),
+    Case(
+        "plain http API base off this machine",
+        ("config", "set", "api_base", "http://api.stripe.com"),
+        2,
+        "plain http",
+    ),
+    Case(
+        "live key to anything but Stripe",
+        ("detach", "{card}", "--yes"),
+        2,
+        "only ever sent to Stripe's own API",
+        {"STRIPE_API_KEY": "sk_live_51MadeUpForTheEmulator0001"},
+    ),
+    Case(
+        "secret key as the publishable key",
+        ("config", "set", "publishable_key", "sk_live_51MadeUpForTheEmulator0001"),
+        2,
+        "a secret key never goes in the settings",
+    ),
+    Case(
+        "portal login link over http",
+        ("config", "set", "portal_login_link", "http://billing.example/login"),
+        2,
+        "https://",
+    ),
+    Case("vanishing rate limit", ("config", "set", "rate_limit", "1e-300"), 2, "from 1 to 100"),
+    Case("crawling rate limit", ("config", "set", "rate_limit", "0.0001"), 2, "from 1 to 100"),
+    Case("rate limit of NaN", ("config", "set", "rate_limit", "nan"), 2, "from 1 to 100"),
+    Case(
+        "unparseable database URL",
+        ("config", "set", "database_url", "postgresql://[::1"),
+        2,
+        "must be a PostgreSQL URL",
+    ),
+    Case("days past any calendar", ("expiring", "--within-days", "99999999"), 2, "at most"),
+    Case("search of 100,000 characters", ("customers", "--search", "a" * 100_000), 2, "at most"),
+    Case("CSV to an empty path", ("expiring", "--csv", ""), 2, "--csv needs a file name"),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from ui import palette
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = (
     "resources/style.qss",
     "resources/add_card/add_card.css",
