@@ -3,6 +3,8 @@
 It turns Stripe objects into our records (through `convert`), spaces requests
 under a client-side rate limit, retries 429 answers with back-off (reusing the same
 idempotency key for writes), and turns Stripe's exceptions into one-sentence KnownErrors.
+Every request has a deadline (`transport`), and every list is followed through `paging`,
+which stops a list whose pages do not advance.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from app.errors import (
     StripeUnreachableError,
     UsageError,
 )
+from app.gateway import paging
 from app.gateway.convert import (
     EventData,
     SetupIntentData,
@@ -37,6 +40,7 @@ from app.gateway.convert import (
     server_time,
     setup_intent_from,
 )
+from app.gateway.transport import DeadlineClient, DeadlinePassed, NotStripesAnswer
 from app.ratelimit import RateLimiter
 from app.records import CardData, CustomerData
 from app.settings import (
@@ -86,7 +90,12 @@ def check_live_key_destination(key: SecretKey, api_base: str) -> None:
 
 
 class Gateway:
-    """Typed, rate-limited access to the Stripe API for one key."""
+    """Typed, rate-limited access to the Stripe API for one key.
+
+    Args:
+        timeout: seconds to connect, and the most any one read may wait.
+        deadline: seconds one request may take in all, network retries included.
+    """
 
     def __init__(
         self,
@@ -95,6 +104,7 @@ class Gateway:
         *,
         max_network_retries: int = 2,
         timeout: float = 30.0,
+        deadline: float = 60.0,
         max_rate_limit_retries: int = 8,
     ) -> None:
         check_live_key_destination(key, settings.api_base)
@@ -103,11 +113,12 @@ class Gateway:
         self.rate = settings.rate_limit or DEFAULT_RATE[key.mode]
         self.limiter = RateLimiter(self.rate)
         self.max_rate_limit_retries = max_rate_limit_retries
+        self.deadline = deadline
         self.client = stripe.StripeClient(
             key.value,
             base_addresses={"api": settings.api_base},
             max_network_retries=max_network_retries,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=DeadlineClient(deadline=deadline, timeout=timeout),
         )
         self.requests_sent = 0  # counted under a lock: several sync threads send at once
         self._count_lock = threading.Lock()
@@ -162,6 +173,19 @@ class Gateway:
                 f"The key is not allowed to {what}: use a key with write access to "
                 "customers and payment methods."
             )
+        if isinstance(exc, NotStripesAnswer):
+            log.warning("not Stripe's answer while trying to %s: %s", what, exc.user_message)
+            return StripeUnreachableError(
+                f"The answer from {self.settings.api_base} while trying to {what} was not "
+                "Stripe's (a captive portal or a proxy?): sign in to the network if it asks, "
+                "or check the proxy, then try again."
+            )
+        if isinstance(exc, DeadlinePassed):
+            return StripeUnreachableError(
+                f"Stripe did not answer within {self.deadline:g} s at {self.settings.api_base} "
+                f"while trying to {what}: check the network connection (cached data stays "
+                "available)."
+            )
         if isinstance(exc, stripe.APIConnectionError):
             return StripeUnreachableError(
                 f"Stripe could not be reached at {self.settings.api_base}: "
@@ -185,22 +209,27 @@ class Gateway:
         """One idempotency key per logical write, kept across our own retries."""
         return {"idempotency_key": f"billing-admin-{uuid.uuid4()}"}
 
+    # -- lists -------------------------------------------------------------------------------
+
+    def pages(
+        self, what: str, fetch: Callable[[dict[str, Any]], Any], params: dict[str, Any]
+    ) -> Iterator[list[Any]]:
+        """The items of each page of one list, refusing pages that do not advance (`paging`):
+        every list loop goes through here. `fetch(params)` sends one page's request."""
+        return paging.pages(fetch, params, what=what, where=self.settings.api_base)
+
     # -- customers ---------------------------------------------------------------------------
 
     def customer_pages(self) -> Iterator[list[CustomerData]]:
         """Every customer, 100 a page."""
-        after: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": PAGE}
-            if after:
-                params["starting_after"] = after
-            page = self.call("list customers", self.client.v1.customers.list, params=params)
-            rows = [customer_from(c) for c in page.data]
-            if rows:
-                yield rows
-            if not page.has_more or not rows:
-                return
-            after = rows[-1].id
+        what = "list customers"
+
+        def fetch(params: dict[str, Any]) -> Any:
+            return self.call(what, self.client.v1.customers.list, params=params)
+
+        for items in self.pages(what, fetch, {"limit": PAGE}):
+            if items:
+                yield [customer_from(c) for c in items]
 
     def customer(self, customer_id: str) -> CustomerData:
         obj = self.call(
@@ -214,25 +243,20 @@ class Gateway:
 
     def cards(self, customer_id: str) -> list[CardData]:
         """All the customer's cards, following pages of more than 100."""
-        out: list[CardData] = []
-        after: str | None = None
-        while True:
-            page = self._cards_page(customer_id, after)
-            out.extend(c for c in (card_from(pm) for pm in page.data) if c is not None)
-            if not page.has_more or not page.data:
-                return out
-            after = str(page.data[-1].id)
+        pages = self.pages(
+            f"list the cards of {customer_id}",
+            lambda params: self._cards_page(customer_id, params),
+            {"limit": PAGE, "type": "card"},
+        )
+        return [c for items in pages for c in (card_from(pm) for pm in items) if c is not None]
 
-    def _cards_page(self, customer_id: str, after: str | None) -> Any:
+    def _cards_page(self, customer_id: str, params: dict[str, Any]) -> Any:
         if self._knows(CARDS_ROUTE) is None:
             with _CAPABILITIES_LOCK:  # one probe, not one per worker thread
-                return self._cards_page_unlocked(customer_id, after)
-        return self._cards_page_unlocked(customer_id, after)
+                return self._cards_page_unlocked(customer_id, params)
+        return self._cards_page_unlocked(customer_id, params)
 
-    def _cards_page_unlocked(self, customer_id: str, after: str | None) -> Any:
-        params: dict[str, Any] = {"limit": PAGE, "type": "card"}
-        if after:
-            params["starting_after"] = after
+    def _cards_page_unlocked(self, customer_id: str, params: dict[str, Any]) -> Any:
         what = f"list the cards of {customer_id}"
         if self._knows(CARDS_ROUTE) is not False:
             try:
@@ -296,20 +320,11 @@ class Gateway:
 
     def events_since(self, created: int) -> Iterator[EventData]:
         """Card-related events created at or after `created` (Unix seconds), any order."""
-        after: str | None = None
-        while True:
-            page = self._events_page(created, after)
-            for obj in page.data:
-                if obj.type in CARD_EVENTS:
-                    yield event_from(obj)
-            if not page.has_more or not page.data:
-                return
-            after = str(page.data[-1].id)
+        params = {"limit": PAGE, "created": {"gte": created}}
+        for items in self.pages("list events", self._events_page, params):
+            yield from (event_from(obj) for obj in items if obj.type in CARD_EVENTS)
 
-    def _events_page(self, created: int, after: str | None) -> Any:
-        params: dict[str, Any] = {"limit": PAGE, "created": {"gte": created}}
-        if after:
-            params["starting_after"] = after
+    def _events_page(self, params: dict[str, Any]) -> Any:
         if self._knows(TYPES_FILTER) is not False:
             try:
                 page = self.call(

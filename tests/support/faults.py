@@ -1,10 +1,12 @@
-"""A Stripe that misbehaves on demand: an HTTP server in front of the emulator that forwards
-every request, except those it is told to answer with 429 or a 5xx instead."""
+"""Servers that misbehave on demand: a Stripe in front of the emulator that forwards every
+request, except those it is told to answer with 429 or a 5xx instead; and a server that
+answers one byte at a time."""
 
 from __future__ import annotations
 
 import json
 import re
+import socket
 import threading
 import time
 import urllib.error
@@ -96,3 +98,72 @@ def faulty_stripe(upstream: str) -> Iterator[FaultyStripe]:
     finally:
         faulty.server.clear()
         faulty.server.stop()
+
+
+class Trickle:
+    """A loopback server that answers every request with `response`, one byte every
+    `interval` seconds: from its first byte, or from the body on (`head_at_once`). It gives
+    up on a connection after `max_seconds`, so that a client without a deadline fails a
+    test instead of hanging it."""
+
+    def __init__(
+        self,
+        response: bytes,
+        *,
+        head_at_once: bool = False,
+        interval: float = 0.5,
+        max_seconds: float = 30.0,
+    ) -> None:
+        self.response = response
+        self.at_once = response.index(b"\r\n\r\n") + 4 if head_at_once else 0
+        self.interval = interval
+        self.max_seconds = max_seconds
+        #: Connections accepted so far.
+        self.connections = 0
+        self._stopping = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.1)
+        self._threads = [threading.Thread(target=self._accept, daemon=True)]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def __enter__(self) -> Trickle:
+        self._threads[0].start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._listener.close()
+
+    def _accept(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            thread = threading.Thread(target=self._answer, args=(conn,), daemon=True)
+            self._threads.append(thread)
+            thread.start()
+
+    def _answer(self, conn: socket.socket) -> None:
+        ends = time.monotonic() + self.max_seconds
+        with conn:
+            try:
+                head = b""
+                while b"\r\n\r\n" not in head:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        return
+                    head += chunk
+                conn.sendall(self.response[: self.at_once])
+                for i in range(self.at_once, len(self.response)):
+                    if self._stopping.wait(self.interval) or time.monotonic() > ends:
+                        return
+                    conn.sendall(self.response[i : i + 1])
+            except OSError:
+                return  # the client went away
