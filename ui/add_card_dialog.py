@@ -40,10 +40,23 @@ from PySide6.QtWidgets import (
 )
 
 from app.operations import CardSetup
-from ui.add_card_page import PAGE_URL, RequestPolicy, build_page, parse_message, shown
+from ui.add_card_page import PAGE_URL, Kind, RequestPolicy, build_page, parse_message, shown
 
 log = logging.getLogger(__name__)
 _Resource = QWebEngineUrlRequestInfo.ResourceType
+#: Qt's resource types as the request policy groups them; the rest are `Kind.OTHER`.
+KINDS = {
+    _Resource.ResourceTypeMainFrame: Kind.PAGE,
+    _Resource.ResourceTypeNavigationPreloadMainFrame: Kind.PAGE,
+    _Resource.ResourceTypeSubFrame: Kind.FRAME,
+    _Resource.ResourceTypeNavigationPreloadSubFrame: Kind.FRAME,
+    _Resource.ResourceTypeScript: Kind.PASSIVE,
+    _Resource.ResourceTypeStylesheet: Kind.PASSIVE,
+    _Resource.ResourceTypeImage: Kind.PASSIVE,
+    _Resource.ResourceTypeFontResource: Kind.PASSIVE,
+    _Resource.ResourceTypeMedia: Kind.PASSIVE,
+    _Resource.ResourceTypeFavicon: Kind.PASSIVE,
+}
 
 
 def _qwebchannel_js() -> str:
@@ -70,7 +83,7 @@ class RequestInterceptor(QWebEngineUrlRequestInterceptor):
         verdict = self.policy.decide(
             url,
             initiator=info.initiator().toString(),
-            subframe=info.resourceType() == _Resource.ResourceTypeSubFrame,
+            kind=KINDS.get(info.resourceType(), Kind.OTHER),
         )
         if verdict.allowed:
             return

@@ -2,9 +2,11 @@
 
 Plain Python (no QtWebEngine), so the rules are easy to read and to test:
 
-- `RequestPolicy` decides every request the page makes: Stripe's hosts, the emulator's
-  origin when the profile talks to one, and the pages of a card issuer that Stripe's own
-  3-D Secure frame opens. Everything else is blocked.
+- `decide` judges every request the page makes, from what the request is (`PageRequest`:
+  its URL, the origin of the frame that made it, what it loads): Stripe's hosts, the
+  emulator's origin when the profile talks to one, and a card issuer's 3-D Secure page that
+  Stripe's own frame opens, for that frame only. Everything else is blocked.
+  `RequestPolicy` keeps the one piece of state, the issuers' origins opened so far.
 - `build_page` fills resources/add_card/add_card.html: a Content-Security-Policy written
   from the same table of hosts (`STRIPE_SOURCES`), the publishable key and the SetupIntent's
   client secret (and nothing else), the stylesheet and scripts inline under a fresh nonce.
@@ -19,6 +21,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
@@ -77,14 +80,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def origin_of(url: str) -> str:
-    """scheme://host[:port] of `url`, lower-cased; "" when it has none."""
+    """scheme://host[:port] of `url`, lower-cased, without user info; "" when it has none."""
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
         return ""
-    if not parts.scheme or not parts.netloc:
+    host = parts.hostname
+    if not parts.scheme or not host:
         return ""
-    return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{host}" + (f":{port}" if port is not None else "")
 
 
 def shown(url: str) -> str:
@@ -110,47 +116,95 @@ def _stripe_host(host: str) -> bool:
     return any(host_matches(host, pattern) for pattern in STRIPE_HOSTS)
 
 
+class Kind(Enum):
+    """What a request loads, as far as the policy cares (Qt's resource types, grouped)."""
+
+    #: The page's own top frame.
+    PAGE = "page"
+    #: A frame inside the page, or a frame navigating.
+    FRAME = "frame"
+    #: What a frame shows: a script, style sheet, image, font or media.
+    PASSIVE = "passive"
+    #: Anything else: fetch and XHR, beacons and pings, workers, web sockets, ...
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """One request of the page, as the interceptor sees it."""
+
+    url: str
+    #: The origin of the frame that made the request ("" when the browser itself did).
+    initiator: str = ""
+    kind: Kind = Kind.OTHER
+
+
 @dataclass(frozen=True)
 class Verdict:
     allowed: bool
     reason: str
+    #: The origin of an issuer's 3-D Secure frame this request opens, to remember.
+    opens: str | None = None
+
+
+def decide(request: PageRequest, emulator_origin: str | None, issuers: frozenset[str]) -> Verdict:
+    """Whether the page may make `request`, given the issuers' origins opened so far.
+
+    A card issuer's page cannot be listed ahead (every issuer has its own), so it is
+    allowed when Stripe's 3-D Secure frame opens it as a frame. From then on a request
+    belongs to the issuer's frame when that frame made it (its initiator is an issuer's
+    origin): such a request may reach the issuer's origins, load what the page shows from
+    elsewhere, and move the frame on. No other frame may reach the issuer, and the issuer's
+    frame may send nothing (fetch, beacons, ...) to a host other than its own or Stripe's.
+    """
+    try:
+        parts = urlsplit(request.url)
+        port = parts.port
+    except ValueError:
+        return Verdict(False, "not a URL")
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if scheme in ("data", "blob", "about"):
+        return Verdict(True, "in-page content")
+    origin = origin_of(request.url)
+    if emulator_origin and origin == emulator_origin:
+        return Verdict(True, "the emulator")
+    if scheme == "https" and port in (None, 443) and _stripe_host(host):
+        return Verdict(True, "Stripe")  # on https's own port only, as the CSP says
+    if scheme != "https":
+        return Verdict(False, f"{scheme or 'no'} scheme is not allowed")
+    frame = origin_of(request.initiator)
+    if request.kind is Kind.FRAME and frame in [f"https://{h}" for h in THREE_DS_OPENERS]:
+        return Verdict(True, "the card issuer's 3-D Secure page, opened by Stripe", origin)
+    if frame not in issuers:
+        why = "the card issuer's page, asked for by another frame" if origin in issuers else ""
+        return Verdict(False, why or f"{host or 'that host'} is not one of Stripe's")
+    if request.kind is Kind.FRAME:
+        return Verdict(True, "the issuer's frame moving on", origin)
+    if origin in issuers:
+        return Verdict(True, "the card issuer's page, for its own frame")
+    if request.kind is Kind.PASSIVE:
+        return Verdict(True, "shown by the card issuer's page, in its own frame")
+    return Verdict(False, f"the card issuer's page may not send to {host}")
 
 
 @dataclass
 class RequestPolicy:
-    """Which requests the add-card page may make."""
+    """Which requests the add-card page may make: `decide`, and what it opened so far."""
 
     emulator_origin: str | None = None
-    #: Issuer 3-D Secure origins opened by Stripe's own frame during this page's life.
+    #: Origins of issuers' 3-D Secure frames opened (by Stripe's frame) during this page's
+    #: life. Kept for the dialog's life: only requests made by such a frame use them, and
+    #: only Stripe's frame can open one.
     issuer_origins: set[str] = field(default_factory=set)
 
-    def decide(self, url: str, *, initiator: str = "", subframe: bool = False) -> Verdict:
-        """`subframe`: the request loads a frame (not the page itself, not a resource)."""
-        try:
-            parts = urlsplit(url)
-            port = parts.port
-        except ValueError:
-            return Verdict(False, "not a URL")
-        scheme = parts.scheme.lower()
-        host = (parts.hostname or "").lower()
-        if scheme in ("data", "blob", "about"):
-            return Verdict(True, "in-page content")
-        origin = origin_of(url)
-        if self.emulator_origin and origin == self.emulator_origin:
-            return Verdict(True, "the emulator")
-        if scheme == "https" and port in (None, 443) and _stripe_host(host):
-            return Verdict(True, "Stripe")  # on https's own port only, as the CSP says
-        if scheme != "https":
-            return Verdict(False, f"{scheme or 'no'} scheme is not allowed")
-        if origin in self.issuer_origins or origin_of(initiator) in self.issuer_origins:
-            return Verdict(True, "the card issuer's 3-D Secure page")
-        opener = urlsplit(initiator).hostname if initiator.startswith("https://") else None
-        if subframe and opener in THREE_DS_OPENERS:
-            # A bank's authentication page, framed by Stripe's 3-D Secure frame (it cannot
-            # be listed ahead: every issuer has its own). It and what it loads are allowed.
-            self.issuer_origins.add(origin)
-            return Verdict(True, "the card issuer's 3-D Secure page, opened by Stripe")
-        return Verdict(False, f"{host or 'that host'} is not one of Stripe's")
+    def decide(self, url: str, *, initiator: str = "", kind: Kind = Kind.OTHER) -> Verdict:
+        verdict = decide(
+            PageRequest(url, initiator, kind), self.emulator_origin, frozenset(self.issuer_origins)
+        )
+        if verdict.allowed and verdict.opens:
+            self.issuer_origins.add(verdict.opens)
+        return verdict
 
 
 def content_security_policy(nonce: str, emulator_origin: str | None) -> str:

@@ -315,6 +315,44 @@ def test_the_interceptor_blocks_and_logs_what_the_csp_would_let_through(
     assert sum(f"blocked GET {target}" in r.getMessage() for r in caplog.records) == 3
 
 
+def test_an_issuers_page_is_allowed_only_in_the_frame_stripe_opens_it_in(
+    qtbot: QtBot, account: Account, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The real interceptor decides per frame. The page stands in for Stripe's 3-D Secure
+    frame (and its CSP is opened wide): the frame it opens on an issuer's host is allowed and
+    remembered, while its own fetch and image to that host are blocked."""
+    from ui import add_card_page
+
+    open_csp = "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:"
+    monkeypatch.setattr(add_card_page, "content_security_policy", lambda *_: open_csp)
+    page_host = add_card_page.PAGE_URL.split("/")[2]
+    monkeypatch.setattr(add_card_page, "THREE_DS_OPENERS", (page_host,))
+    customer, _ = account.customer(cards=[VISA])
+    window = make_window()
+    synced(qtbot, window)
+    open_dialog(qtbot, window, customer)
+    dialog = window.add_card_dialog
+    assert dialog is not None
+    acs = "https://acs.bank.example"  # never resolves: only the interceptor's verdicts count
+
+    js(
+        qtbot,
+        window,
+        f"""(function () {{
+            const frame = document.createElement('iframe');
+            frame.src = '{acs}/challenge';
+            document.body.appendChild(frame);
+            return true;
+        }})()""",
+    )
+    qtbot.waitUntil(lambda: dialog.policy.issuer_origins == {acs}, timeout=PAGE_MS)
+    assert dialog.interceptor.blocked == []
+    js(qtbot, window, f"fetch('{acs}/api').catch(() => null), new Image().src = '{acs}/x.png'")
+
+    qtbot.waitUntil(lambda: len(dialog.interceptor.blocked) >= 2, timeout=PAGE_MS)
+    assert sorted(dialog.interceptor.blocked) == [f"GET {acs}/api", f"GET {acs}/x.png"]
+
+
 def test_navigation_away_is_refused_and_links_open_in_the_system_browser(
     qtbot: QtBot, ready: tuple[MainWindow, str], make_window: MakeWindow
 ) -> None:

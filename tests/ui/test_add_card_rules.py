@@ -8,7 +8,7 @@ import pytest
 
 
 def test_the_request_policy_allows_stripe_the_emulator_and_issuer_pages_opened_by_stripe() -> None:
-    from ui.add_card_page import RequestPolicy
+    from ui.add_card_page import Kind, RequestPolicy
 
     policy = RequestPolicy(emulator_origin="http://127.0.0.1:4242")
     allowed = [
@@ -33,18 +33,19 @@ def test_the_request_policy_allows_stripe_the_emulator_and_issuer_pages_opened_b
     ]
     for url in blocked:
         assert not policy.decide(url).allowed, url
-    # A bank's 3-D Secure page framed by Stripe's 3-D Secure frame, and what it loads.
-    assert not policy.decide("https://acs.bank.example/challenge", subframe=True).allowed
+    # A bank's 3-D Secure page framed by Stripe's 3-D Secure frame, and what it shows
+    # (tests/ui/test_page_policy.py has the rest of the issuer's rules).
+    assert not policy.decide("https://acs.bank.example/challenge", kind=Kind.FRAME).allowed
     assert policy.decide(
         "https://acs.bank.example/challenge",
         initiator="https://hooks.stripe.com",
-        subframe=True,
+        kind=Kind.FRAME,
     ).allowed
     assert policy.decide(
-        "https://cdn.bank.example/logo.png", initiator="https://acs.bank.example"
+        "https://cdn.bank.example/logo.png", initiator="https://acs.bank.example", kind=Kind.PASSIVE
     ).allowed
     assert not policy.decide(
-        "https://other.example/", initiator="http://hooks.stripe.com", subframe=True
+        "https://other.example/", initiator="http://hooks.stripe.com", kind=Kind.FRAME
     ).allowed
 
 

@@ -1,6 +1,7 @@
 """The add-card page's two gates agree: its Content-Security-Policy and the request policy
 behind the interceptor are both written from `STRIPE_SOURCES`, so whatever one lets the page
-load, the other does too. Plain Python: no display, no browser.
+load, the other does too. And a card issuer's 3-D Secure page, once Stripe's frame opens it,
+is allowed for its own frame only. Plain Python: no display, no browser.
 
 The CSP side is read back from the CSP text with a small matcher of CSP host sources written
 here, not with the code under test."""
@@ -12,10 +13,14 @@ from urllib.parse import urlsplit
 import pytest
 
 from ui.add_card_page import (
+    PAGE_URL,
     STRIPE_HOSTS,
     STRIPE_SOURCES,
+    Kind,
+    PageRequest,
     RequestPolicy,
     content_security_policy,
+    decide,
 )
 
 EMULATOR = "http://127.0.0.1:4242"
@@ -144,3 +149,104 @@ def test_the_csp_keeps_inline_code_to_the_nonce() -> None:
     for directive in ("font-src", "object-src", "base-uri", "form-action"):
         assert parsed[directive] == ["'none'"]
     assert not any("unsafe" in s for sources in parsed.values() for s in sources)
+
+
+# -- a card issuer's 3-D Secure page ----------------------------------------------------------
+
+ACS = "https://acs.bank.example"
+PAGE = PAGE_URL.rstrip("/")
+#: Stripe's frame that opens the issuer's page, and Stripe's card frame.
+STRIPE_3DS = "https://hooks.stripe.com"
+CARD_FRAME = "https://js.stripe.com"
+
+
+def opened() -> RequestPolicy:
+    """A policy after Stripe's 3-D Secure frame framed the issuer's challenge page."""
+    policy = RequestPolicy()
+    verdict = policy.decide(f"{ACS}/challenge", initiator=STRIPE_3DS, kind=Kind.FRAME)
+    assert verdict.allowed and verdict.opens == ACS
+    assert policy.issuer_origins == {ACS}
+    return policy
+
+
+#: (url, the origin of the frame that asks, what it loads, allowed) once the issuer is open.
+ISSUER_RULES = [
+    # Its own frame: its own origin, what the page shows from elsewhere, Stripe.
+    (f"{ACS}/challenge/next", ACS, Kind.FRAME, True),
+    (f"{ACS}/api/status", ACS, Kind.OTHER, True),
+    ("https://cdn.bank.example/logo.png", ACS, Kind.PASSIVE, True),
+    ("https://cdn.bank.example/app.js", ACS, Kind.PASSIVE, True),
+    ("https://hooks.stripe.com/3d_secure_2/complete", ACS, Kind.FRAME, True),
+    # Its own frame sending elsewhere, over http, on another port, or leaving the page.
+    ("https://evil.example/collect?n=4242", ACS, Kind.OTHER, False),
+    ("https://cdn.bank.example/beacon", ACS, Kind.OTHER, False),
+    ("http://cdn.bank.example/logo.png", ACS, Kind.PASSIVE, False),
+    ("https://acs.bank.example:8443/api", ACS, Kind.OTHER, False),
+    ("https://evil.example/", ACS, Kind.PAGE, False),
+    # Other frames reaching the issuer, or what its page loads: the page, Stripe's card frame.
+    (f"{ACS}/api", PAGE, Kind.OTHER, False),
+    (f"{ACS}/challenge", PAGE, Kind.FRAME, False),
+    (f"{ACS}/logo.png", PAGE, Kind.PASSIVE, False),
+    (f"{ACS}/api", CARD_FRAME, Kind.OTHER, False),
+    ("https://cdn.bank.example/logo.png", PAGE, Kind.PASSIVE, False),
+    ("https://cdn.bank.example/logo.png", CARD_FRAME, Kind.PASSIVE, False),
+    ("https://cdn.bank.example/logo.png", "", Kind.PASSIVE, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "frame", "kind", "allowed"),
+    ISSUER_RULES,
+    ids=[f"{k.value} {u} from {f or 'the browser'}" for u, f, k, _ in ISSUER_RULES],
+)
+def test_the_issuers_page_and_what_it_loads_are_allowed_for_its_own_frame_only(
+    url: str, frame: str, kind: Kind, allowed: bool
+) -> None:
+    policy = opened()
+    assert policy.decide(url, initiator=frame, kind=kind).allowed is allowed
+    assert policy.issuer_origins == {ACS}  # nothing else became an issuer
+
+
+def test_only_stripes_own_3ds_frame_opens_an_issuers_page() -> None:
+    for frame in (
+        PAGE,
+        "https://m.stripe.network",
+        "http://hooks.stripe.com",
+        "https://hooks.stripe.com:8443",
+        "https://hooks.stripe.com.evil.example",
+        "",
+    ):
+        policy = RequestPolicy()
+        assert not policy.decide(f"{ACS}/challenge", initiator=frame, kind=Kind.FRAME).allowed
+        assert policy.issuer_origins == set(), frame
+    policy = RequestPolicy()
+    # Opened as a frame only: Stripe's frame fetching a host does not make it an issuer.
+    assert not policy.decide(f"{ACS}/challenge", initiator=STRIPE_3DS).allowed
+    assert not policy.decide(
+        "http://acs.bank.example/", initiator=STRIPE_3DS, kind=Kind.FRAME
+    ).allowed
+    assert policy.issuer_origins == set()
+    # Before Stripe opens it, the issuer's own requests are nobody's.
+    assert not policy.decide(f"{ACS}/api", initiator=ACS).allowed
+
+
+def test_the_issuers_frame_may_move_on_and_the_next_page_is_its_own() -> None:
+    policy = opened()
+    otp = "https://otp.bank.example"
+    assert policy.decide(f"{otp}/enter", initiator=ACS, kind=Kind.FRAME).allowed
+    assert policy.issuer_origins == {ACS, otp}
+    assert policy.decide(f"{otp}/verify", initiator=otp).allowed
+    assert not policy.decide("https://evil.example/x", initiator=otp).allowed
+    assert not policy.decide(f"{otp}/verify", initiator=PAGE).allowed
+
+
+def test_the_decision_is_a_function_of_the_request_and_the_issuers_opened() -> None:
+    opening = PageRequest(f"{ACS}/challenge", STRIPE_3DS, Kind.FRAME)
+    fetch = PageRequest(f"{ACS}/api", ACS, Kind.OTHER)
+    nobody: frozenset[str] = frozenset()
+
+    assert decide(opening, None, nobody) == decide(opening, None, nobody)
+    assert decide(opening, None, nobody).opens == ACS
+    assert not decide(fetch, None, nobody).allowed
+    assert decide(fetch, None, frozenset({ACS})).allowed
+    assert decide(fetch, None, frozenset({ACS})).opens is None
