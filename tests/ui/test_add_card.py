@@ -10,7 +10,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -36,6 +36,9 @@ from tests.support.add_card import (
 )
 from tests.support.window import TASK_TIMEOUT_MS, card_ids, synced
 from ui.window import MainWindow
+
+if TYPE_CHECKING:
+    from ui.add_card_dialog import AddCardDialog
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
 MakeWindow = Callable[..., MainWindow]
@@ -282,6 +285,25 @@ def test_the_pages_csp_stops_requests_to_other_hosts(
     assert httpserver.log == []
 
 
+OPEN_CSP = "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:"
+
+
+def _dialog_with_open_csp(
+    qtbot: QtBot, account: Account, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> tuple[MainWindow, AddCardDialog]:
+    """A window and its add-card dialog whose page has a CSP that allows everything, so
+    that only the interceptor stands between the page and other hosts."""
+    from ui import add_card_page
+
+    monkeypatch.setattr(add_card_page, "content_security_policy", lambda *_: OPEN_CSP)
+    customer, _ = account.customer(cards=[VISA])
+    window = make_window()
+    synced(qtbot, window)
+    open_dialog(qtbot, window, customer)
+    assert window.add_card_dialog is not None
+    return window, window.add_card_dialog
+
+
 def test_the_interceptor_blocks_and_logs_what_the_csp_would_let_through(
     qtbot: QtBot,
     account: Account,
@@ -291,17 +313,8 @@ def test_the_interceptor_blocks_and_logs_what_the_csp_would_let_through(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Defence in depth: with the page's CSP opened wide, the interceptor still blocks."""
-    from ui import add_card_page
-
-    open_csp = "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:"
-    monkeypatch.setattr(add_card_page, "content_security_policy", lambda *_: open_csp)
-    customer, _ = account.customer(cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
-    open_dialog(qtbot, window, customer)
-    dialog = window.add_card_dialog
-    assert dialog is not None
-    assert open_csp in str(js(qtbot, window, "document.documentElement.outerHTML"))
+    window, dialog = _dialog_with_open_csp(qtbot, account, make_window, monkeypatch)
+    assert OPEN_CSP in str(js(qtbot, window, "document.documentElement.outerHTML"))
     httpserver.expect_request("/steal").respond_with_data("ok")
     caplog.set_level(logging.WARNING, logger="ui.add_card_dialog")
 
@@ -323,16 +336,9 @@ def test_an_issuers_page_is_allowed_only_in_the_frame_stripe_opens_it_in(
     remembered, while its own fetch and image to that host are blocked."""
     from ui import add_card_page
 
-    open_csp = "default-src * 'unsafe-inline' 'unsafe-eval' data: blob:"
-    monkeypatch.setattr(add_card_page, "content_security_policy", lambda *_: open_csp)
     page_host = add_card_page.PAGE_URL.split("/")[2]
     monkeypatch.setattr(add_card_page, "THREE_DS_OPENERS", (page_host,))
-    customer, _ = account.customer(cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
-    open_dialog(qtbot, window, customer)
-    dialog = window.add_card_dialog
-    assert dialog is not None
+    window, dialog = _dialog_with_open_csp(qtbot, account, make_window, monkeypatch)
     acs = "https://acs.bank.example"  # never resolves: only the interceptor's verdicts count
 
     js(
