@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
+import pwd
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -333,9 +333,11 @@ def bump_version() -> None:
 
 
 def operator() -> str:
+    """The operating system account running us, from the user id: not LOGNAME or USER,
+    which anyone can set to anything (another name, a line break)."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (some containers)
         return f"uid {os.getuid()}"
 
 

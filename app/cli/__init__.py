@@ -21,7 +21,7 @@ from app.cli.setup import cmd_config, cmd_database_password, cmd_demo, cmd_key, 
 from app.context import Context
 from app.errors import KnownError
 from app.logs import log_file, setup_logging
-from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile
+from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile, make_private
 from app.untrusted import for_terminal
 
 log = logging.getLogger("app.cli")
@@ -102,11 +102,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.func is cmd_config and args.action != "show" and not args.name:
         print("error: config set/unset needs a setting NAME.", file=sys.stderr)
         return 2
+    if any(_undecodable(a) for a in (sys.argv[1:] if argv is None else argv)):
+        print("error: an argument is not valid text (UTF-8); nothing was done.", file=sys.stderr)
+        return 2
+    umask = make_private()
     setup_logging()
     ctx: Context | None = None
     try:
         ctx = Context(Profile(args.profile))
         return int(args.func(ctx, args))
+    except BrokenPipeError:
+        # The reader went away (`billing-admin customers | head`): what it wanted, it has.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KnownError as exc:
         log.info("%s: %s", type(exc).__name__, exc)
         print(f"error: {for_terminal(exc)}", file=sys.stderr)
@@ -125,3 +133,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if ctx is not None:
             ctx.close()
+        os.umask(umask)
+
+
+def _undecodable(arg: str) -> bool:
+    """Bytes that are not UTF-8 reach Python as lone surrogates, which no file, database or
+    terminal can take."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
