@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
+
+from peewee import DatabaseError
 
 from app import __version__
 from app.cards import SOON_DAYS
@@ -19,7 +22,7 @@ from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
 from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
 from app.cli.setup import cmd_config, cmd_database_password, cmd_demo, cmd_key, cmd_window
 from app.context import Context
-from app.errors import KnownError
+from app.errors import CacheError, KnownError
 from app.logs import log_file, setup_logging
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile, make_private
 from app.untrusted import for_terminal
@@ -122,18 +125,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
-    except Exception as exc:
-        log.exception("unexpected failure")
-        print(
-            f"error: an unexpected {type(exc).__name__} happened (a bug); "
-            f"details are in {log_file()}.",
-            file=sys.stderr,
-        )
-        return 1
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        repaired = ctx.recover_cache(exc) if ctx is not None else None
+        if repaired is None:
+            return _bug()
+        log.warning("%s", repaired)
+        print(f"error: {repaired} Run the command again.", file=sys.stderr)
+        return CacheError.exit_status
+    except Exception:
+        return _bug()
     finally:
         if ctx is not None:
             ctx.close()
         os.umask(umask)
+
+
+def _bug() -> int:
+    """Inside an `except`: the traceback to the log, one sentence to the operator."""
+    log.exception("unexpected failure")
+    name = type(sys.exc_info()[1]).__name__
+    print(
+        f"error: an unexpected {name} happened (a bug); details are in {log_file()}.",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _undecodable(arg: str) -> bool:
