@@ -254,7 +254,7 @@ class Shots:
     def add_card(self, window: Any, customer: str) -> None:
         """The add-card dialog over the window: a test card typed in, then a decline."""
         self.select(window, customer)
-        window.add_card()
+        window.add_card_flow.start()
         self.wait(window.action_finished)
         dialog = window.add_card_dialog
         if dialog is None:

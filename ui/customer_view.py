@@ -10,13 +10,13 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Slot
+from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Signal, Slot
 
 from app.cache import queries
 from app.records import CardRow, CustomerRow
 from ui.cards_pane import CardsPane
 from ui.customers_pane import CustomersPane
-from ui.header import HeaderBar
+from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,27 +37,19 @@ def safe_read(fn: Callable[[], T]) -> T | None:
 class CustomerView(QObject):
     """Fills the customers and cards panes from the cache.
 
-    Args:
-        changed: called whenever the customer or the selected card may have changed.
-        busy: whether background work runs; the poll then waits (that work reloads anyway).
+    The poll waits while background work runs: that work reloads the views when it ends.
     """
 
-    def __init__(
-        self,
-        customers: CustomersPane,
-        cards: CardsPane,
-        header: HeaderBar,
-        *,
-        changed: Callable[[], None],
-        busy: Callable[[], bool],
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
+    #: The customer or the selected card may have changed: actions may be on or off now.
+    changed = Signal()
+    #: When the cache was last synced (a datetime, or None if never), read from the cache.
+    last_sync = Signal(object)
+
+    def __init__(self, customers: CustomersPane, cards: CardsPane, runner: TaskRunner) -> None:
+        super().__init__(cards)  # lives as long as the panes it fills
         self.customers = customers
         self.cards = cards
-        self.header = header
-        self._changed = changed
-        self._busy = busy
+        self._runner = runner
         self.customer: CustomerRow | None = None
         #: The customer's cards, detached ones included (the pane may hide those).
         self.all_cards: list[CardRow] = []
@@ -96,7 +88,7 @@ class CustomerView(QObject):
         self.customers.update_state()
         state = safe_read(queries.sync_state)
         self._version = state.version if state else None
-        self.header.set_last_sync(state.last_sync if state else None)
+        self.last_sync.emit(state.last_sync if state else None)
         self._reload_customer()
 
     @Slot()
@@ -129,7 +121,7 @@ class CustomerView(QObject):
             self.cards.show_nobody()
             self.cards.cards_model.set_cards([])
             self.cards.activity_model.set_entries([])
-            self._changed()
+            self.changed.emit()
             return
         selected = self.selected_card() if keep_card else None
         details = " · ".join(p for p in (customer.email, customer.id) if p)
@@ -142,7 +134,7 @@ class CustomerView(QObject):
         self.cards.activity_model.set_entries(entries)
         self.cards.set_activity_count(len(entries))
         self.select_card(selected.id if selected else None, else_first=True)
-        self._changed()
+        self.changed.emit()
 
     def _show_cards(self) -> None:
         show_detached = self.cards.show_detached.isChecked()
@@ -155,11 +147,11 @@ class CustomerView(QObject):
         selected = self.selected_card()
         self._show_cards()
         self.select_card(selected.id if selected else None, else_first=True)
-        self._changed()
+        self.changed.emit()
 
     @Slot(QItemSelection, QItemSelection)
     def _card_selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
-        self._changed()
+        self.changed.emit()
 
     @Slot()
     def show_cards_tab(self) -> None:
@@ -174,11 +166,11 @@ class CustomerView(QObject):
     @Slot()
     def _poll_cache(self) -> None:
         """Pick up changes made outside the window (cron sync, the command line)."""
-        if self._busy():
+        if self._runner.active():
             return
         state = safe_read(queries.sync_state)
         if state is None:
             return
-        self.header.set_last_sync(state.last_sync)
+        self.last_sync.emit(state.last_sync)
         if self._version is not None and state.version != self._version:
             self.reload_all()

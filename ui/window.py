@@ -26,7 +26,7 @@ from app.context import Context
 from app.credentials import SecretKey
 from app.emulator import Emulator
 from app.errors import KeyProblemError, KnownError
-from app.policy import Situation
+from app.policy import Action, Situation
 from ui.action_state import show_actions
 from ui.activity_model import ActivityModel
 from ui.banner import Banner
@@ -38,8 +38,9 @@ from ui.customers_pane import CustomersPane
 from ui.first_run import FirstRun, empty_cache_text
 from ui.header import HeaderBar
 from ui.layout_memory import LayoutMemory
-from ui.operations import cards, portal
+from ui.operations import cards
 from ui.operations.add_card import AddCardFlow
+from ui.operations.portal import PortalLinks
 from ui.resources import app_icon
 from ui.shell import mode_of
 from ui.sync_controller import SyncController
@@ -85,17 +86,11 @@ class MainWindow(QMainWindow):
         self.cards_model = CardsModel(self)
         self.activity_model = ActivityModel(self)
         self._build()
-        self.view = CustomerView(
-            self.customers,
-            self.cards,
-            self.header,
-            changed=self.update_actions,
-            busy=lambda: self.closing or bool(self.runner.active()),
-            parent=self,
-        )
+        self.view = CustomerView(self.customers, self.cards, self.runner)
         self.sync = SyncController(self, self)
         self.first_run = FirstRun(self, self)
         self.add_card_flow = AddCardFlow(self, self)
+        self.portal = PortalLinks(self, self)
         self.layout_memory = LayoutMemory(self, self.splitter, self.customers, self.cards)
         self._build_menus()
         self._connect()
@@ -197,6 +192,8 @@ class MainWindow(QMainWindow):
         self.addActions([sync.sync_action, sync.full_sync_action, self.key_action])
 
     def _connect(self) -> None:
+        self.view.changed.connect(self.update_actions)
+        self.view.last_sync.connect(self.header.set_last_sync)
         self.sync.progress.connect(self.sync_progress)
         self.sync.finished.connect(self.sync_finished)
         self.first_run.key_stored.connect(self.key_stored)
@@ -211,9 +208,9 @@ class MainWindow(QMainWindow):
         self.activity_action.triggered.connect(self.view.show_activity_tab)
         self.cards.set_default_action.triggered.connect(self.set_default)
         self.cards.detach_action.triggered.connect(self.detach)
-        self.cards.add_card_action.triggered.connect(self.add_card)
-        self.cards.portal_action.triggered.connect(self.open_portal)
-        self.cards.copy_link_action.triggered.connect(self.copy_portal_link)
+        self.cards.add_card_action.triggered.connect(self.add_card_flow.start)
+        self.cards.portal_action.triggered.connect(self.portal.open)
+        self.cards.copy_link_action.triggered.connect(self.portal.copy_link)
 
     # -- profile, cache, key --------------------------------------------------------------------
 
@@ -279,11 +276,12 @@ class MainWindow(QMainWindow):
             adding_card=self.add_card_flow.dialog is not None,
         )
 
+    @Slot()
     def update_actions(self) -> None:
         show_actions(self.cards, self.situation())
         self.sync.show_state()
 
-    # -- the operator's commands -----------------------------------------------------------------
+    # -- the operator's commands (the menus' entry points, and the tests') ------------------------
 
     def start_sync(self, full: bool = False) -> bool:
         """Start a sync in the background; False if one runs already or there is no key."""
@@ -291,28 +289,16 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def set_default(self) -> None:
-        cards.set_default(self)
+        cards.act(self, Action.SET_DEFAULT)
 
     @Slot()
     def detach(self) -> None:
-        cards.detach(self)
-
-    @Slot()
-    def add_card(self) -> None:
-        self.add_card_flow.start()
+        cards.act(self, Action.DETACH)
 
     @property
     def add_card_dialog(self) -> AddCardDialog | None:
         """The add-card dialog while it is open."""
         return self.add_card_flow.dialog
-
-    @Slot()
-    def open_portal(self) -> None:
-        portal.open_portal(self)
-
-    @Slot()
-    def copy_portal_link(self) -> None:
-        portal.copy_portal_link(self)
 
     @Slot()
     def show_welcome(self) -> None:

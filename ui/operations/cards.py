@@ -1,7 +1,16 @@
-"""Set a card as the customer's default; detach a card."""
+"""Actions on the selected card: make it the customer's default, detach it.
+
+Each is one entry of `CARD_OPS`: which `Operations` call it makes, what the status bar says
+while it runs and once it succeeded ("{card}" and "{customer}" are filled in). `act` runs
+any of them: asks the policy, confirms as the policy says, then runs it in the background.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from app.operations import Operations
 from app.policy import Action, Confirmation, confirmation
 from app.records import CardRow, CustomerRow
 from ui.detach_dialog import DefaultDialog, DetachDialog
@@ -9,31 +18,40 @@ from ui.operations import Op, answered_yes, card_for
 from ui.shell import Shell, mode_of, say
 
 
-def set_default(shell: Shell) -> None:
-    target = card_for(shell, Action.SET_DEFAULT)
-    if target is None or not _confirmed(shell, Action.SET_DEFAULT, *target):
-        return
-    customer, card = target
-    label = card.display_name
-    Op(
-        Action.SET_DEFAULT,
-        lambda ops: ops.set_default(customer.id, card.id),
-        f"making {label} the default card",
-        lambda _: say(shell, f"{label} is now the default card of {customer.label}."),
-    ).run_in_background(shell)
+@dataclass(frozen=True)
+class CardOp:
+    work: Callable[[Operations, CustomerRow, CardRow], object]
+    doing: str
+    said: str
 
 
-def detach(shell: Shell) -> None:
-    target = card_for(shell, Action.DETACH)
-    if target is None or not _confirmed(shell, Action.DETACH, *target):
+CARD_OPS: dict[Action, CardOp] = {
+    Action.SET_DEFAULT: CardOp(
+        lambda ops, customer, card: ops.set_default(customer.id, card.id),
+        doing="making {card} the default card",
+        said="{card} is now the default card of {customer}.",
+    ),
+    Action.DETACH: CardOp(
+        lambda ops, customer, card: ops.detach(card.id),
+        doing="detaching {card}",
+        said="{card} was detached from {customer}.",
+    ),
+}
+
+
+def act(shell: Shell, action: Action) -> None:
+    """Do `action` to the selected card, if the policy allows it and the operator agrees."""
+    target = card_for(shell, action)
+    if target is None or not _confirmed(shell, action, *target):
         return
     customer, card = target
-    label = card.display_name
+    spec = CARD_OPS[action]
+    names = {"card": card.display_name, "customer": customer.label}
     Op(
-        Action.DETACH,
-        lambda ops: ops.detach(card.id),
-        f"detaching {label}",
-        lambda _: say(shell, f"{label} was detached from {customer.label}."),
+        action,
+        lambda ops: spec.work(ops, customer, card),
+        spec.doing.format(**names),
+        lambda _: say(shell, spec.said.format(**names)),
     ).run_in_background(shell)
 
 
