@@ -186,6 +186,12 @@ class Shots:
         from PySide6.QtWidgets import QApplication
 
         from app.credentials import Mode
+        from ui.detach_dialog import DetachDialog
+
+        def open_dialog() -> DetachDialog:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, DetachDialog)
+            return dialog
 
         table = window.cards.cards_table
         table.selectRow(window.cards_model.rowCount() - 1)
@@ -193,7 +199,7 @@ class Shots:
 
         def shoot() -> None:
             self.save_screen(window, "detach-confirmation")
-            QApplication.activeModalWidget().reject()
+            open_dialog().reject()
 
         QTimer.singleShot(500, shoot)
         window.detach()
@@ -204,7 +210,8 @@ class Shots:
         window.key = type(real_key)("sk_live_" + "0" * 24, "screenshot")
 
         def shoot_live() -> None:
-            dialog = QApplication.activeModalWidget()
+            dialog = open_dialog()
+            assert dialog.last_four is not None
             dialog.last_four.setText(dialog.card.last_four[:2])
             self.save_screen(window, "detach-confirmation-live")
             dialog.reject()

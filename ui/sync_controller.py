@@ -13,6 +13,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from app.errors import KeyProblemError, NotFoundError, StripeRefusedError, StripeUnreachableError
 from app.sync import SyncProgress, SyncResult
 from ui.errors import operator_sentence
+from ui.header import Connection
 from ui.shell import Shell, say
 
 UNREACHABLE = (
@@ -62,7 +63,8 @@ class SyncController(QObject):
         """A key was found or stored: Stripe is usable, though not contacted yet."""
         shell = self.shell
         self.offline_reason = "" if shell.key else no_key_reason(shell.ctx.profile.name)
-        shell.header.set_connection("unknown" if shell.key else "nokey", self.offline_reason)
+        state = Connection.UNKNOWN if shell.key else Connection.NOKEY
+        shell.header.set_connection(state, self.offline_reason)
 
     def go_online(self) -> None:
         """Stripe answered: actions that need it are on again."""
@@ -70,7 +72,7 @@ class SyncController(QObject):
             return
         banner = self.shell.banner
         self.offline_reason = ""
-        self.shell.header.set_connection("online")
+        self.shell.header.set_connection(Connection.ONLINE)
         if banner.isVisible() and banner.property("offline"):
             banner.dismiss()
         self.shell.update_actions()
@@ -78,7 +80,7 @@ class SyncController(QObject):
     def go_offline(self, why: str) -> None:
         banner = self.shell.banner
         self.offline_reason = UNREACHABLE
-        self.shell.header.set_connection("offline", why)
+        self.shell.header.set_connection(Connection.OFFLINE, why)
         banner.show_message(why, "error", action="&Retry", on_action=self.sync_now)
         banner.setProperty("offline", True)
         self.shell.update_actions()

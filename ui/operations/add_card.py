@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Slot
 
-from app.operations import AddedCard, CardSetup
+from app.operations import Abandoned, AddedCard, CardSetup
 from app.policy import Action
 from app.records import CustomerRow
 from ui.errors import operator_sentence
@@ -106,9 +106,9 @@ class AddCardFlow(QObject):
         shell = self.shell
         ctx = shell.ctx
 
-        def done(outcome: str) -> None:
+        def done(outcome: Abandoned) -> None:
             log.info("add card for %s closed early: %s", setup.customer, outcome)
-            if outcome == "recorded" and not shell.closing:
+            if outcome is Abandoned.RECORDED and not shell.closing:
                 shell.view.reload_all()
             shell.action_finished.emit(Step.ADD_CARD_CANCEL, True)
 
