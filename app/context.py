@@ -66,7 +66,8 @@ class Context:
         return Gateway(self.key(), self.settings)
 
     def sync_engine(self) -> SyncEngine:
-        return SyncEngine(self.gateway(), self.cache().db)
+        opened = self.cache()
+        return SyncEngine(self.gateway(), opened.db, still_in_place=opened.still_in_place)
 
     def operations(self) -> Operations:
         return Operations(self.gateway(), self.cache().db, self.profile.name)

@@ -26,7 +26,7 @@ from peewee import Database
 from app.cache import queries, store
 from app.cache.locks import exclusive_sync
 from app.cache.models import now
-from app.errors import KnownError, NotFoundError
+from app.errors import CacheError, KnownError, NotFoundError
 from app.gateway import EventData, Gateway
 from app.records import Action, CardData, CustomerData
 
@@ -105,9 +105,17 @@ class SyncResult:
 
 
 class SyncEngine:
-    def __init__(self, gateway: Gateway, db: Database) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        db: Database,
+        *,
+        still_in_place: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.gateway = gateway
         self.db = db
+        #: Whether the cache file is still the one opened (not deleted or replaced).
+        self.still_in_place = still_in_place
 
     def run(self, progress: SyncProgress | None = None, *, full: bool = False) -> SyncResult:
         """Pick the right kind of sync and run it."""
@@ -125,6 +133,11 @@ class SyncEngine:
                 result = self.incremental(progress)
             if not result.cancelled:
                 self._settle_open_intents()
+        if not self.still_in_place():
+            raise CacheError(
+                "The cache file was deleted or replaced during the sync, so what it read went "
+                "to the removed file: run the sync again to fill the new one."
+            )
         result.requests = self.gateway.requests_sent - start_requests
         result.seconds = time.monotonic() - started
         log.info("%s", result.summary())

@@ -54,9 +54,25 @@ class OpenedCache:
     #: One sentence for the operator when the cache had to be moved aside and rebuilt.
     notice: str | None = None
 
+    def __post_init__(self) -> None:
+        self._identity = _identity(self.location) if isinstance(self.db, SqliteDatabase) else None
+
+    def still_in_place(self) -> bool:
+        """False when the SQLite file was deleted or replaced since it was opened: what is
+        written then goes to a file nobody will open again."""
+        return self._identity is None or _identity(self.location) == self._identity
+
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _adopt(db: Database) -> None:
