@@ -31,6 +31,17 @@ def raw_sql(statement: str) -> None:
     raw.close()
 
 
+def detach_with_a_full_disk(cli: Any, card: str, *, when: str) -> Any:
+    """`detach` while the audit log refuses the entries `when` selects; one sentence."""
+    raw_sql(
+        f"CREATE TRIGGER full_disk BEFORE INSERT ON audit_entry WHEN {when} "
+        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    )
+    ran = cli("detach", card, "--yes")
+    assert ran.code == 1 and "a bug" not in ran.err and ran.err.count("\n") == 1
+    return ran
+
+
 @pytest.fixture
 def ada(account: Account, cli: Any) -> tuple[str, str, str]:
     cus, (visa, mastercard) = account.customer(
@@ -45,14 +56,9 @@ def test_when_the_intent_cannot_be_written_nothing_happens_on_stripe(
     ada: tuple[str, str, str], account: Account, cli: Any
 ) -> None:
     cus, _, mastercard = ada
-    raw_sql(
-        "CREATE TRIGGER full_disk BEFORE INSERT ON audit_entry "
-        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-    )
 
-    ran = cli("detach", mastercard, "--yes")
+    ran = detach_with_a_full_disk(cli, mastercard, when="1")
 
-    assert ran.code == 1 and "a bug" not in ran.err and ran.err.count("\n") == 1
     assert ran.err.startswith("error: Nothing was done: the audit log cannot be written")
     assert account.owner_of(mastercard) == cus
 
@@ -62,14 +68,9 @@ def test_a_change_stripe_made_that_the_cache_could_not_follow_is_said_and_settle
     ada: tuple[str, str, str], account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, _, mastercard = ada
-    raw_sql(
-        "CREATE TRIGGER full_disk BEFORE INSERT ON audit_entry WHEN NEW.outcome <> 'intent' "
-        "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-    )
 
-    ran = cli("detach", mastercard, "--yes")
+    ran = detach_with_a_full_disk(cli, mastercard, when="NEW.outcome <> 'intent'")
 
-    assert ran.code == 1 and "a bug" not in ran.err and ran.err.count("\n") == 1
     assert "The change was made on Stripe" in ran.err and "the next sync will show it" in ran.err
     assert account.owner_of(mastercard) is None
     (entry,) = audit(cli)
