@@ -5,12 +5,16 @@ child process on a loopback port, the sample customers, and the "demo" profile w
 
 from __future__ import annotations
 
+import itertools
+
 from app.context import Context
 from app.credentials import SecretKey
 from app.emulator import Emulator, seed_demo, start_emulator
 from app.settings import Profile
 
 DEMO_PROFILE = "demo"
+#: The file that marks a profile folder as the demo's own, which it may wipe.
+DEMO_MARKER = ".billing-admin-demo"
 
 
 def start_demo(customers: int = 40) -> Emulator:
@@ -24,9 +28,22 @@ def start_demo(customers: int = 40) -> Emulator:
     return emulator
 
 
+def demo_profile() -> Profile:
+    """The profile the demo uses: "demo", unless a profile of that name exists that the demo
+    did not make (someone's real profile, audit log included): then "demo-2", and so on."""
+    for number in itertools.count(1):
+        profile = Profile(DEMO_PROFILE if number == 1 else f"{DEMO_PROFILE}-{number}")
+        marker = profile.folder / DEMO_MARKER
+        if marker.exists() or not profile.folder.exists():
+            profile.folder.mkdir(parents=True, exist_ok=True)
+            marker.write_text("made by billing-admin demo; its cache is rebuilt every time\n")
+            return profile
+    raise AssertionError("unreachable")
+
+
 def demo_context(emulator: Emulator) -> Context:
     """A fresh demo profile pointed at `emulator`; its old cache is removed first."""
-    ctx = Context(Profile(DEMO_PROFILE))
+    ctx = Context(demo_profile())
     for path in (ctx.profile.cache_file, *ctx.profile.folder.glob("cache.sqlite3-*")):
         path.unlink(missing_ok=True)
     ctx.key_override = SecretKey(emulator.key, "emulator")

@@ -7,6 +7,7 @@ from another's. Settings are a small JSON file per profile; they never hold a se
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,6 +31,21 @@ def home() -> Path:
     """The folder holding all local state."""
     env = os.environ.get("BILLING_ADMIN_HOME")
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def make_private() -> int:
+    """From now on every file and folder this process makes is its user's alone (names,
+    emails, the audit: private data); the home folder and what it already holds are made so
+    too. Returns the previous umask, for the caller to restore."""
+    previous = os.umask(0o077)
+    folder = home()
+    if folder.is_dir() and folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+        for path in folder.rglob("*"):
+            with contextlib.suppress(OSError):  # a file vanishing meanwhile, another owner
+                if not path.is_symlink() and path.stat().st_uid == os.getuid():
+                    path.chmod(0o700 if path.is_dir() else 0o600)
+    return previous
 
 
 def log_dir() -> Path:

@@ -26,13 +26,16 @@ from peewee import Database
 from app.cache import queries, store
 from app.cache.locks import exclusive_sync
 from app.cache.models import now
-from app.errors import KnownError, NotFoundError
+from app.errors import CacheError, KnownError, NotFoundError
 from app.gateway import EventData, Gateway
-from app.records import CardData, CustomerData
+from app.records import Action, CardData, CustomerData
 
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
 WORKERS = 8
+#: How old an intent with no outcome must be before a sync settles it: longer than any
+#: request may take.
+SETTLE_AFTER = timedelta(minutes=3)
 
 
 class SyncProgress:
@@ -102,9 +105,17 @@ class SyncResult:
 
 
 class SyncEngine:
-    def __init__(self, gateway: Gateway, db: Database) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        db: Database,
+        *,
+        still_in_place: Callable[[], bool] = lambda: True,
+    ) -> None:
         self.gateway = gateway
         self.db = db
+        #: Whether the cache file is still the one opened (not deleted or replaced).
+        self.still_in_place = still_in_place
 
     def run(self, progress: SyncProgress | None = None, *, full: bool = False) -> SyncResult:
         """Pick the right kind of sync and run it."""
@@ -120,10 +131,42 @@ class SyncEngine:
                 result.reason = reason
             else:
                 result = self.incremental(progress)
+            if not result.cancelled:
+                self._settle_open_intents()
+        if not self.still_in_place():
+            raise CacheError(
+                "The cache file was deleted or replaced during the sync, so what it read went "
+                "to the removed file: run the sync again to fill the new one."
+            )
         result.requests = self.gateway.requests_sent - start_requests
         result.seconds = time.monotonic() - started
         log.info("%s", result.summary())
         return result
+
+    def _settle_open_intents(self) -> None:
+        """Operations whose outcome was never recorded (the app stopped, or the cache could
+        not be written, after Stripe was asked) are settled from what Stripe now holds."""
+        # An operation in flight elsewhere (another desktop) is not settled under its feet.
+        for intent in queries.open_intents(before=now() - SETTLE_AFTER):
+            if intent.action not in (Action.DETACH, Action.SET_DEFAULT):
+                continue  # nothing in the cache tells whether it happened
+            card = queries.card(intent.target)
+            customer = queries.customer(intent.customer) if intent.customer else None
+            if intent.action == Action.DETACH:
+                happened = card is not None and not card.is_active
+            else:
+                happened = customer is not None and customer.default_payment_method == intent.target
+            with self.db.atomic():
+                store.audit(
+                    intent.profile,
+                    Action(intent.action),
+                    intent.target,
+                    "ok" if happened else "not done",
+                    customer=intent.customer,
+                    detail="settled by sync: "
+                    + ("the change is on Stripe" if happened else "Stripe shows no such change"),
+                    intent=intent.id,
+                )
 
     def _full_sync_reason(self) -> str:
         state = store.ensure_sync_state()

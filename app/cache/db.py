@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from app.cache import migrations
-from app.cache.models import database
+from app.cache.models import DATABASE_ERRORS, MODELS, database
 from app.errors import CacheError, UsageError
 
 log = logging.getLogger(__name__)
@@ -54,9 +54,25 @@ class OpenedCache:
     #: One sentence for the operator when the cache had to be moved aside and rebuilt.
     notice: str | None = None
 
+    def __post_init__(self) -> None:
+        self._identity = _identity(self.location) if isinstance(self.db, SqliteDatabase) else None
+
+    def still_in_place(self) -> bool:
+        """False when the SQLite file was deleted or replaced since it was opened: what is
+        written then goes to a file nobody will open again."""
+        return self._identity is None or _identity(self.location) == self._identity
+
     def close(self) -> None:
         if not self.db.is_closed():
             self.db.close()
+
+
+def _identity(path: str) -> tuple[int, int] | None:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _adopt(db: Database) -> None:
@@ -107,7 +123,7 @@ def open_cache(path: Path) -> OpenedCache:
     except OSError as exc:
         raise CacheError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
     try:
-        return OpenedCache(_connect(path), str(path))
+        return _with_audit_notice(OpenedCache(_connect(path), str(path)))
     except NewerCacheError as exc:
         why = f"it was written by a newer version of billing-admin ({exc})"
     except (DatabaseError, sqlite3.DatabaseError) as exc:
@@ -116,14 +132,52 @@ def open_cache(path: Path) -> OpenedCache:
         if not any(s in str(exc).lower() for s in _UNREADABLE):
             raise  # a bug, not a bad file: never move a good cache aside for it
         why = f"it is not a readable cache ({exc})"
+    opened = OpenedCache(_connect_fresh(path, why), str(path))
+    opened.notice = _moved_sentence(path, why)
+    return opened
+
+
+def _connect_fresh(path: Path, why: str) -> SqliteDatabase:
+    """Move the unusable file at `path` aside (never delete it) and make a new cache there."""
     aside = _move_aside(path)
     log.warning("cache %s moved aside to %s because %s", path, aside, why)
-    opened = OpenedCache(_connect(path), str(path))
-    opened.notice = (
-        f"The cache could not be used because {why}; it was moved to {aside.name} "
-        "and a new one will be filled from Stripe."
+    _MOVED[path] = aside
+    return _connect(path)
+
+
+#: Where each unusable cache went, for the sentence that tells the operator.
+_MOVED: dict[Path, Path] = {}
+
+
+def _moved_sentence(path: Path, why: str) -> str:
+    return (
+        f"The cache could not be used because {why}; it was moved to {_MOVED[path].name} "
+        "(its audit log stays in that file) and a new one will be filled from Stripe."
     )
-    return opened
+
+
+def recover(path: Path, error: Exception) -> str | None:
+    """After `error` while using the SQLite cache at `path`: if the file is damaged inside (a
+    page overwritten; the header was fine, so opening it worked) or its tables are not the
+    ones its version promises, move it aside, make a new one, and return the sentence for
+    the operator. None when the file is sound: the error is then a bug."""
+    with contextlib.suppress(Exception):
+        if database.obj is not None:
+            database.obj.close()
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as raw:
+            verdict = [row[0] for row in raw.execute("PRAGMA quick_check")]
+            for model in MODELS:  # every table with the columns the models read
+                # [brackets]: SQLite takes a "quoted" name it cannot find for a string.
+                columns = ", ".join(f"[{f.column_name}]" for f in model._meta.sorted_fields)
+                raw.execute(f"SELECT {columns} FROM [{model._meta.table_name}] LIMIT 0")
+    except sqlite3.DatabaseError as exc:
+        verdict = [str(exc)]
+    if verdict == ["ok"]:
+        return None
+    why = f"it is damaged ({verdict[0][:120]}; first seen as: {str(error)[:120]})"
+    _connect_fresh(path, why)
+    return _moved_sentence(path, why)
 
 
 def safe_url(url: str) -> str:
@@ -164,10 +218,50 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
                 f"The shared cache at {safe_url(url)} was made by a newer version of "
                 f"billing-admin (schema {version}, this one knows {migrations.LATEST}): update it."
             )
-        migrations.migrate(db)
+        try:
+            migrations.migrate(db)
+        except DATABASE_ERRORS as exc:
+            if not _is_permission_problem(str(exc)):
+                raise
+            raise CacheError(
+                f"The shared cache at {safe_url(url)} needs an update (schema {version} to "
+                f"{migrations.LATEST}) that only the owner of its tables can make: run "
+                "'billing-admin migrate' as that role (see README, For teams)."
+            ) from None
     finally:
         db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
-    return OpenedCache(db, safe_url(url))
+    return _with_audit_notice(OpenedCache(db, safe_url(url)))
+
+
+def _is_permission_problem(text: str) -> bool:
+    return "permission denied" in text or "must be owner" in text
+
+
+def _with_audit_notice(opened: OpenedCache) -> OpenedCache:
+    """The audit log's triggers are checked at every opening: removing them is tampering."""
+    missing = migrations.missing_audit_triggers(opened.db)
+    if missing:
+        log.warning("audit triggers missing or disabled: %s", missing)
+        opened.notice = (
+            "The audit log's protection against changes is gone (someone removed or disabled "
+            f"{', '.join(missing)}): check it with 'billing-admin audit --verify'; the owner of "
+            "the cache restores it with 'billing-admin migrate'."
+        )
+    return opened
+
+
+def protect_cache(opened: OpenedCache) -> None:
+    """Put the audit log's triggers back (`billing-admin migrate`)."""
+    try:
+        with opened.db.atomic():
+            migrations.protect_audit(opened.db)
+    except DATABASE_ERRORS as exc:
+        if not _is_permission_problem(str(exc)):
+            raise
+        raise CacheError(
+            f"Only the owner of the tables of {opened.location} can restore the audit log's "
+            "protection: run 'billing-admin migrate' as that role."
+        ) from None
 
 
 def _is_access_problem(text: str) -> bool:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
+import pwd
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
+from app.cache import chain
 from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
 from app.cards import display_name
 from app.records import Action, CardData, CustomerData
 from app.untrusted import message
 
-#: How an audited operation ended: done, refused (by Stripe or the operator), or failed.
-Outcome = Literal["ok", "refused", "failed"]
+#: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
+#: names it: done, refused (by Stripe or the operator), failed (Stripe unreachable), or
+#: "not done" when a sync found the change absent from Stripe.
+Outcome = Literal["intent", "ok", "refused", "failed", "not done"]
 BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room to spare
 
 
@@ -333,10 +336,16 @@ def bump_version() -> None:
 
 
 def operator() -> str:
+    """The operating system account running us, from the user id: not LOGNAME or USER,
+    which anyone can set to anything (another name, a line break)."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (some containers)
         return f"uid {os.getuid()}"
+
+
+#: The key of the PostgreSQL advisory lock that serialises appends to the audit chain.
+AUDIT_LOCK = 0x6175_6469
 
 
 def audit(
@@ -347,17 +356,36 @@ def audit(
     *,
     customer: str | None = None,
     detail: str | dict[str, object] = "",
-) -> None:
-    AuditEntry.create(
-        at=now(),
-        operator=operator(),
-        profile=profile,
-        action=str(action),
-        target=target,
-        customer=customer,
-        outcome=outcome,
+    intent: int | None = None,
+) -> int:
+    """Append an entry to the audit log, chained to the one before; its id.
+
+    Inside the caller's transaction: on SQLite that holds the write lock already (BEGIN
+    IMMEDIATE); on PostgreSQL several desktops append at once, so the chain's tail is read
+    under an advisory lock held until the transaction ends."""
+    db = AuditEntry._meta.database
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    if not sqlite:
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
+    last = AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).first()
+    previous = last.hash if last else ""
+    entry: dict[str, Any] = {
+        "at": now(),
+        "operator": operator(),
+        "db_role": None if sqlite else db.execute_sql("SELECT current_user").fetchone()[0],
+        "profile": profile,
+        "action": str(action),
+        "target": target,
+        "customer": customer,
+        "outcome": outcome,
         # The detail may quote Stripe's text or a name: one line, no secrets, bounded.
-        detail=message(
+        "detail": message(
             detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
         ),
+        "intent": intent,
+    }
+    return int(
+        AuditEntry.insert(
+            **entry, prev_hash=previous, hash=chain.entry_hash(previous, entry)
+        ).execute()
     )

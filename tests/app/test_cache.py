@@ -3,7 +3,10 @@ audit log."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,8 @@ from app.cache.db import open_cache
 from app.cache.models import AuditEntry, SchemaMigration, database, now
 from app.cache.store import audit
 from app.records import Action
+from app.settings import Profile
+from tests.support.account import Account
 
 
 def test_a_cache_made_by_an_older_version_is_migrated(tmp_path: Path) -> None:
@@ -129,3 +134,41 @@ def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path: Path) -> No
 
     assert [p.returncode for p in procs] == [0] * 8, errors
     assert not list(tmp_path.glob("*.unusable-*"))  # nobody took the new cache for a bad file
+
+
+def damage_pages(path: Path) -> None:
+    """Overwrite every page after the first: the header and the schema still read well."""
+    size = path.stat().st_size
+    with path.open("r+b") as raw:
+        raw.seek(4096)
+        raw.write(bytes(range(256)) * ((size - 4096) // 256))
+
+
+def rename_a_column(path: Path) -> None:
+    with contextlib.closing(sqlite3.connect(path)) as raw:
+        raw.execute("ALTER TABLE customer RENAME COLUMN email TO mail")
+        raw.commit()
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("harm", [damage_pages, rename_a_column])
+@pytest.mark.parametrize("command", [("customers",), ("sync", "--full")])
+def test_a_cache_damaged_inside_is_moved_aside_and_rebuilt(
+    account: Account, cli: Any, harm: Callable[[Path], None], command: tuple[str, ...]
+) -> None:
+    for n in range(60):
+        account.customer(f"Customer {n}", cards=[("4242424242424242", 1, 2030)])
+    assert cli("sync").code == 0
+    cache = Profile().cache_file
+    harm(cache)
+
+    damaged = cli(*command)
+
+    # Found when the cache opens (a page it reads first) or when a query meets the harm.
+    assert "a bug" not in damaged.err and "Traceback" not in damaged.err
+    (said,) = [line for line in damaged.err.splitlines() if line.startswith(("error:", "note:"))]
+    assert "moved to cache.sqlite3.unusable-" in said
+    assert "its audit log stays in that file" in said
+    assert len(list(cache.parent.glob("cache.sqlite3.unusable-*"))) == 1
+    assert cli("sync").code == 0  # a new cache, filled from Stripe
+    assert len(json.loads(cli("customers", "--json").out)["customers"]) == 60

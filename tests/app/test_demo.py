@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
-from app.emulator import EMULATOR_KEY, seed_demo
+from app.demo import demo_context
+from app.emulator import EMULATOR_KEY, Emulator, seed_demo
+from app.settings import Profile
 from tests.support.account import Account
 from tests.support.scan import findings, luhn_ok
 
@@ -77,3 +79,19 @@ def test_no_secret_or_card_number_on_disk_after_sync_and_operations(
     assert cli("sync").code == 0
 
     assert findings(home, [EMULATOR_KEY]) == []
+
+
+@pytest.mark.sqlite_only
+def test_the_demo_never_touches_a_profile_it_did_not_make(
+    home: Path, cli: Any, emulator: Emulator
+) -> None:
+    assert cli("--profile", "demo", "config", "set", "rate_limit", "5").code == 0
+    real = Profile("demo").cache_file
+    real.write_bytes(b"someone's real cache, audit log included")
+
+    first = demo_context(emulator)
+    again = demo_context(emulator)
+
+    assert first.profile.name == again.profile.name == "demo-2"
+    assert real.read_bytes() == b"someone's real cache, audit log included"
+    assert Profile("demo").load_settings().rate_limit == 5

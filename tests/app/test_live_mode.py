@@ -91,3 +91,16 @@ def test_test_mode_detach_asks_yes_or_no(account: Account, cli: Any, monkeypatch
 def test_key_status_says_live(live: Any, cli: Any) -> None:
     ran = cli("key", "status")
     assert "LIVE mode" in ran.out and LIVE_KEY not in ran.out
+
+
+def test_ctrl_d_at_the_live_question_is_a_refusal_on_the_record(
+    live: Any, account: Account, cli: Any, monkeypatch: Any
+) -> None:
+    cus, _, second = live
+    monkeypatch.setattr("sys.stdin", Terminal(""))  # end of input at once, as Ctrl-D gives
+
+    ran = cli("detach", second)
+
+    assert ran.code == 2 and "Not confirmed" in ran.err and "Traceback" not in ran.err
+    assert account.owner_of(second) == cus
+    assert outcomes(cli)[0][:2] == ("detach", "refused")

@@ -4,8 +4,11 @@ each audited; refusals change nothing."""
 from __future__ import annotations
 
 import json
+import os
+import pwd
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from app.cache import queries
@@ -236,3 +239,18 @@ def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeyp
 
     assert ran.code == 0 and ran.out.startswith(demo.api_base)
     assert "Billing portal of Zoë Ångström" in body
+
+
+def test_the_operator_is_the_account_not_the_environment(
+    account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, (card,) = account.customer("Ada", cards=[("4242424242424242", 1, 2030)])
+    assert cli("sync").code == 0
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.setenv(name, "ceo\n2026-01-01T00:00:00  ceo  detach  pm_forged  ok")
+
+    assert cli("detach", card, "--yes").code == 0
+
+    (entry,) = json.loads(cli("audit", "--json").out)["entries"]
+    assert entry["operator"] == pwd.getpwuid(os.getuid()).pw_name
+    assert len(cli("audit").out.splitlines()) == 2  # the header and one entry

@@ -10,6 +10,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from app.cli.output import write_csv
@@ -80,11 +81,14 @@ def test_terminal_output_holds_no_escape_sequences(account: Account, cli: Any) -
     assert ESCAPES in [c["name"] for c in data["customers"]]
 
 
-def test_a_csv_export_never_writes_through_a_symlink(
-    account: Account, cli: Any, tmp_path: Path
-) -> None:
+@pytest.fixture
+def synced(account: Account, cli: Any) -> None:
     account.customer("Ada", cards=[("4242424242424242", 1, 2030)])
     assert cli("sync").code == 0
+
+
+@pytest.mark.usefixtures("synced")
+def test_a_csv_export_never_writes_through_a_symlink(cli: Any, tmp_path: Path) -> None:
     precious = tmp_path / "precious.txt"
     precious.write_text("keep me", encoding="utf-8")
     link = tmp_path / "link.csv"
@@ -96,11 +100,8 @@ def test_a_csv_export_never_writes_through_a_symlink(
     assert precious.read_text(encoding="utf-8") == "keep me" and link.is_symlink()
 
 
-def test_a_scheduled_export_replaces_its_file_whole(
-    account: Account, cli: Any, tmp_path: Path
-) -> None:
-    account.customer("Ada", cards=[("4242424242424242", 1, 2030)])
-    assert cli("sync").code == 0
+@pytest.mark.usefixtures("synced")
+def test_a_scheduled_export_replaces_its_file_whole(cli: Any, tmp_path: Path) -> None:
     exports = tmp_path / "exports"
     exports.mkdir()
     target = exports / "daily.csv"

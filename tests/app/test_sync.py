@@ -6,9 +6,13 @@ import json
 import time
 from typing import Any
 
+import pytest
+
 from app.cache import queries
 from app.cache.models import SyncState
+from app.errors import CacheError
 from app.records import CardRow
+from app.settings import Profile
 from app.sync import SyncProgress
 from tests.support.account import Account
 
@@ -209,3 +213,27 @@ def test_progress_reports_done_and_total(account: Account, ctx: Any) -> None:
     assert updates[-1] == ("Done", 12, 12)
     dones = [d for p, d, _ in updates if p == "Customers and cards"]
     assert dones == sorted(dones) and dones[-1] == 12
+
+
+@pytest.mark.sqlite_only
+def test_a_cache_deleted_during_a_sync_is_not_reported_as_synced(
+    account: Account, ctx: Any, cli: Any
+) -> None:
+    for n in range(3):
+        account.customer(f"Customer {n}", cards=[("4242424242424242", 1, 2030)])
+    cache = Profile().cache_file
+
+    def delete_it(phase: str, done: int, total: int | None) -> None:
+        for path in (
+            cache,
+            cache.with_name(cache.name + "-wal"),
+            cache.with_name(cache.name + "-shm"),
+        ):
+            path.unlink(missing_ok=True)  # a colleague "cleaning up" mid-sync
+
+    with pytest.raises(CacheError, match="deleted or replaced during the sync"):
+        ctx.sync_engine().run(SyncProgress(delete_it), full=True)
+    ctx.close()
+
+    assert cli("sync").code == 0
+    assert len(json.loads(cli("customers", "--json").out)["customers"]) == 3

@@ -7,8 +7,10 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
@@ -101,3 +103,60 @@ def test_the_database_password_comes_from_the_keyring(
     assert parts.password not in (home / "profiles" / "default" / "settings.json").read_text(
         encoding="utf-8"
     )
+
+
+def test_the_desktops_role_can_add_to_the_audit_log_but_not_undo_it(
+    account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README's two roles: the owner migrates; the desktops' role may only add entries."""
+    ada, (_, second) = account.customer(
+        "Ada", cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)], default=0
+    )
+    owner_url = os.environ["BILLING_ADMIN_DATABASE_URL"]
+    assert cli("migrate").code == 0
+    desk = f"desk_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(owner_url, autocommit=True) as owner:
+        owner.execute(f"CREATE ROLE {desk} LOGIN PASSWORD 'desk-pw'")
+        for grant in GRANTS:  # as README's "For teams" gives them
+            owner.execute(grant.format(role=desk))
+    parts = urlsplit(owner_url)
+    desk_url = urlunsplit(parts._replace(netloc=f"{desk}:desk-pw@{parts.hostname}:{parts.port}"))
+    try:
+        monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", desk_url)
+        assert cli("sync").code == 0
+        assert cli("set-default", ada, second, "--yes").code == 0
+        refused = cli("migrate")
+        with psycopg.connect(desk_url, autocommit=True) as desktop:
+            role = desktop.execute(
+                "SELECT db_role FROM audit_entry WHERE outcome = 'ok' ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+            undoings = []
+            for attempt in (
+                "DROP TRIGGER audit_entry_no_update ON audit_entry",
+                "ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_delete",
+                "UPDATE audit_entry SET detail = 'nothing to see'",
+                "DELETE FROM audit_entry",
+            ):
+                with pytest.raises(psycopg.Error) as caught:
+                    desktop.execute(attempt)
+                undoings.append(str(caught.value).splitlines()[0])
+        verified = cli("audit", "--verify")
+    finally:
+        with psycopg.connect(owner_url, autocommit=True) as owner:
+            owner.execute(f"DROP OWNED BY {desk}")
+            owner.execute(f"DROP ROLE {desk}")
+
+    assert role == (desk,)
+    assert refused.code == 1 and "Only the owner of the tables" in refused.err
+    assert all("must be owner" in u or "permission denied" in u for u in undoings), undoings
+    assert verified.code == 0 and "intact" in verified.out
+
+
+#: README's grants for the desktops' role.
+GRANTS = (
+    "GRANT USAGE ON SCHEMA public TO {role}",
+    "GRANT SELECT, INSERT, UPDATE ON customer, card, sync_state TO {role}",
+    "GRANT SELECT ON schema_migration TO {role}",
+    "GRANT SELECT, INSERT ON audit_entry TO {role}",
+    "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}",
+)

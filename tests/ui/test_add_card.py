@@ -17,7 +17,8 @@ from PySide6.QtCore import QPoint, Qt
 from pytest_httpserver import HTTPServer
 from pytestqt.qtbot import QtBot
 
-from app.cache.models import AuditEntry, Card
+from app.cache import queries
+from app.cache.models import Card
 from app.errors import StripeRefusedError
 from tests.support.account import Account
 from tests.support.add_card import (
@@ -91,7 +92,7 @@ def test_typing_a_card_saves_it_on_stripe_in_the_cache_and_in_the_window(
     cached = Card.get(Card.stripe_payment_method_id == pm)
     assert (cached.last_four, cached.exp_month, cached.exp_year) == ("4444", 11, 2033)
     assert not cached.is_default  # the checkbox was left unticked
-    entry = AuditEntry.select().where(AuditEntry.action == "add-card").get()
+    (entry,) = [e for e in queries.audit_entries() if e.action == "add-card"]
     assert (entry.target, entry.outcome, entry.customer) == (pm, "ok", customer)
     assert window.add_card_dialog is None  # the dialog closed itself
 
@@ -244,7 +245,7 @@ def test_a_forged_message_naming_another_customers_setup_intent_is_rejected(
     # The operation checks the same with Stripe, whatever the dialog passes on.
     with pytest.raises(StripeRefusedError, match="is not for customer"):
         window.ctx.operations().finish_adding_card(customer, foreign.id)
-    refused = AuditEntry.get(AuditEntry.target == foreign.id)
+    (refused,) = [e for e in queries.audit_entries() if e.target == foreign.id]
     assert refused.outcome == "refused"
     assert Card.select().count() == 1
 
