@@ -64,6 +64,8 @@ class Settings:
     portal_login_link: str | None = None
     publishable_key: str | None = None
     database_url: str | None = None
+    #: How far back a full sync reads invoices, in months.
+    history_months: int = 13
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -135,6 +137,10 @@ class Profile:
                     "'billing-admin database-password set', or in ~/.pgpass."
                 )
             stored[name] = value
+        elif name == "history_months":
+            if not value.isdigit() or not 1 <= int(value) <= 120:
+                raise UsageError("history_months must be a whole number of months, 1 to 120.")
+            stored[name] = int(value)
         elif name == "rate_limit":
             try:
                 rate = float(value)

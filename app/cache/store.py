@@ -11,9 +11,18 @@ from typing import Any, Literal, cast
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
-from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
-from app.cards import display_name
-from app.records import Action, CardData, CustomerData
+from app.cache.models import (
+    AuditEntry,
+    BaseModel,
+    Card,
+    Customer,
+    Invoice,
+    Subscription,
+    SyncState,
+    now,
+)
+from app.cards import display_name, month_index
+from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
 
 #: How an audited operation ended: done, refused (by Stripe or the operator), or failed.
 Outcome = Literal["ok", "refused", "failed"]
@@ -325,6 +334,73 @@ def card_detached(pm_id: str, customer_id: str, at: datetime) -> None:
             Card.stripe_payment_method_id == pm_id
         ).execute()
         refresh_summaries([ids[customer_id]])
+
+
+def upsert_subscriptions(rows: Sequence[SubscriptionData], seen_at: datetime) -> None:
+    """Insert or update subscriptions as Stripe describes them now."""
+    _bulk_upsert(
+        Subscription,
+        [
+            {
+                **_columns(Subscription, s, skip=("id",)),
+                Subscription.period_end_month: month_index(
+                    s.current_period_end.year, s.current_period_end.month
+                )
+                if s.current_period_end
+                else None,
+                Subscription.seen_at: seen_at,
+            }
+            for s in _latest(rows)
+        ],
+        conflict_target=[Subscription.stripe_id],
+        update={Subscription.seen_at: _later(Subscription.seen_at)},
+    )
+
+
+def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
+    """Insert or update invoices as Stripe describes them now. What Stripe no longer says
+    (the card tried, the failure) is kept when it said it before: a later snapshot of the
+    same invoice (paid, or listed without its charge) does not erase the card it was tried on.
+    """
+    kept = (Invoice.payment_method, Invoice.card_label, Invoice.failure_message)
+    _bulk_upsert(
+        Invoice,
+        [{**_columns(Invoice, i, skip=("id",)), Invoice.seen_at: seen_at} for i in _latest(rows)],
+        conflict_target=[Invoice.stripe_id],
+        update={
+            Invoice.seen_at: _later(Invoice.seen_at),
+            **{f: fn.COALESCE(EXCLUDED[f.column_name], f) for f in kept},
+        },
+    )
+
+
+def _latest(rows: Sequence[Any]) -> list[Any]:
+    """One row per id (the last given wins): one INSERT must not name a row twice."""
+    return list({row.id: row for row in rows}.values())
+
+
+def _columns(model: type[BaseModel], record: Any, *, skip: Sequence[str]) -> dict[Field, Any]:
+    """The record's fields that the model has a column of the same name for; its `id` is the
+    Stripe id."""
+    fields = model._meta.fields
+    out: dict[Field, Any] = {fields["stripe_id"]: record.id}
+    for name, value in vars(record).items():
+        if name in fields and name not in skip:
+            out[fields[name]] = value
+    return out
+
+
+def delete_invoices(stripe_ids: Sequence[str]) -> None:
+    """Draft invoices Stripe deleted."""
+    if stripe_ids:
+        Invoice.delete().where(Invoice.stripe_id.in_(list(stripe_ids))).execute()
+
+
+def drop_unseen_billing(started: datetime) -> None:
+    """After a completed full sync: subscriptions Stripe no longer lists, and invoices it no
+    longer lists within the history window (older ones included) leave the cache."""
+    Subscription.delete().where(Subscription.seen_at < started).execute()
+    Invoice.delete().where(Invoice.seen_at < started).execute()
 
 
 def bump_version() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
 import time
 import unicodedata
@@ -15,6 +16,26 @@ from app.context import Context
 from app.errors import UsageError
 from app.records import CardRow
 from app.sync import SyncProgress
+
+
+#: Control characters (C0, DEL, C1) and the bidirectional overrides that can make a
+#: terminal show other text than what is there.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: What a spreadsheet takes for the start of a formula.
+_FORMULA = ("=", "+", "-", "@", "\t", "\r")
+
+
+def terminal_safe(text: str) -> str:
+    """Text from outside (names, emails, Stripe's messages) as a terminal may show it: control
+    characters and bidi overrides become spaces."""
+    return _UNSAFE.sub(" ", text)
+
+
+def csv_safe(value: Any) -> Any:
+    """A CSV cell a spreadsheet will not run: text that starts like a formula gets a quote."""
+    if isinstance(value, str) and value.startswith(_FORMULA):
+        return "'" + value
+    return value
 
 
 def iso(value: datetime | None) -> str | None:
@@ -32,6 +53,7 @@ def width(text: str) -> int:
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
+    rows = [[terminal_safe(str(v)) for v in row] for row in rows]
     widths = [max(width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
     for row in [headers, *rows]:
         cells = (str(v) + " " * (w - width(str(v))) for v, w in zip(row, widths, strict=True))
@@ -66,7 +88,7 @@ def write_csv(target: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]
     try:
         writer = csv.writer(out)
         writer.writerow(headers)
-        writer.writerows(rows)
+        writer.writerows([csv_safe(v) for v in row] for row in rows)
     finally:
         if out is not sys.stdout:
             out.close()

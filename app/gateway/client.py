@@ -30,18 +30,21 @@ from app.gateway.convert import (
     card_from,
     customer_from,
     event_from,
+    invoice_from,
+    portal_url_from,
     server_time,
     setup_intent_from,
+    subscription_from,
 )
 from app.ratelimit import RateLimiter
-from app.records import CardData, CustomerData
+from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_RATE = {Mode.TEST: 20.0, Mode.LIVE: 80.0}
-#: Events that change what the cache holds.
+#: Events that change the customers and cards the cache holds.
 CARD_EVENTS = (
     "customer.created",
     "customer.updated",
@@ -51,6 +54,27 @@ CARD_EVENTS = (
     "payment_method.updated",
     "payment_method.automatically_updated",
 )
+#: Events that change the invoices and subscriptions it holds. `invoice.paid` and
+#: `.payment_succeeded` both: Stripe sends `paid` for invoices paid out of band too, the
+#: emulator only `payment_succeeded`. Pausing and resuming also send `.updated`, so
+#: `customer.subscription.paused/.resumed` are left out.
+BILLING_EVENTS = (
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.updated",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "invoice.deleted",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+)
+#: Stripe's `types` filter on events takes at most 20 names.
+EVENT_TYPES = CARD_EVENTS + BILLING_EVENTS
+assert len(EVENT_TYPES) <= 20
 PAGE = 100
 #: What each API base turned out to support, learnt once per process: the emulator lacks
 #: GET /v1/customers/{id}/payment_methods and the `types` filter on events.
@@ -162,18 +186,8 @@ class Gateway:
 
     def customer_pages(self) -> Iterator[list[CustomerData]]:
         """Every customer, 100 a page."""
-        after: str | None = None
-        while True:
-            params: dict[str, Any] = {"limit": PAGE}
-            if after:
-                params["starting_after"] = after
-            page = self.call("list customers", self.client.v1.customers.list, params=params)
-            rows = [customer_from(c) for c in page.data]
-            if rows:
-                yield rows
-            if not page.has_more or not rows:
-                return
-            after = rows[-1].id
+        for page in self._pages("list customers", self.client.v1.customers.list, {}):
+            yield [customer_from(c) for c in page]
 
     def customer(self, customer_id: str) -> CustomerData:
         obj = self.call(
@@ -260,6 +274,49 @@ class Gateway:
         )
         return card_from(obj)
 
+    # -- billing -----------------------------------------------------------------------------
+
+    def subscription_pages(self, customer: str | None = None) -> Iterator[list[SubscriptionData]]:
+        """Every subscription of the account (or of one customer), whatever its status, 100 a
+        page."""
+        params: dict[str, Any] = {"status": "all"}
+        if customer:
+            params["customer"] = customer
+        what = f"list the subscriptions of {customer}" if customer else "list subscriptions"
+        for page in self._pages(what, self.client.v1.subscriptions.list, params):
+            yield [subscription_from(s) for s in page]
+
+    def invoice_pages(self, since: int) -> Iterator[list[InvoiceData]]:
+        """The account's invoices created at or after `since` (Unix seconds), 100 a page.
+
+        Stripe lists invoices newest first, so the listing stops at the first page that
+        reaches back past `since`: no `created` filter is sent, which the emulator lacks (it
+        answers 500), and it costs Stripe no more requests than the filter would."""
+        for page in self._pages("list invoices", self.client.v1.invoices.list, {}):
+            rows = [invoice_from(i) for i in page]
+            recent = [i for i in rows if i.created is None or i.created.timestamp() >= since]
+            if recent:
+                yield recent
+            if len(recent) < len(rows):
+                return
+
+    def _pages(
+        self, what: str, method: Callable[..., Any], params: dict[str, Any]
+    ) -> Iterator[Any]:
+        """The `data` of each page of a list, following `starting_after`."""
+        after: str | None = None
+        while True:
+            page = self.call(
+                what,
+                method,
+                params={**params, "limit": PAGE, **({"starting_after": after} if after else {})},
+            )
+            if page.data:
+                yield page.data
+            if not page.has_more or not page.data:
+                return
+            after = str(page.data[-1].id)
+
     # -- events ------------------------------------------------------------------------------
 
     def latest_server_time(self) -> int | None:
@@ -268,12 +325,12 @@ class Gateway:
         return server_time(page)
 
     def events_since(self, created: int) -> Iterator[EventData]:
-        """Card-related events created at or after `created` (Unix seconds), any order."""
+        """Card and billing events created at or after `created` (Unix seconds), any order."""
         after: str | None = None
         while True:
             page = self._events_page(created, after)
             for obj in page.data:
-                if obj.type in CARD_EVENTS:
+                if obj.type in EVENT_TYPES:
                     yield event_from(obj)
             if not page.has_more or not page.data:
                 return
@@ -288,7 +345,7 @@ class Gateway:
                 page = self.call(
                     "list events",
                     self.client.v1.events.list,
-                    params={**params, "types": list(CARD_EVENTS)},
+                    params={**params, "types": list(EVENT_TYPES)},
                 )
                 self._learn(TYPES_FILTER, True)
                 return page
@@ -322,7 +379,7 @@ class Gateway:
             raise StripeRefusedError(
                 f"{self.settings.api_base} offers no billing portal sessions."
             ) from None
-        return str(session.url)
+        return portal_url_from(session)
 
     def create_setup_intent(self, customer_id: str) -> SetupIntentData:
         obj = self.call(
