@@ -17,7 +17,6 @@ from app.errors import UsageError
 from app.records import CardRow
 from app.sync import SyncProgress
 
-
 #: Control characters (C0, DEL, C1) and the bidirectional overrides that can make a
 #: terminal show other text than what is there.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
