@@ -9,7 +9,7 @@ from typing import Any
 
 from app.billing import subscription_name
 from app.cache import billing_queries, queries
-from app.cli.output import iso, notice, print_json, table, write_csv
+from app.cli.output import iso, notice, print_json, table, terminal_safe, write_csv
 from app.context import Context
 from app.money import decimal_string, money_text
 from app.operations import known_customer
@@ -84,7 +84,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{customer.label} {customer.id}")
+    print(terminal_safe(f"{customer.label} {customer.id}"))
     if not invoices:
         print("No invoices in the cache.")
         return 0
@@ -119,7 +119,7 @@ def cmd_subscriptions(ctx: Context, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(f"{customer.label} {customer.id}")
+    print(terminal_safe(f"{customer.label} {customer.id}"))
     if not subscriptions:
         print("No subscriptions in the cache.")
         return 0
