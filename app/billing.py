@@ -24,12 +24,9 @@ class Reason(StrEnum):
     NO_DEFAULT_CARD = "no_default_card"
     CARD_EXPIRES_BEFORE_RENEWAL = "card_expires_before_renewal"
 
-    @property
-    def severity(self) -> int:
-        """0 for the most severe."""
-        return list(Reason).index(self)
 
-
+#: 0 for the most severe.
+SEVERITY = {reason: rank for rank, reason in enumerate(Reason)}
 #: Subscriptions that will still be charged.
 BILLABLE = ("trialing", "active", "past_due", "unpaid", "incomplete")
 #: Subscriptions whose payment is behind.

@@ -15,6 +15,7 @@ from app.billing import (
     BEHIND,
     BILLABLE,
     RUNNING,
+    SEVERITY,
     Reason,
     card_expired_detail,
     expires_before_renewal_detail,
@@ -74,6 +75,12 @@ INVOICE_COLUMNS = (
 
 def _tuples(query: Select) -> list[tuple[Any, ...]]:
     return cast(list[tuple[Any, ...]], list(query.tuples()))
+
+
+def _raw(query: Select) -> list[tuple[Any, ...]]:
+    """Rows as the driver gives them, without Peewee's per-value conversions: "Needs
+    attention" may read tens of thousands of rows and converts only the few values it shows."""
+    return cast(list[tuple[Any, ...]], Customer._meta.database.execute(query).fetchall())
 
 
 def _label(card_type: str | None, last_four: str | None) -> str | None:
@@ -181,17 +188,17 @@ def needs_attention(today: date | None = None) -> list[AttentionEntry]:
     entries = []
     for customer_id, reasons in found.reasons.items():
         name, email = found.who[customer_id]
-        ordered = sorted(reasons.items(), key=lambda item: item[0].severity)
+        ordered = sorted(reasons.items(), key=lambda item: SEVERITY[item[0]])
         entries.append(
             AttentionEntry(
                 id=customer_id,
                 name=name,
                 email=email,
                 amount_due=tuple(sorted(due.get(customer_id, {}).items())),
-                reasons=tuple(AttentionReason(str(code), text) for code, text in ordered),
+                reasons=tuple(AttentionReason(code.value, text) for code, text in ordered),
             )
         )
-    entries.sort(key=lambda e: (Reason(e.reasons[0].code).severity, e.name.casefold(), e.id))
+    entries.sort(key=lambda e: (SEVERITY[Reason(e.reasons[0].code)], e.name.casefold(), e.id))
     return entries
 
 
@@ -214,7 +221,7 @@ def _failed_payments(found: _Found) -> None:
     )
     counts: dict[str, int] = defaultdict(int)
     newest: dict[str, tuple[Any, ...]] = {}
-    for row in _tuples(query):
+    for row in _raw(query):
         counts[row[0]] += 1
         newest.setdefault(row[0], row)
     for customer_id, row in newest.items():
@@ -252,7 +259,7 @@ def _subscription_problems(found: _Found, paying: _Paying) -> None:
         | paying.expired
         | paying.expires_before_renewal,
     )
-    for row in _tuples(query):
+    for row in _raw(query):
         customer = row[:3]
         sub_id, status, description, renews, payer = row[3:8]
         card_type, last_four, month, year, active, expired, before = row[8:15]
@@ -263,7 +270,8 @@ def _subscription_problems(found: _Found, paying: _Paying) -> None:
         if active and expired:
             found.add(customer, Reason.CARD_EXPIRED, card_expired_detail(name, card, month, year))
         elif active and before:
-            detail = expires_before_renewal_detail(name, card, month, year, renews)
+            renewal = Subscription.current_period_end.python_value(renews)
+            detail = expires_before_renewal_detail(name, card, month, year, renewal)
             found.add(customer, Reason.CARD_EXPIRES_BEFORE_RENEWAL, detail)
         gone = card_type is not None and not active
         if status in RUNNING and (payer is None or gone):
@@ -280,7 +288,7 @@ def _amounts_due(customers: set[str]) -> dict[str, dict[str, int]]:
         .group_by(Invoice.customer, Invoice.currency)
     )
     due: dict[str, dict[str, int]] = defaultdict(dict)
-    for customer_id, currency, amount in _tuples(query):
+    for customer_id, currency, amount in _raw(query):
         if customer_id in customers and amount:
             due[customer_id][currency] = int(amount)
     return due
