@@ -76,7 +76,7 @@ def make_billing(
                     created,
                     None,
                     None if failed else created,
-                    1 if failed else 1,
+                    1,
                     None,
                     customer.default_payment_method,
                     None,
