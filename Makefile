@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup system venv run test lint format screenshots install-desktop bench clean
+.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench clean
 
 setup: system venv
 
@@ -16,7 +16,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --require-hashes -r requirements.lock
 	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
@@ -34,6 +34,18 @@ lint: venv
 format: venv
 	$(VENV)/bin/ruff format app ui tests scripts bench
 	$(VENV)/bin/ruff check --fix app ui tests scripts bench
+
+# The git pre-commit hook (.pre-commit-config.yaml): ruff, ruff format and mypy from .venv.
+hooks: venv
+	$(VENV)/bin/pre-commit install
+
+# Regenerate requirements.lock from pyproject.toml, every package pinned with its hashes.
+# Pins already in the lock are kept while pyproject.toml allows them; to move every package
+# to its newest allowed version: make lock LOCK_ARGS=--upgrade
+lock: venv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev \
+		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet \
+		-o requirements.lock $(LOCK_ARGS)
 
 bench: setup
 	$(PY) bench/run.py

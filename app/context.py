@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from peewee import SqliteDatabase
+
 from app import credentials
-from app.cache.db import OpenedCache, open_cache, open_shared_cache
+from app.cache.db import OpenedCache, open_cache, open_shared_cache, recover
 from app.credentials import SecretKey
 from app.gateway import Gateway
 from app.operations import Operations
@@ -43,6 +45,16 @@ class Context:
             else:
                 self._cache = open_cache(self.profile.cache_file)
         return self._cache
+
+    def recover_cache(self, error: Exception) -> str | None:
+        """After a database error: the sentence saying a damaged SQLite cache was moved aside
+        and rebuilt, or None (a shared cache, or a sound file: then the error is a bug)."""
+        if self._cache is not None and not isinstance(self._cache.db, SqliteDatabase):
+            return None
+        if self._cache is None and not self.local_cache_only and self.settings.database_url:
+            return None
+        self._cache = None
+        return recover(self.profile.cache_file, error)
 
     def key(self) -> SecretKey:
         return self.key_override or credentials.require_key(self.profile.name)

@@ -16,7 +16,7 @@ import keyring.errors
 from app.errors import KeyProblemError, UsageError
 
 SERVICE = "billing-admin"
-_KEY_RE = re.compile(r"^(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}$")
+_KEY_RE = re.compile(r"(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}")
 _NO_KEYRING = (
     "No usable keyring ({why}): unlock or install a Secret Service such as gnome-keyring, "
     "or set STRIPE_API_KEY in the environment."
@@ -63,7 +63,7 @@ def validate_key(value: str) -> str:
             "That is a publishable key (pk_...): the app needs a secret key (sk_...) "
             "or a restricted key (rk_...)."
         )
-    if not _KEY_RE.match(value):
+    if not _KEY_RE.fullmatch(value):
         raise UsageError(
             "That does not look like a Stripe secret key: expected sk_test_, sk_live_, "
             "rk_test_ or rk_live_ followed by letters and digits."
@@ -96,13 +96,18 @@ def store_key(profile: str, value: str) -> SecretKey:
     return SecretKey(value, "keyring")
 
 
-def delete_key(profile: str) -> bool:
-    """Remove the profile's key; False if there was none."""
+def _delete(service: str, user: str) -> bool:
+    """Remove a keyring entry; False if there was none."""
     try:
-        _keyring_call(keyring.delete_password, SERVICE, profile)
+        _keyring_call(keyring.delete_password, service, user)
     except keyring.errors.PasswordDeleteError:
         return False
     return True
+
+
+def delete_key(profile: str) -> bool:
+    """Remove the profile's key; False if there was none."""
+    return _delete(SERVICE, profile)
 
 
 def find_key(profile: str) -> SecretKey | None:
@@ -140,11 +145,8 @@ def store_database_password(url: str, password: str) -> None:
 
 
 def delete_database_password(url: str) -> bool:
-    try:
-        _keyring_call(keyring.delete_password, DATABASE_SERVICE, url)
-    except keyring.errors.PasswordDeleteError:
-        return False
-    return True
+    """Remove the shared cache's password; False if there was none."""
+    return _delete(DATABASE_SERVICE, url)
 
 
 def require_key(profile: str) -> SecretKey:

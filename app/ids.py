@@ -6,13 +6,14 @@ import re
 
 from app.errors import UsageError
 
-_CUSTOMER_RE = re.compile(r"^cus_[A-Za-z0-9]{1,250}$")
-_CARD_RE = re.compile(r"^(pm|card)_[A-Za-z0-9]{1,250}$")
-SETUP_INTENT_RE = re.compile(r"^seti_[A-Za-z0-9]{1,250}$")
+# Whole-string patterns, used with `fullmatch`: a `$` would let a trailing newline through.
+_CUSTOMER_RE = re.compile(r"cus_[A-Za-z0-9]{1,250}")
+_CARD_RE = re.compile(r"(pm|card)_[A-Za-z0-9]{1,250}")
+SETUP_INTENT_RE = re.compile(r"seti_[A-Za-z0-9]{1,250}")
 
 
 def check_customer_id(value: str) -> str:
-    if not _CUSTOMER_RE.match(value):
+    if not _CUSTOMER_RE.fullmatch(value):
         raise UsageError(
             f"{value[:60]!r} is not a Stripe customer id (cus_ followed by letters and digits)."
         )
@@ -20,7 +21,7 @@ def check_customer_id(value: str) -> str:
 
 
 def check_card_id(value: str) -> str:
-    if not _CARD_RE.match(value):
+    if not _CARD_RE.fullmatch(value):
         raise UsageError(
             f"{value[:60]!r} is not a Stripe card id (pm_ or card_ followed by letters and digits)."
         )
@@ -28,6 +29,6 @@ def check_card_id(value: str) -> str:
 
 
 def check_setup_intent_id(value: str) -> str:
-    if not SETUP_INTENT_RE.match(value):
+    if not SETUP_INTENT_RE.fullmatch(value):
         raise UsageError(f"{value[:60]!r} is not a Stripe SetupIntent id (seti_...).")
     return value

@@ -1,28 +1,17 @@
 """The log file: rotating, in the data folder, with secrets redacted from every record.
 
-Redacted: secret and restricted keys, SetupIntent client secrets, and any run of 13 to 19
-digits (a card number would be one), in messages, arguments and tracebacks alike.
+Redacted (`app.untrusted.redact`): secret and restricted keys, client secrets, and any run
+of 13 to 19 digits (a card number would be one), in messages, arguments and tracebacks alike.
 """
 
 from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 from pathlib import Path
 
 from app import settings
-
-_SECRETS = re.compile(
-    r"(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+"
-    r"|seti_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
-    r"|(?:pi|seti)_[A-Za-z0-9]+_secret_[A-Za-z0-9]+"
-    r"|(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)"
-)
-
-
-def redact(text: str) -> str:
-    return _SECRETS.sub("[redacted]", text)
+from app.untrusted import one_line, redact
 
 
 class RedactingFormatter(logging.Formatter):
@@ -34,6 +23,16 @@ class RedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        # A name or a server's text with a line break in it would forge a log line: the
+        # message is kept on one line (the traceback after it keeps its own lines).
+        message = record.message
+        record.message = one_line(message)
+        try:
+            return super().formatMessage(record)
+        finally:
+            record.message = message
+
 
 def log_file() -> Path:
     return settings.log_dir() / "billing-admin.log"
@@ -44,7 +43,7 @@ def setup_logging(level: int = logging.INFO) -> Path | None:
     root = logging.getLogger()
     path = log_file()
     for old in [h for h in root.handlers if hasattr(h, "_billing_admin")]:
-        if old._billing_admin == path:  # type: ignore[attr-defined]
+        if old._billing_admin == path:
             return path
         root.removeHandler(old)  # BILLING_ADMIN_HOME changed (tests run many homes)
         old.close()

@@ -4,7 +4,6 @@ audit log in one transaction. A refusal is audited too, naming the operator."""
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,9 +27,9 @@ from app.errors import (
 from app.gateway import Gateway
 from app.ids import check_card_id, check_customer_id, check_setup_intent_id
 from app.records import Action, CardData, CustomerData, CustomerRow
+from app.settings import PUBLISHABLE_RE
 
 log = logging.getLogger(__name__)
-_PUBLISHABLE_RE = re.compile(r"^pk_(test|live)_[A-Za-z0-9]{8,247}$")
 STRIPE_JS = "https://js.stripe.com/v3/"
 
 
@@ -224,7 +223,7 @@ class Operations:
         )
         if not value:
             raise UsageError(f"Adding a card needs the account's publishable key: {how}.")
-        match = _PUBLISHABLE_RE.match(value)
+        match = PUBLISHABLE_RE.fullmatch(value)
         if not match:
             raise UsageError(
                 f"The publishable_key setting is not a publishable key (pk_...): {how}."

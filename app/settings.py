@@ -7,13 +7,15 @@ from another's. Settings are a small JSON file per profile; they never hold a se
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import urlsplit
 
 import platformdirs
 
@@ -22,7 +24,7 @@ from app.errors import UsageError
 APP_NAME = "billing-admin"
 DEFAULT_PROFILE = "default"
 STRIPE_API_BASE = "https://api.stripe.com"
-_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
+_PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
 def home() -> Path:
@@ -31,24 +33,142 @@ def home() -> Path:
     return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
 
 
+def make_private() -> int:
+    """From now on every file and folder this process makes is its user's alone (names,
+    emails, the audit: private data); the home folder and what it already holds are made so
+    too. Returns the previous umask, for the caller to restore."""
+    previous = os.umask(0o077)
+    folder = home()
+    if folder.is_dir() and folder.stat().st_uid == os.getuid():
+        folder.chmod(0o700)
+        for path in folder.rglob("*"):
+            with contextlib.suppress(OSError):  # a file vanishing meanwhile, another owner
+                if not path.is_symlink() and path.stat().st_uid == os.getuid():
+                    path.chmod(0o700 if path.is_dir() else 0o600)
+    return previous
+
+
 def log_dir() -> Path:
     return home() / "logs"
 
 
 def check_profile_name(name: str) -> str:
-    if not _PROFILE_RE.match(name) or name in {".", ".."}:
+    if not _PROFILE_RE.fullmatch(name) or name in {".", ".."}:
         raise UsageError(
             f"{name!r} is not a usable profile name: use letters, digits, '-', '_' or '.'."
         )
     return name
 
 
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: The one test-only switch that lets a live key reach a loopback API base (the emulator):
+#: the live-mode tests set it; nothing else may send a live key anywhere but Stripe.
+LIVE_ON_LOOPBACK_FOR_TESTS = "BILLING_ADMIN_TEST_LIVE_ON_LOOPBACK"
+
+
+def is_loopback(host: str | None) -> bool:
+    return bool(host) and (host in LOOPBACK_HOSTS or str(host).startswith("127."))
+
+
 def check_api_base(url: str) -> str:
-    """Return `url` without a trailing slash, or refuse it in one sentence."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
-        raise UsageError(f"{url!r} is not an API base URL: expected e.g. https://api.stripe.com.")
-    return url.rstrip("/")
+    """The base normalised (scheme and host in lower case, no default port, no trailing
+    slash), or a one-sentence refusal: plain http is allowed only on this machine."""
+    try:
+        parts = urlsplit(str(url).strip())
+        port = parts.port
+    except ValueError:
+        parts, port = urlsplit(""), None
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if scheme not in ("http", "https") or not host or parts.username or parts.query:
+        raise UsageError(
+            f"{str(url)[:80]!r} is not an API base URL: expected https://api.stripe.com."
+        )
+    if scheme == "http" and not is_loopback(host):
+        raise UsageError(
+            f"{str(url)[:80]!r} is plain http: the key would cross the network in clear. "
+            "Stripe's API is https://api.stripe.com; http is allowed only for an emulator on "
+            "this machine (127.0.0.1 or localhost)."
+        )
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
+
+
+def _https_url(name: str) -> Callable[[Any], str]:
+    def check(value: Any) -> str:
+        parts = urlsplit(str(value))
+        if parts.scheme != "https" or not parts.netloc:
+            raise UsageError(f"{name} must be an https:// address.")
+        return str(value)
+
+    return check
+
+
+def _rate_limit(value: Any) -> float:
+    try:
+        rate = float(value)
+    except (TypeError, ValueError):
+        rate = 0.0
+    if not 1 <= rate <= 100:  # also refuses NaN and infinity
+        raise UsageError("rate_limit must be a number of requests per second from 1 to 100.")
+    return rate
+
+
+def _history_months(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 120:
+        raise UsageError("history_months must be a whole number of months from 1 to 120.")
+    return int(text)
+
+
+def _database_url(value: Any) -> str:
+    text = str(value)
+    try:
+        password = urlsplit(text).password
+        ok = text.startswith(("postgresql://", "postgres://")) and bool(urlsplit(text).hostname)
+    except ValueError:
+        ok, password = False, None
+    if not ok:
+        raise UsageError("database_url must be a PostgreSQL URL (postgresql://user@host/db).")
+    if password is not None:
+        raise UsageError(
+            "Keep the password out of database_url: store it with "
+            "'billing-admin database-password set', or in ~/.pgpass."
+        )
+    return text
+
+
+def _publishable_key(value: Any) -> str:
+    if not PUBLISHABLE_RE.fullmatch(str(value)):
+        raise UsageError(
+            "publishable_key must be a publishable key (pk_test_... or pk_live_...); "
+            "a secret key never goes in the settings."
+        )
+    return str(value)
+
+
+def _portal_configuration(value: Any) -> str:
+    if not re.fullmatch(r"bpc_[A-Za-z0-9]{1,250}", str(value)):
+        raise UsageError(
+            "portal_configuration must be a billing portal configuration id (bpc_...)."
+        )
+    return str(value)
+
+
+PUBLISHABLE_RE = re.compile(r"pk_(test|live)_[A-Za-z0-9]{8,247}")
+#: Each setting's check: it takes what the operator typed or what the file holds and returns
+#: the value to use, or raises a one-sentence UsageError. `set` and loading both use it.
+CHECKS: dict[str, Callable[[Any], Any]] = {
+    "api_base": check_api_base,
+    "rate_limit": _rate_limit,
+    "portal_return_url": _https_url("portal_return_url"),
+    "portal_configuration": _portal_configuration,
+    "portal_login_link": _https_url("portal_login_link"),
+    "publishable_key": _publishable_key,
+    "database_url": _database_url,
+    "history_months": _history_months,
+}
 
 
 @dataclass(frozen=True)
@@ -97,60 +217,62 @@ class Profile:
     def cache_file(self) -> Path:
         return self.folder / "cache.sqlite3"
 
+    def _stored(self, *, repairing: bool = False) -> dict[str, Any]:
+        """The settings file as a dict. When `repairing` (set/unset), a file that is not a
+        JSON object counts as empty, so that the operator can always write a good one."""
+        try:
+            text = self.settings_file.read_text(encoding="utf-8")
+        except (FileNotFoundError, NotADirectoryError):
+            return {}
+        except OSError as exc:
+            raise UsageError(
+                f"The settings file {self.settings_file} is unreadable: {exc.strerror}."
+            ) from None
+        try:
+            stored = json.loads(text)
+        except ValueError:
+            stored = None
+        if isinstance(stored, dict):
+            return stored
+        if repairing:
+            return {}
+        raise UsageError(
+            f"The settings file {self.settings_file} is not a JSON object of settings: "
+            "fix or delete it, or write a new one with 'billing-admin config set NAME VALUE'."
+        )
+
     def load_settings(self) -> Settings:
-        """Read the profile's settings, then apply environment overrides."""
-        stored: dict[str, Any] = {}
-        if self.settings_file.exists():
+        """Read the profile's settings, check each one, then apply environment overrides."""
+        stored = self._stored()
+        known: dict[str, Any] = {}
+        for name, value in stored.items():
+            if name not in SETTING_NAMES or value is None:
+                continue
             try:
-                stored = json.loads(self.settings_file.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+                known[name] = CHECKS[name](value) if name in CHECKS else value
+            except UsageError as exc:
                 raise UsageError(
-                    f"The settings file {self.settings_file} is unreadable: {exc}."
+                    f"The setting {name} in {self.settings_file} is not valid ({exc}): "
+                    f"set it again or remove it with 'billing-admin config unset {name}'."
                 ) from None
-        known = {k: v for k, v in stored.items() if k in SETTING_NAMES}
         settings = Settings(**known, extra={k: v for k, v in stored.items() if k not in known})
         if base := os.environ.get("STRIPE_API_BASE"):
-            settings = replace(settings, api_base=base)
+            settings = replace(settings, api_base=check_api_base(base))
         if db_url := os.environ.get("BILLING_ADMIN_DATABASE_URL"):
             settings = replace(settings, database_url=db_url)
-        return replace(settings, api_base=check_api_base(settings.api_base))
+        return settings
 
     def save_setting(self, name: str, value: str | None) -> None:
-        """Store one setting (None removes it), validating what can be validated."""
+        """Store one setting (None removes it) after its check. Works on a damaged file."""
         if name not in SETTING_NAMES:
             raise UsageError(
                 f"Unknown setting {name!r}: known ones are {', '.join(SETTING_NAMES)}."
             )
-        stored: dict[str, Any] = {}
-        if self.settings_file.exists():
-            stored = json.loads(self.settings_file.read_text(encoding="utf-8"))
+        stored = self._stored(repairing=True)
         if value is None:
             stored.pop(name, None)
-        elif name == "api_base":
-            stored[name] = check_api_base(value)
-        elif name == "database_url":
-            if not value.startswith(("postgresql://", "postgres://")):
-                raise UsageError("database_url must be a PostgreSQL URL (postgresql://...).")
-            if urlparse(value).password is not None:
-                raise UsageError(
-                    "Keep the password out of database_url: store it with "
-                    "'billing-admin database-password set', or in ~/.pgpass."
-                )
-            stored[name] = value
-        elif name == "history_months":
-            if not value.isdigit() or not 1 <= int(value) <= 120:
-                raise UsageError("history_months must be a whole number of months, 1 to 120.")
-            stored[name] = int(value)
-        elif name == "rate_limit":
-            try:
-                rate = float(value)
-            except ValueError:
-                rate = 0.0
-            if not 0 < rate <= 100:
-                raise UsageError("rate_limit must be a number of requests per second, 0 to 100.")
-            stored[name] = rate
         else:
-            stored[name] = value
+            stored[name] = CHECKS[name](value) if name in CHECKS else value
         self.folder.mkdir(parents=True, exist_ok=True)
         tmp = self.settings_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(stored, indent=2, sort_keys=True), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -63,11 +64,11 @@ CARDS_CYCLE = (0, 1, 2, 3, 4)
 
 def make_data(
     customers: int, seed: int = 6
-) -> tuple[list[CustomerData], dict[str, list[CardData]]]:
+) -> tuple[list[CustomerData], dict[str, Sequence[CardData]]]:
     rng = random.Random(seed)
     created = int(datetime(2024, 1, 1, tzinfo=UTC).timestamp())
     rows: list[CustomerData] = []
-    cards: dict[str, list[CardData]] = {}
+    cards: dict[str, Sequence[CardData]] = {}
     pm_number = 0
     for i in range(customers):
         cid = f"cus_bench{i:08d}"
@@ -102,7 +103,7 @@ def make_data(
 
 
 def write_cache(
-    path: Path, customers: list[CustomerData], cards: dict[str, list[CardData]]
+    path: Path, customers: list[CustomerData], cards: dict[str, Sequence[CardData]]
 ) -> float:
     """Write everything the way a full sync does; return the seconds it took."""
     opened = open_cache(path)

@@ -27,11 +27,13 @@ def naive_sync(api_base: str, key: str) -> dict[str, dict[str, Any]]:
             params={"customer": customer.id, "type": "card", "limit": 100}
         )
         for pm in page.auto_paging_iter():
+            card = pm.card
+            assert card is not None  # listed with type=card
             cards[pm.id] = {
-                "brand": pm.card.brand,
-                "last4": pm.card.last4,
-                "exp_month": pm.card.exp_month,
-                "exp_year": pm.card.exp_year,
+                "brand": card.brand,
+                "last4": card.last4,
+                "exp_month": card.exp_month,
+                "exp_year": card.exp_year,
             }
         out[customer.id] = {
             "name": customer.name or "",

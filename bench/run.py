@@ -38,7 +38,7 @@ from app.settings import Settings  # noqa: E402
 from app.sync import SyncEngine, SyncProgress, SyncResult  # noqa: E402
 from bench.large_cache import make_data, write_cache  # noqa: E402
 from bench.naive_sync import naive_sync  # noqa: E402
-from tests.proxy import Proxy  # noqa: E402
+from tests.support.proxy import Proxy  # noqa: E402
 
 LATENCY = 0.150
 RATE = 20.0
@@ -148,10 +148,13 @@ def change(emulator: Emulator, made: list[tuple[str, list[str]]], k: int) -> lis
     changed = []
     for customer, cards in made[:: max(1, len(made) // k)][:k]:
         if len(cards) >= 2:
-            params: dict[str, Any] = {"invoice_settings": {"default_payment_method": cards[-1]}}
+            client.v1.customers.update(
+                customer, params={"invoice_settings": {"default_payment_method": cards[-1]}}
+            )
         else:
-            params = {"email": f"changed-{customer}@example.com"}
-        client.v1.customers.update(customer, params=params)
+            client.v1.customers.update(
+                customer, params={"email": f"changed-{customer}@example.com"}
+            )
         changed.append(customer)
     return changed
 
@@ -453,7 +456,7 @@ def main() -> int:
             print("Section 3: a large cache and the window on it", flush=True)
             big = large_cache_section(args.large, work)
     rows = checks(net, big)
-    results = {
+    results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "seconds": round(time.monotonic() - started, 1),

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.records import AuditRow
+from ui import palette
 from ui.rows_model import Index, RowsModel
 
 COLUMNS = ("When", "Action", "Outcome", "Operator", "Card or details")
@@ -39,7 +40,7 @@ class ActivityModel(RowsModel[AuditRow]):
             if column == 0 and entry.at:
                 return entry.at.astimezone().isoformat(timespec="seconds")
         if role == Qt.ItemDataRole.ForegroundRole and column == 2 and entry.outcome != "ok":
-            return QBrush(QColor("#c92a2a"))
+            return QBrush(QColor(palette.DANGER))
         return None
 
     @staticmethod

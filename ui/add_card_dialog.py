@@ -12,6 +12,7 @@ confirm everything before anything is saved (`Operations.finish_adding_card`).
 
 from __future__ import annotations
 
+import html
 import logging
 import secrets
 from collections.abc import Callable
@@ -185,7 +186,7 @@ class AddCardDialog(QDialog):
         self.setWindowModality(Qt.WindowModality.WindowModal)
         self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
-        heading = QLabel(f"<b>Add a card for {_escape(customer_label)}</b>", self)
+        heading = QLabel(f"<b>Add a card for {html.escape(customer_label, quote=False)}</b>", self)
         heading.setObjectName("DialogHeading")
         heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         detail = QLabel(
@@ -351,28 +352,26 @@ class AddCardDialog(QDialog):
 
 
 def _lock_down(settings: QWebEngineSettings) -> None:
+    """Switch off every web feature the page does not need."""
     attribute = QWebEngineSettings.WebAttribute
-    for name, on in (
-        (attribute.JavascriptCanOpenWindows, False),
-        (attribute.JavascriptCanAccessClipboard, False),
-        (attribute.JavascriptCanPaste, False),
-        (attribute.LocalContentCanAccessRemoteUrls, False),
-        (attribute.LocalContentCanAccessFileUrls, False),
-        (attribute.PluginsEnabled, False),
-        (attribute.PdfViewerEnabled, False),
-        (attribute.ScreenCaptureEnabled, False),
-        (attribute.WebRTCPublicInterfacesOnly, True),
-        (attribute.NavigateOnDropEnabled, False),
-        (attribute.DnsPrefetchEnabled, False),
-        (attribute.ErrorPageEnabled, False),
-        (attribute.FocusOnNavigationEnabled, True),
-    ):
-        settings.setAttribute(name, on)
+    off = (
+        attribute.JavascriptCanOpenWindows,
+        attribute.JavascriptCanAccessClipboard,
+        attribute.JavascriptCanPaste,
+        attribute.LocalContentCanAccessRemoteUrls,
+        attribute.LocalContentCanAccessFileUrls,
+        attribute.PluginsEnabled,
+        attribute.PdfViewerEnabled,
+        attribute.ScreenCaptureEnabled,
+        attribute.NavigateOnDropEnabled,
+        attribute.DnsPrefetchEnabled,
+        attribute.ErrorPageEnabled,
+    )
+    for name in off:
+        settings.setAttribute(name, False)
+    settings.setAttribute(attribute.WebRTCPublicInterfacesOnly, True)
+    settings.setAttribute(attribute.FocusOnNavigationEnabled, True)
 
 
 def _nonce() -> str:
     return secrets.token_urlsafe(18)
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -5,9 +5,9 @@ Plain Python (no QtWebEngine), so the rules are easy to read and to test:
 - `RequestPolicy` decides every request the page makes: Stripe's hosts, the emulator's
   origin when the profile talks to one, and the pages of a card issuer that Stripe's own
   3-D Secure frame opens. Everything else is blocked.
-- `build_page` fills resources/add_card/add_card.html: a Content-Security-Policy matching
-  the same list, the publishable key and the SetupIntent's client secret (and nothing
-  else), the stylesheet and scripts inline under a fresh nonce.
+- `build_page` fills resources/add_card/add_card.html: a Content-Security-Policy written
+  from the same table of hosts (`STRIPE_SOURCES`), the publishable key and the SetupIntent's
+  client secret (and nothing else), the stylesheet and scripts inline under a fresh nonce.
 - `parse_message` accepts only the two messages the page may send over the bridge.
 """
 
@@ -17,32 +17,62 @@ import html
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from app.ids import SETUP_INTENT_RE
 from app.operations import CardSetup
+from ui import palette
 
 PAGE_DIR = Path(__file__).resolve().parent.parent / "resources" / "add_card"
 #: The page's own address. `.invalid` never resolves: nothing can be fetched from it, and the
 #: page still gets a secure (https) origin, which Stripe.js requires in live mode.
 PAGE_URL = "https://add-card.billing-admin.invalid/"
-#: Stripe's hosts that Stripe.js, Elements and 3-D Secure use (https only). A name that
-#: starts with "." also allows its subdomains.
-STRIPE_HOSTS = (
-    "js.stripe.com",
-    ".js.stripe.com",
-    "api.stripe.com",
-    "m.stripe.network",
-    "m.stripe.com",
-    "hooks.stripe.com",
-    "b.stripecdn.com",
+#: The one table of what the page may load: for each Content-Security-Policy directive, the
+#: Stripe hosts that Stripe.js, Elements and 3-D Secure use there (https only; "*." also
+#: allows the subdomains, as in a CSP). The CSP is written from it and the request policy
+#: allows exactly its hosts, so the two agree by construction. When the profile talks to the
+#: emulator, its origin stands in for Stripe in every directive listed here.
+STRIPE_SOURCES: Mapping[str, tuple[str, ...]] = MappingProxyType(
+    {
+        "script-src": ("js.stripe.com", "*.js.stripe.com"),
+        "connect-src": ("api.stripe.com", "m.stripe.network", "m.stripe.com"),
+        "frame-src": ("js.stripe.com", "*.js.stripe.com", "hooks.stripe.com", "m.stripe.network"),
+        # Images: the Stripe hosts above that `https://*.stripe.com` used to name here, and
+        # Stripe's image CDN.
+        "img-src": (
+            "js.stripe.com",
+            "*.js.stripe.com",
+            "api.stripe.com",
+            "m.stripe.com",
+            "hooks.stripe.com",
+            "b.stripecdn.com",
+        ),
+    }
+)
+#: Every host of the table: the hosts `RequestPolicy` lets through.
+STRIPE_HOSTS = tuple(dict.fromkeys(host for hosts in STRIPE_SOURCES.values() for host in hosts))
+#: The whole CSP, in order: each directive's own sources ("{nonce}" is the page's nonce),
+#: then, for the directives of `STRIPE_SOURCES`, Stripe's hosts and the emulator.
+_CSP = (
+    ("default-src", ("'none'",)),
+    ("script-src", ("'nonce-{nonce}'",)),
+    ("style-src", ("'nonce-{nonce}'",)),
+    ("connect-src", ()),
+    ("frame-src", ()),
+    ("img-src", ("data:",)),
+    ("font-src", ("'none'",)),
+    ("object-src", ("'none'",)),
+    ("base-uri", ("'none'",)),
+    ("form-action", ("'none'",)),
 )
 #: Stripe's frames that may open a card issuer's 3-D Secure page inside themselves.
 THREE_DS_OPENERS = ("hooks.stripe.com", "js.stripe.com")
 MAX_MESSAGE = 4000
 MAX_ERROR = 400
-_SETI = re.compile(r"^seti_[A-Za-z0-9]{1,250}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
@@ -68,10 +98,16 @@ def shown(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"[:200]
 
 
+def host_matches(host: str, pattern: str) -> bool:
+    """`host` is `pattern`, or a subdomain of it when `pattern` starts with "*." (as in a CSP
+    host source, "*.js.stripe.com" does not match "js.stripe.com" itself)."""
+    if pattern.startswith("*."):
+        return host.endswith(pattern[1:])
+    return host == pattern
+
+
 def _stripe_host(host: str) -> bool:
-    return any(
-        host == name or (name.startswith(".") and host.endswith(name)) for name in STRIPE_HOSTS
-    )
+    return any(host_matches(host, pattern) for pattern in STRIPE_HOSTS)
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,7 @@ class RequestPolicy:
         """`subframe`: the request loads a frame (not the page itself, not a resource)."""
         try:
             parts = urlsplit(url)
+            port = parts.port
         except ValueError:
             return Verdict(False, "not a URL")
         scheme = parts.scheme.lower()
@@ -101,8 +138,8 @@ class RequestPolicy:
         origin = origin_of(url)
         if self.emulator_origin and origin == self.emulator_origin:
             return Verdict(True, "the emulator")
-        if scheme == "https" and _stripe_host(host):
-            return Verdict(True, "Stripe")
+        if scheme == "https" and port in (None, 443) and _stripe_host(host):
+            return Verdict(True, "Stripe")  # on https's own port only, as the CSP says
         if scheme != "https":
             return Verdict(False, f"{scheme or 'no'} scheme is not allowed")
         if origin in self.issuer_origins or origin_of(initiator) in self.issuer_origins:
@@ -117,24 +154,16 @@ class RequestPolicy:
 
 
 def content_security_policy(nonce: str, emulator_origin: str | None) -> str:
-    """The page's CSP: the same hosts as `RequestPolicy`, inline code only with the nonce."""
-    emulator = f" {emulator_origin}" if emulator_origin else ""
-    stripe_js = "https://js.stripe.com https://*.js.stripe.com"
-    return "; ".join(
-        (
-            "default-src 'none'",
-            f"script-src 'nonce-{nonce}' {stripe_js}{emulator}",
-            f"style-src 'nonce-{nonce}'",
-            f"connect-src https://api.stripe.com https://m.stripe.network https://m.stripe.com"
-            f"{emulator}",
-            f"frame-src {stripe_js} https://hooks.stripe.com https://m.stripe.network{emulator}",
-            f"img-src data: https://*.stripe.com https://b.stripecdn.com{emulator}",
-            "font-src 'none'",
-            "object-src 'none'",
-            "base-uri 'none'",
-            "form-action 'none'",
-        )
-    )
+    """The page's CSP, written from `STRIPE_SOURCES` (the hosts `RequestPolicy` allows);
+    inline code only with the nonce."""
+    directives = []
+    for directive, own in _CSP:
+        sources = [source.format(nonce=nonce) for source in own]
+        if directive in STRIPE_SOURCES:
+            sources += [f"https://{host}" for host in STRIPE_SOURCES[directive]]
+            sources += [emulator_origin] if emulator_origin else []
+        directives.append(" ".join([directive, *sources]))
+    return "; ".join(directives)
 
 
 def _read(name: str) -> str:
@@ -158,9 +187,9 @@ def build_page(setup: CardSetup, qwebchannel_js: str, *, nonce: str | None = Non
         "nonce": nonce,
         "stripe_js": html.escape(setup.stripe_js),
         "config": config,
-        "style": _script_text(_read("add_card.css")),
+        "style": _script_text(palette.fill(_read("add_card.css"))),
         "qwebchannel_js": _script_text(qwebchannel_js),
-        "script": _script_text(_read("add_card.js")),
+        "script": _script_text(palette.fill(_read("add_card.js"))),
     }
     return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], _read("add_card.html"))
 
@@ -184,7 +213,7 @@ def parse_message(text: object) -> PageMessage:
     if not isinstance(data, dict) or len(data) != 1:
         raise ValueError("not an object with one member")
     ((key, value),) = data.items()
-    if key == "setup_intent" and isinstance(value, str) and _SETI.match(value):
+    if key == "setup_intent" and isinstance(value, str) and SETUP_INTENT_RE.fullmatch(value):
         return PageMessage(setup_intent=value)
     if key == "error" and isinstance(value, str):
         return PageMessage(error=_CONTROL.sub(" ", value).strip()[:MAX_ERROR] or "(empty)")

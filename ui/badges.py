@@ -6,14 +6,15 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
+from ui import palette
 from ui.cards_model import BADGES_ROLE, Badge
 
 #: Background and text colour of each kind of badge.
 COLOURS = {
-    "default": ("#2b8a3e", "#ffffff"),
-    "expired": ("#c92a2a", "#ffffff"),
-    "soon": ("#f59f00", "#212529"),
-    "detached": ("#dee2e6", "#495057"),
+    "default": (palette.SUCCESS, palette.WHITE),
+    "expired": (palette.DANGER, palette.WHITE),
+    "soon": (palette.WARNING, palette.TEXT),
+    "detached": (palette.LINE_LIGHT, palette.TEXT_SECONDARY),
 }
 PAD_X, GAP = 7, 6
 
@@ -32,13 +33,13 @@ class BadgeDelegate(QStyledItemDelegate):
         # The selection background and focus frame, without the text.
         style_option = QStyleOptionViewItem(option)
         self.initStyleOption(style_option, index)
-        style_option.text = ""  # type: ignore[attr-defined]
-        widget = option.widget  # type: ignore[attr-defined]
+        style_option.text = ""
+        widget = option.widget
         style = widget.style() if widget else None
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, style_option, painter, widget)
-        rect: QRect = option.rect  # type: ignore[attr-defined]
-        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        rect: QRect = option.rect
+        metrics = QFontMetrics(option.font)
         height = metrics.height() + 4
         x = rect.left() + 4
         y = rect.top() + (rect.height() - height) // 2
@@ -63,7 +64,7 @@ class BadgeDelegate(QStyledItemDelegate):
         found = index.data(BADGES_ROLE)
         if not isinstance(found, list):
             return base
-        metrics = QFontMetrics(option.font)  # type: ignore[attr-defined]
+        metrics = QFontMetrics(option.font)
         width = sum(metrics.horizontalAdvance(b.text) + 2 * PAD_X + GAP for b in found) + 8
         return QSize(max(width, base.width()), max(base.height(), metrics.height() + 10))
 

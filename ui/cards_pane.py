@@ -5,13 +5,10 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QStackedWidget,
-    QTableView,
     QTabWidget,
     QToolButton,
     QVBoxLayout,
@@ -22,28 +19,7 @@ from app.records import CardRow
 from ui.activity_model import ActivityModel
 from ui.badges import BadgeDelegate
 from ui.cards_model import STATUS_COLUMN, CardsModel
-
-
-def _empty_label(parent: QWidget) -> QLabel:
-    label = QLabel(parent)
-    label.setObjectName("EmptyState")
-    label.setWordWrap(True)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    return label
-
-
-def _table(parent: QWidget, name: str) -> QTableView:
-    table = QTableView(parent)
-    table.setAccessibleName(name)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setWordWrap(False)
-    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-    table.verticalHeader().hide()
-    table.horizontalHeader().setStretchLastSection(True)
-    table.horizontalHeader().setHighlightSections(False)
-    return table
+from ui.widgets import empty_label, make_table, stack_of
 
 
 class CardsPane(QWidget):
@@ -60,18 +36,15 @@ class CardsPane(QWidget):
         self.subtitle.setObjectName("CustomerSubtitle")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
-        self.cards_table = _table(self, "Cards")
-        self.cards_table.setObjectName("CardsTable")
-        self.cards_table.setModel(cards)
+        self.cards_table = make_table(
+            self, "Cards", cards, object_name="CardsTable", widths=(196, 58, 58, 60)
+        )
         self.cards_table.setIconSize(QSize(36, 24))
         self.cards_table.setItemDelegateForColumn(STATUS_COLUMN, BadgeDelegate(self.cards_table))
         self.cards_table.verticalHeader().setDefaultSectionSize(
             max(34, self.fontMetrics().height() + 14)
         )
-        header = self.cards_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((196, 58, 58, 60)):
-            self.cards_table.setColumnWidth(column, width)
+        self.cards_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
 
         # Actions: the shortcuts Enter and Delete act on the card list when it has focus.
         self.set_default_action = QAction("Set as &default", self)
@@ -120,25 +93,19 @@ class CardsPane(QWidget):
 
         self.show_detached = QCheckBox("Show detached cards", self)
         self.show_detached.setAccessibleName("Show detached cards")
-        self.no_cards = _empty_label(self)
-        self.cards_stack = QStackedWidget(self)
-        self.cards_stack.addWidget(self.cards_table)
-        self.cards_stack.addWidget(self.no_cards)
+        self.no_cards = empty_label(self)
+        self.cards_stack = stack_of(self, self.cards_table, self.no_cards)
         cards_page = QWidget(self)
         cards_layout = QVBoxLayout(cards_page)
         cards_layout.setContentsMargins(6, 6, 6, 6)
         cards_layout.addWidget(self.cards_stack, 1)
         cards_layout.addWidget(self.show_detached)
 
-        self.activity_table = _table(self, "Activity")
-        self.activity_table.setModel(activity)
-        for column, width in enumerate((120, 110, 70, 90)):
-            self.activity_table.setColumnWidth(column, width)
-        self.no_activity = _empty_label(self)
-        self.no_activity.setText("Nothing was done to this customer from billing-admin yet.")
-        self.activity_stack = QStackedWidget(self)
-        self.activity_stack.addWidget(self.activity_table)
-        self.activity_stack.addWidget(self.no_activity)
+        self.activity_table = make_table(self, "Activity", activity, widths=(120, 110, 70, 90))
+        self.no_activity = empty_label(
+            self, "Nothing was done to this customer from billing-admin yet."
+        )
+        self.activity_stack = stack_of(self, self.activity_table, self.no_activity)
 
         self.tabs = QTabWidget(self)
         self.tabs.setAccessibleName("Cards and activity")
@@ -154,11 +121,8 @@ class CardsPane(QWidget):
         content_layout.addLayout(actions_row)
         content_layout.addWidget(self.action_hint)
         content_layout.addWidget(self.tabs, 1)
-        self.placeholder = _empty_label(self)
-        self.placeholder.setText("Select a customer to see their cards.")
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.placeholder)
-        self.stack.addWidget(content)
+        self.placeholder = empty_label(self, "Select a customer to see their cards.")
+        self.stack = stack_of(self, self.placeholder, content)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 8, 8, 8)
         layout.addWidget(self.stack)

@@ -10,14 +10,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from app.cache.queries import SEARCH_LIMIT
 from app.cards import SOON_DAYS
 from ui.customers_model import CUSTOMER_ID_ROLE, CustomersModel
+from ui.widgets import empty_label, make_table, stack_of
 
 #: How long typing must pause before the search runs.
 SEARCH_DELAY_MS = 250
@@ -35,45 +35,27 @@ class CustomersPane(QWidget):
         self.search.setPlaceholderText("Search name, email, ID or last four digits  (Ctrl+F)")
         self.search.setAccessibleName("Search customers")
         self.search.setClearButtonEnabled(True)
+        self.search.setMaxLength(SEARCH_LIMIT)  # a pasted page is not a search
         self.expiring = QCheckBox(f"Cards expiring within {SOON_DAYS} days", self)
         self.expiring.setAccessibleName(
             f"Only customers with cards expiring within {SOON_DAYS} days"
         )
         self.count_label = QLabel(self)
         self.count_label.setObjectName("CountLabel")
-        self.table = QTableView(self)
-        self.table.setObjectName("CustomersTable")
-        self.table.setAccessibleName("Customers")
-        self.table.setModel(model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table = make_table(
+            self, "Customers", model, object_name="CustomersTable", widths=(150, 180, 152, 46)
+        )
         self.table.setAlternatingRowColors(True)
-        self.table.setWordWrap(False)
-        # Middle elision keeps the end in view: a card's last four digits, an email's domain.
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         self.table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         vertical = self.table.verticalHeader()
-        vertical.hide()
         # Fixed row heights: the view never measures 100,000 rows.
         vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vertical.setDefaultSectionSize(self.fontMetrics().height() + 10)
-        header = self.table.horizontalHeader()
-        header.setStretchLastSection(True)
-        header.setHighlightSections(False)
-        for column, width in enumerate((150, 180, 152, 46)):
-            self.table.setColumnWidth(column, width)
-        self.empty_label = QLabel(self)
-        self.empty_label.setObjectName("EmptyState")
-        self.empty_label.setWordWrap(True)
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.stack = QStackedWidget(self)
-        self.stack.addWidget(self.table)
-        self.stack.addWidget(self.empty_label)
+        self.empty_label = empty_label(self, selectable=True)
+        self.stack = stack_of(self, self.table, self.empty_label)
 
         filters = QHBoxLayout()
         filters.addWidget(self.expiring)

@@ -3,6 +3,8 @@ operator types the card's last four digits."""
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QDialog,
@@ -90,7 +92,7 @@ class DetachDialog(CardConfirmDialog):
             question=(
                 f"<p><b>Detach {card.display_name}</b> (expires "
                 f"{expiry_text(card.exp_month, card.exp_year)}) from "
-                f"{_escape(customer_name)}?</p>"
+                f"{html.escape(customer_name, quote=False)}?</p>"
                 "<p>The customer can no longer be charged on this card; to use it again they "
                 "must add it again. This cannot be undone.</p>"
                 + ("<p>The customer has no default card afterwards.</p>" if card.is_default else "")
@@ -113,7 +115,7 @@ class DefaultDialog(CardConfirmDialog):
             question=(
                 f"<p><b>Make {card.display_name}</b> (expires "
                 f"{expiry_text(card.exp_month, card.exp_year)}) the default card of "
-                f"{_escape(customer_name)}?</p>"
+                f"{html.escape(customer_name, quote=False)}?</p>"
                 "<p>Their next invoices are charged to this card.</p>"
             ),
             button="Make default",
@@ -121,7 +123,3 @@ class DefaultDialog(CardConfirmDialog):
             live=True,
             parent=parent,
         )
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Literal
 
 from PySide6.QtWidgets import (
     QFrame,
@@ -14,6 +16,30 @@ from PySide6.QtWidgets import (
 )
 
 from app.credentials import Mode
+
+
+class Connection(StrEnum):
+    """What the header says about Stripe; the value is the label's "state" property, which
+    the style sheet colours."""
+
+    ONLINE = "online"
+    OFFLINE = "offline"
+    UNKNOWN = "unknown"
+    NOKEY = "nokey"
+
+
+#: The same states by name: still accepted until every caller passes a `Connection`.
+ConnectionName = Literal["online", "offline", "unknown", "nokey"]
+#: The label's text and its default tooltip in each state.
+_CONNECTION_TEXTS = {
+    Connection.ONLINE: ("● Online", "Stripe answered the last request"),
+    Connection.OFFLINE: ("● Offline", "Stripe cannot be reached"),
+    Connection.UNKNOWN: (
+        "○ Not checked yet",
+        "Stripe has not been contacted since the window opened",
+    ),
+    Connection.NOKEY: ("○ Not connected", "No Stripe key is set for this profile"),
+}
 
 
 def relative_time(when: datetime | None, now: datetime | None = None) -> str:
@@ -101,26 +127,15 @@ class HeaderBar(QFrame):
         self.mode_badge.setProperty("mode", key)
         _restyle(self.mode_badge)
 
-    def set_connection(self, state: str, why: str = "") -> None:
-        """`state` is "online", "offline", "unknown" or "nokey"."""
-        text = {
-            "online": "● Online",
-            "offline": "● Offline",
-            "unknown": "○ Not checked yet",
-            "nokey": "○ Not connected",
-        }[state]
+    def set_connection(self, state: Connection | ConnectionName, why: str = "") -> None:
+        """Show the state of the connection to Stripe; `why` replaces the default tooltip."""
+        state = Connection(state)
+        text, tip = _CONNECTION_TEXTS[state]
         self.connection_label.setText(text)
-        self.connection_label.setToolTip(
-            why
-            or {
-                "online": "Stripe answered the last request",
-                "offline": "Stripe cannot be reached",
-                "unknown": "Stripe has not been contacted since the window opened",
-                "nokey": "No Stripe key is set for this profile",
-            }[state]
-        )
+        self.connection_label.setToolTip(why or tip)
         self.connection_label.setAccessibleName(f"Stripe connection: {text[2:]}")
-        self.connection_label.setProperty("state", state)
+        # A plain str: the style sheet's [state="..."] selectors compare the property's text.
+        self.connection_label.setProperty("state", state.value)
         _restyle(self.connection_label)
 
     def set_last_sync(self, when: datetime | None) -> None:

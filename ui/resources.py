@@ -11,6 +11,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
+from ui import palette
+
 log = logging.getLogger(__name__)
 RESOURCES = Path(__file__).resolve().parent.parent / "resources"
 APP_ICON = RESOURCES / "billing-admin.svg"
@@ -42,8 +44,9 @@ def brand_icon(brand: str) -> QIcon:
 
 
 def stylesheet() -> str:
+    """resources/style.qss with the colours of `ui.palette` filled in."""
     try:
-        return (RESOURCES / "style.qss").read_text(encoding="utf-8")
+        return palette.fill((RESOURCES / "style.qss").read_text(encoding="utf-8"))
     except OSError:
         log.warning("style sheet missing under %s; using the plain style", RESOURCES)
         return ""

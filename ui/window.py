@@ -754,9 +754,7 @@ class MainWindow(QMainWindow):
             self._abandon_card(setup)
             return
         self.add_card_dialog = dialog
-        dialog.confirmed.connect(
-            lambda seti: self._finish_card(dialog, setup, customer, seti)  # type: ignore[arg-type]
-        )
+        dialog.confirmed.connect(lambda seti: self._finish_card(dialog, setup, customer, seti))
         dialog.finished.connect(lambda _result: self._add_card_closed(dialog, setup))
         dialog.open()
 

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from app.cache import migrations
-from app.cache.models import database
+from app.cache.models import MODELS, database
 from app.errors import CacheError, UsageError
 
 log = logging.getLogger(__name__)
@@ -116,14 +116,52 @@ def open_cache(path: Path) -> OpenedCache:
         if not any(s in str(exc).lower() for s in _UNREADABLE):
             raise  # a bug, not a bad file: never move a good cache aside for it
         why = f"it is not a readable cache ({exc})"
+    opened = OpenedCache(_connect_fresh(path, why), str(path))
+    opened.notice = _moved_sentence(path, why)
+    return opened
+
+
+def _connect_fresh(path: Path, why: str) -> SqliteDatabase:
+    """Move the unusable file at `path` aside (never delete it) and make a new cache there."""
     aside = _move_aside(path)
     log.warning("cache %s moved aside to %s because %s", path, aside, why)
-    opened = OpenedCache(_connect(path), str(path))
-    opened.notice = (
-        f"The cache could not be used because {why}; it was moved to {aside.name} "
-        "and a new one will be filled from Stripe."
+    _MOVED[path] = aside
+    return _connect(path)
+
+
+#: Where each unusable cache went, for the sentence that tells the operator.
+_MOVED: dict[Path, Path] = {}
+
+
+def _moved_sentence(path: Path, why: str) -> str:
+    return (
+        f"The cache could not be used because {why}; it was moved to {_MOVED[path].name} "
+        "(its audit log stays in that file) and a new one will be filled from Stripe."
     )
-    return opened
+
+
+def recover(path: Path, error: Exception) -> str | None:
+    """After `error` while using the SQLite cache at `path`: if the file is damaged inside (a
+    page overwritten; the header was fine, so opening it worked) or its tables are not the
+    ones its version promises, move it aside, make a new one, and return the sentence for
+    the operator. None when the file is sound: the error is then a bug."""
+    with contextlib.suppress(Exception):
+        if database.obj is not None:
+            database.obj.close()
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as raw:
+            verdict = [row[0] for row in raw.execute("PRAGMA quick_check")]
+            for model in MODELS:  # every table with the columns the models read
+                # [brackets]: SQLite takes a "quoted" name it cannot find for a string.
+                columns = ", ".join(f"[{f.column_name}]" for f in model._meta.sorted_fields)
+                raw.execute(f"SELECT {columns} FROM [{model._meta.table_name}] LIMIT 0")
+    except sqlite3.DatabaseError as exc:
+        verdict = [str(exc)]
+    if verdict == ["ok"]:
+        return None
+    why = f"it is damaged ({verdict[0][:120]}; first seen as: {str(error)[:120]})"
+    _connect_fresh(path, why)
+    return _moved_sentence(path, why)
 
 
 def safe_url(url: str) -> str:

@@ -39,6 +39,11 @@ CARD_COLUMNS = (
 )
 
 
+#: The longest search we run: a name, an email or an id, with room to spare (SQLite refuses
+#: LIKE patterns past 50,000 bytes).
+SEARCH_LIMIT = 200
+
+
 def like_pattern(text: str) -> str:
     """`%text%` with LIKE's wildcards escaped, so that a search is taken literally."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

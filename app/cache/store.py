@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import os
+import pwd
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal, cast
@@ -23,6 +23,7 @@ from app.cache.models import (
 )
 from app.cards import display_name, month_index
 from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
+from app.untrusted import message
 
 #: How an audited operation ended: done, refused (by Stripe or the operator), or failed.
 Outcome = Literal["ok", "refused", "failed"]
@@ -408,9 +409,11 @@ def bump_version() -> None:
 
 
 def operator() -> str:
+    """The operating system account running us, from the user id: not LOGNAME or USER,
+    which anyone can set to anything (another name, a line break)."""
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):
+        return pwd.getpwuid(os.getuid()).pw_name
+    except KeyError:  # a uid with no passwd entry (some containers)
         return f"uid {os.getuid()}"
 
 
@@ -431,5 +434,8 @@ def audit(
         target=target,
         customer=customer,
         outcome=outcome,
-        detail=detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False),
+        # The detail may quote Stripe's text or a name: one line, no secrets, bounded.
+        detail=message(
+            detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+        ),
     )

@@ -9,9 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
+
+from peewee import DatabaseError
 
 from app import __version__
 from app.cards import SOON_DAYS
@@ -20,9 +23,10 @@ from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
 from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
 from app.cli.setup import cmd_config, cmd_database_password, cmd_demo, cmd_key, cmd_window
 from app.context import Context
-from app.errors import KnownError
+from app.errors import CacheError, KnownError
 from app.logs import log_file, setup_logging
-from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile
+from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile, make_private
+from app.untrusted import for_terminal
 
 log = logging.getLogger("app.cli")
 
@@ -111,26 +115,57 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.func is cmd_config and args.action != "show" and not args.name:
         print("error: config set/unset needs a setting NAME.", file=sys.stderr)
         return 2
+    if any(_undecodable(a) for a in (sys.argv[1:] if argv is None else argv)):
+        print("error: an argument is not valid text (UTF-8); nothing was done.", file=sys.stderr)
+        return 2
+    umask = make_private()
     setup_logging()
     ctx: Context | None = None
     try:
         ctx = Context(Profile(args.profile))
         return int(args.func(ctx, args))
+    except BrokenPipeError:
+        # The reader went away (`billing-admin customers | head`): what it wanted, it has.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KnownError as exc:
         log.info("%s: %s", type(exc).__name__, exc)
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {for_terminal(exc)}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
-    except Exception as exc:
-        log.exception("unexpected failure")
-        print(
-            f"error: an unexpected {type(exc).__name__} happened (a bug); "
-            f"details are in {log_file()}.",
-            file=sys.stderr,
-        )
-        return 1
+    except (DatabaseError, sqlite3.DatabaseError) as exc:
+        repaired = ctx.recover_cache(exc) if ctx is not None else None
+        if repaired is None:
+            return _bug()
+        log.warning("%s", repaired)
+        print(f"error: {repaired} Run the command again.", file=sys.stderr)
+        return CacheError.exit_status
+    except Exception:
+        return _bug()
     finally:
         if ctx is not None:
             ctx.close()
+        os.umask(umask)
+
+
+def _bug() -> int:
+    """Inside an `except`: the traceback to the log, one sentence to the operator."""
+    log.exception("unexpected failure")
+    name = type(sys.exc_info()[1]).__name__
+    print(
+        f"error: an unexpected {name} happened (a bug); details are in {log_file()}.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _undecodable(arg: str) -> bool:
+    """Bytes that are not UTF-8 reach Python as lone surrogates, which no file, database or
+    terminal can take."""
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

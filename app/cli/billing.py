@@ -9,7 +9,7 @@ from typing import Any
 
 from app.billing import subscription_name
 from app.cache import billing_queries, queries
-from app.cli.output import iso, notice, print_json, table, terminal_safe, write_csv
+from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
 from app.money import decimal_string, money_text
 from app.operations import known_customer
@@ -84,7 +84,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(terminal_safe(f"{customer.label} {customer.id}"))
+    say(customer.label, customer.id)
     if not invoices:
         print("No invoices in the cache.")
         return 0
@@ -119,7 +119,7 @@ def cmd_subscriptions(ctx: Context, args: argparse.Namespace) -> int:
             }
         )
         return 0
-    print(terminal_safe(f"{customer.label} {customer.id}"))
+    say(customer.label, customer.id)
     if not subscriptions:
         print("No subscriptions in the cache.")
         return 0
@@ -159,9 +159,7 @@ def cmd_attention(ctx: Context, args: argparse.Namespace) -> int:
             for e in entries
             for r in e.reasons
         ]
-        write_csv(args.csv, ATTENTION_CSV, rows)
-        if args.csv != "-":
-            print(f"Wrote {len(entries)} customers ({len(rows)} reasons) to {args.csv}.")
+        write_csv(args.csv, ATTENTION_CSV, rows, "reasons")
         return 0
     if args.json:
         state = queries.sync_state()

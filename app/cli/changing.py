@@ -38,11 +38,15 @@ def _confirm(
     if not sys.stdin.isatty():
         ops.refuse(*action, "not confirmed: no --yes and no terminal to ask on")
         raise UsageError(f"Refusing to {asked} without confirmation: pass --yes.")
-    if how is Confirmation.LAST_FOUR:
-        answer = input(f"LIVE mode: {asked}? Type the card's last four digits to confirm: ")
-        ok = answer.strip() == last_four
-    else:
-        ok = input(f"{asked[0].upper()}{asked[1:]}? [y/N] ").strip().lower() in ("y", "yes")
+    try:
+        if how is Confirmation.LAST_FOUR:
+            answer = input(f"LIVE mode: {asked}? Type the card's last four digits to confirm: ")
+            ok = answer.strip() == last_four
+        else:
+            ok = input(f"{asked[0].upper()}{asked[1:]}? [y/N] ").strip().lower() in ("y", "yes")
+    except EOFError:  # Ctrl-D: the operator said nothing, which is no
+        print(file=sys.stderr)
+        ok = False
     if not ok:
         ops.refuse(*action, "not confirmed by the operator")
         raise UsageError("Not confirmed; nothing was changed.")

@@ -2,39 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
-import re
+import os
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from app.context import Context
 from app.errors import UsageError
 from app.records import CardRow
 from app.sync import SyncProgress
-
-#: Control characters (C0, DEL, C1) and the bidirectional overrides that can make a
-#: terminal show other text than what is there.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-#: What a spreadsheet takes for the start of a formula.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def terminal_safe(text: str) -> str:
-    """Text from outside (names, emails, Stripe's messages) as a terminal may show it: control
-    characters and bidi overrides become spaces."""
-    return _UNSAFE.sub(" ", text)
-
-
-def csv_safe(value: Any) -> Any:
-    """A CSV cell a spreadsheet will not run: text that starts like a formula gets a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA):
-        return "'" + value
-    return value
+from app.untrusted import for_csv, for_terminal
 
 
 def iso(value: datetime | None) -> str | None:
@@ -51,11 +36,17 @@ def width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> None:
-    rows = [[terminal_safe(str(v)) for v in row] for row in rows]
-    widths = [max(width(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
-    for row in [headers, *rows]:
-        cells = (str(v) + " " * (w - width(str(v))) for v, w in zip(row, widths, strict=True))
+def say(*parts: object) -> None:
+    """Print a line that may hold text from outside (names, emails): neutralised."""
+    print(" ".join(for_terminal(part) for part in parts))
+
+
+def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> None:
+    """Columns aligned for a terminal; every cell neutralised (names come from strangers)."""
+    text = [[for_terminal(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(width(row[i]) for row in text) for i in range(len(headers))]
+    for row in text:
+        cells = (v + " " * (w - width(v)) for v, w in zip(row, widths, strict=True))
         print("  ".join(cells).rstrip())
 
 
@@ -75,22 +66,50 @@ def card_json(card: CardRow, today: date) -> dict[str, Any]:
     }
 
 
-def write_csv(target: str, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    out: IO[str]
+def write_csv(
+    target: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], what: str
+) -> None:
+    """CSV to standard output ('-') or to a file, with every cell a spreadsheet could run
+    neutralised. A file is written beside its target and renamed over it, so that a reader
+    never sees half of it; a symbolic link is refused, its target left untouched. Says on
+    stdout where `len(rows)` `what` (e.g. "cards") went, unless they went to stdout."""
+    if not target:
+        raise UsageError("--csv needs a file name ('-' for standard output).")
     if target == "-":
-        out = sys.stdout
-    else:
-        try:
-            out = open(target, "w", newline="", encoding="utf-8")  # noqa: SIM115
-        except OSError as exc:
-            raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
+        _write_rows(sys.stdout, headers, rows)
+        return
+    path = Path(target)
+    if path.is_symlink():
+        raise UsageError(f"Refusing to write {target}: it is a symbolic link.")
+    if path.exists() and not path.is_file():
+        raise UsageError(f"Cannot write {target}: it is not a regular file.")
     try:
-        writer = csv.writer(out)
-        writer.writerow(headers)
-        writer.writerows([csv_safe(v) for v in row] for row in rows)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+        out = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed below, then renamed)
+            "w",
+            dir=path.parent,
+            prefix=f".{path.name}.",
+            suffix=".tmp",
+            delete=False,
+            newline="",
+            encoding="utf-8",
+        )
+    except OSError as exc:
+        raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
+    try:
+        with out:
+            _write_rows(out, headers, rows)
+        os.replace(out.name, path)
+        print(f"Wrote {len(rows)} {what} to {path.resolve()}.")
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(out.name)
+        raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
+
+
+def _write_rows(out: IO[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows([for_csv(cell) for cell in row] for row in rows)
 
 
 def stderr_progress() -> SyncProgress:

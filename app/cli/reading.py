@@ -9,14 +9,19 @@ from typing import Any
 
 from app.cache import queries
 from app.cards import expiry_text
-from app.cli.output import card_json, iso, notice, print_json, table, write_csv
+from app.cli.output import card_json, iso, notice, print_json, say, table, write_csv
 from app.context import Context
 from app.errors import UsageError
 from app.operations import known_customer
 from app.records import AuditRow
 
+#: The widest window `expiring` looks through: a hundred years.
+MAX_DAYS = 36_500
+
 
 def cmd_customers(ctx: Context, args: argparse.Namespace) -> int:
+    if args.search and len(args.search) > queries.SEARCH_LIMIT:
+        raise UsageError(f"--search is at most {queries.SEARCH_LIMIT} characters.")
     notice(ctx)
     rows = queries.customer_rows(queries.customers_query(args.search))
     if args.json:
@@ -66,7 +71,7 @@ def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
         )
         return 0
     deleted = " (deleted on Stripe)" if customer.deleted else ""
-    print(f"{customer.name or customer.id} <{customer.email}> {customer.id}{deleted}")
+    say(f"{customer.name or customer.id} <{customer.email}> {customer.id}{deleted}")
     if not cards:
         print("No saved cards.")
         return 0
@@ -96,8 +101,8 @@ def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
-    if args.within_days < 0:
-        raise UsageError("--within-days must be 0 or more.")
+    if not 0 <= args.within_days <= MAX_DAYS:
+        raise UsageError(f"--within-days must be 0 or more, and at most {MAX_DAYS}.")
     notice(ctx)
     rows = queries.expiring_cards(args.within_days)
     headers = ("customer", "name", "email", "payment_method", "card", "expires", "is_default")
@@ -113,10 +118,8 @@ def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
         )
         for cu, c in rows
     ]
-    if args.csv:
-        write_csv(args.csv, headers, data)
-        if args.csv != "-":
-            print(f"Wrote {len(data)} cards to {args.csv}.")
+    if args.csv is not None:
+        write_csv(args.csv, headers, data, "cards")
         return 0
     if not data:
         print(f"No card expires within {args.within_days} days.")
@@ -137,8 +140,8 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
         print_json(
             {"success": True, "entries": [{f: value(e, f) for f in fields} for e in entries]}
         )
-    elif args.csv:
-        write_csv(args.csv, fields, [[value(e, f) for f in fields] for e in entries])
+    elif args.csv is not None:
+        write_csv(args.csv, fields, [[value(e, f) for f in fields] for e in entries], "entries")
     elif not entries:
         print("The audit log is empty.")
     else:

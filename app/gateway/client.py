@@ -8,14 +8,17 @@ idempotency key for writes), and turns Stripe's exceptions into one-sentence Kno
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import stripe
 
+from app import untrusted
 from app.credentials import Mode, SecretKey
 from app.errors import (
     KeyProblemError,
@@ -23,6 +26,7 @@ from app.errors import (
     NotFoundError,
     StripeRefusedError,
     StripeUnreachableError,
+    UsageError,
 )
 from app.gateway.convert import (
     EventData,
@@ -38,7 +42,12 @@ from app.gateway.convert import (
 )
 from app.ratelimit import RateLimiter
 from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
-from app.settings import Settings
+from app.settings import (
+    LIVE_ON_LOOPBACK_FOR_TESTS,
+    STRIPE_API_BASE,
+    Settings,
+    is_loopback,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -84,6 +93,22 @@ CARDS_ROUTE = "GET /v1/customers/{id}/payment_methods"
 TYPES_FILTER = "types filter on /v1/events"
 
 
+def check_live_key_destination(key: SecretKey, api_base: str) -> None:
+    """A live key goes to Stripe's own API and nowhere else (an emulator, a proxy, a typo'd
+    host would receive real credentials); the live-mode tests alone may use the emulator."""
+    if key.mode is not Mode.LIVE or api_base == STRIPE_API_BASE:
+        return
+    if os.environ.get(LIVE_ON_LOOPBACK_FOR_TESTS) == "1" and is_loopback(
+        urlsplit(api_base).hostname
+    ):
+        return
+    raise UsageError(
+        f"A live key is only ever sent to Stripe's own API ({STRIPE_API_BASE}), and this "
+        f"profile's api_base is {api_base}: remove it with 'billing-admin config unset api_base' "
+        "(or unset STRIPE_API_BASE)."
+    )
+
+
 class Gateway:
     """Typed, rate-limited access to the Stripe API for one key."""
 
@@ -96,6 +121,7 @@ class Gateway:
         timeout: float = 30.0,
         max_rate_limit_retries: int = 8,
     ) -> None:
+        check_live_key_destination(key, settings.api_base)
         self.key = key
         self.settings = settings
         self.rate = settings.rate_limit or DEFAULT_RATE[key.mode]
@@ -148,7 +174,8 @@ class Gateway:
 
     def translate(self, exc: stripe.StripeError, what: str) -> KnownError:
         status = exc.http_status
-        message = exc.user_message or str(exc) or type(exc).__name__
+        # Stripe's text (or a stranger's server's) is repeated on screens and in the audit.
+        message = untrusted.message(exc.user_message or str(exc) or type(exc).__name__)
         if isinstance(exc, stripe.AuthenticationError):
             return KeyProblemError(
                 "Stripe rejected the secret key (it may be revoked or mistyped): "

@@ -45,7 +45,7 @@
   const stripe = Stripe(config.publishableKey);
   const card = stripe.elements().create("card", {
     hidePostalCode: true,
-    style: {base: {fontSize: "16px", color: "#212529"}, invalid: {color: "#c92a2a"}},
+    style: {base: {fontSize: "16px", color: "{{text}}"}, invalid: {color: "{{danger}}"}},
   });
   card.mount("#card-element");
   card.on("change", function (event) {

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import Account
+from tests.support.account import Account
 
 GOOD = "4242424242424242"
 #: localstripe attaches this card and declines every charge on it.

@@ -20,7 +20,7 @@ from app.gateway import card_from, subscription_from
 from app.records import CustomerData, InvoiceData
 from app.settings import Profile
 from tests.app.billing_account import DECLINED, GOOD, plan, shape, subscribe
-from tests.conftest import Account
+from tests.support.account import Account
 
 INVOICE_FIELDS = {
     "id",
@@ -125,7 +125,7 @@ def test_outside_strings_are_neutralised_on_a_terminal(
     for ran in (cli("attention"), cli("subscriptions", cus), cli("invoices", cus)):
         assert ran.code == 0
         assert not any(ch in ran.out for ch in "\x1b\x07\r\u202e")
-    assert "Evil [2J Name" in cli("attention").out
+    assert "Evil[2JName" in cli("attention").out
 
 
 def test_reads_need_no_network_and_bad_input_is_one_sentence(

@@ -25,7 +25,7 @@ from tests.app.billing_account import (
     subscribe,
     this_month,
 )
-from tests.conftest import Account
+from tests.support.account import Account
 
 
 def reasons(customer: str) -> list[str]:

@@ -1,0 +1,79 @@
+"""The demo end to end, and what it leaves on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.emulator import EMULATOR_KEY, seed_demo
+from tests.support.account import Account
+from tests.support.scan import findings, luhn_ok
+
+
+def test_luhn_check_spots_card_numbers() -> None:
+    assert luhn_ok(b"4242424242424242") and luhn_ok(b"5555555555554444")
+    assert not luhn_ok(b"4242424242424241") and not luhn_ok(b"1786000000123")
+
+
+@pytest.mark.sqlite_only  # the demo keeps its own SQLite cache whatever is configured
+def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> None:
+    exe = Path(sys.executable).with_name("billing-admin")
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [str(exe), "demo", "--no-window"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    try:
+        summary = proc.stdout.readline()
+        assert summary.startswith("full sync: 40 customers"), summary
+        for line in proc.stderr:  # progress lines, then where the emulator serves
+            if line.startswith("Serving the demo emulator at"):
+                assert "http://127.0.0.1:" in line
+                break
+        else:
+            raise AssertionError("the demo never said where it serves")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+
+    customers = json.loads(cli("--profile", "demo", "customers", "--json").out)["customers"]
+    names = {c["name"] for c in customers}
+    assert len(customers) == 40 and {"李小龙", "Zoë Ångström", "محمد العلي"} <= names
+    assert findings(home, [EMULATOR_KEY]) == []
+
+
+def test_demo_refuses_a_live_key(home: Path, cli: Any, monkeypatch: Any) -> None:
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_live_51RealMoneyHere0001")
+
+    ran = cli("demo", "--no-window")
+
+    assert ran.code == 2 and "live key" in ran.err
+
+
+def test_no_secret_or_card_number_on_disk_after_sync_and_operations(
+    account: Account, cli: Any, home: Path
+) -> None:
+    seed_demo(account.emulator.api_base, count=12)
+    assert cli("sync").code == 0
+    rows = json.loads(cli("customers", "--json").out)["customers"]
+    with_cards = [r for r in rows if r["card_count"] >= 2]
+    cus = with_cards[0]["id"]
+    cards = json.loads(cli("cards", cus, "--json").out)["payment_methods"]
+    assert cli("set-default", cus, cards[1]["id"]).code == 0
+    assert cli("detach", cards[0]["id"], "--yes").code == 0
+    assert cli("audit", "--csv", str(home / "audit.csv")).code == 0
+    assert cli("sync").code == 0
+
+    assert findings(home, [EMULATOR_KEY]) == []

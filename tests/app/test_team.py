@@ -1,0 +1,103 @@
+"""A team's shared cache on PostgreSQL: one sync at a time, a scheduled job and desktops on
+one database, and a password that never lands in the settings."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from app.cache.locks import SYNC_LOCK
+from tests.support.account import Account
+
+pytestmark = pytest.mark.postgresql_only
+
+
+def test_a_second_sync_says_another_is_running_and_changes_nothing(
+    account: Account, cli: Any
+) -> None:
+    account.customer("Ada", cards=[("4242424242424242", 1, 2030)])
+    with psycopg.connect(os.environ["BILLING_ADMIN_DATABASE_URL"], autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (SYNC_LOCK,))  # a sync elsewhere
+        skipped = cli("sync")
+        other.execute("SELECT pg_advisory_unlock(%s)", (SYNC_LOCK,))
+    ran = cli("sync")
+
+    assert skipped.code == 0 and skipped.out.startswith("sync skipped: another sync")
+    assert ran.code == 0 and ran.out.startswith("full sync: 1 customers")
+
+
+def test_desktops_and_a_scheduled_sync_share_one_cache_and_one_audit_log(
+    account: Account, cli: Any, home: Path
+) -> None:
+    ada, (first, second) = account.customer(
+        "Ada", cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)], default=0
+    )
+    exe = str(Path(sys.executable).with_name("billing-admin"))
+
+    def app(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [exe, *args], capture_output=True, text=True, timeout=120, env={**os.environ, **env}
+        )
+
+    scheduled = app("sync")  # the scheduled job, in its own process with its own key
+    desk_a = app("set-default", ada, second, BILLING_ADMIN_HOME=str(home / "desk-a"))
+    desk_b = app("detach", first, "--yes", BILLING_ADMIN_HOME=str(home / "desk-b"))
+
+    assert scheduled.returncode == 0, scheduled.stderr
+    assert desk_a.returncode == 0 and desk_b.returncode == 0, desk_a.stderr + desk_b.stderr
+    # A third desktop reads what the others did, with no sync of its own.
+    cards = json.loads(cli("cards", ada, "--all", "--json").out)["payment_methods"]
+    assert {c["id"]: (c["is_default"], c["is_active"]) for c in cards} == {
+        second: (True, True),
+        first: (False, False),
+    }
+    audit = json.loads(cli("audit", "--json").out)["entries"]
+    assert [(e["action"], e["outcome"]) for e in audit] == [("detach", "ok"), ("set-default", "ok")]
+
+
+def test_a_database_password_in_the_url_is_refused_in_the_settings(home: Path, cli: Any) -> None:
+    ran = cli("config", "set", "database_url", "postgresql://team:s3cret@db.example/billing")
+
+    assert ran.code == 2 and "password" in ran.err
+    settings = home / "profiles" / "default" / "settings.json"
+    assert not settings.exists() or "s3cret" not in settings.read_text(encoding="utf-8")
+
+
+def test_the_database_password_comes_from_the_keyring(
+    home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from urllib.parse import urlsplit, urlunsplit
+
+    from tests.support.services import require_secret_service
+
+    require_secret_service()
+    with_password = os.environ["BILLING_ADMIN_DATABASE_URL"]
+    parts = urlsplit(with_password)
+    assert parts.password is not None  # the test server's URL carries one
+    bare = urlunsplit(parts._replace(netloc=f"{parts.username}@{parts.hostname}:{parts.port}"))
+    monkeypatch.delenv("BILLING_ADMIN_DATABASE_URL")
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    assert cli("config", "set", "database_url", bare).code == 0
+
+    refused = cli("customers")
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO(f"{parts.password}\n"))
+    stored = cli("database-password", "set")
+    answered = cli("customers")
+    cli("database-password", "delete")
+
+    assert (
+        refused.code == 1
+        and "no password supplied" in refused.err
+        and parts.password not in refused.err
+    )
+    assert stored.code == 0 and answered.code == 0, answered.err
+    assert parts.password not in (home / "profiles" / "default" / "settings.json").read_text(
+        encoding="utf-8"
+    )

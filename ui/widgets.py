@@ -1,0 +1,58 @@
+"""Small widget helpers shared by the window's parts, so that every table and empty state
+looks and behaves the same."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import QAbstractItemView, QLabel, QStackedWidget, QTableView, QWidget
+
+
+def make_table(
+    parent: QWidget,
+    name: str,
+    model: QAbstractItemModel,
+    *,
+    object_name: str = "",
+    widths: Iterable[int] = (),
+) -> QTableView:
+    """A read-only table of whole rows, one selected at a time: `name` is what a screen
+    reader says, `widths` the first columns' widths (the last column stretches)."""
+    table = QTableView(parent)
+    if object_name:
+        table.setObjectName(object_name)
+    table.setAccessibleName(name)
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setWordWrap(False)
+    # Middle elision keeps the end in view: a card's last four digits, an email's domain.
+    table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+    table.verticalHeader().hide()
+    header = table.horizontalHeader()
+    header.setStretchLastSection(True)
+    header.setHighlightSections(False)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    return table
+
+
+def empty_label(parent: QWidget, text: str = "", *, selectable: bool = False) -> QLabel:
+    """The centred sentence shown in place of an empty table."""
+    label = QLabel(text, parent)
+    label.setObjectName("EmptyState")
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def stack_of(parent: QWidget, *pages: QWidget) -> QStackedWidget:
+    """The pages one above the other, the first one shown."""
+    stack = QStackedWidget(parent)
+    for page in pages:
+        stack.addWidget(page)
+    return stack
