@@ -54,3 +54,7 @@ class CacheError(KnownError):
     """The local cache cannot be opened or written (locked, read-only, corrupt)."""
 
     exit_status = 1
+
+
+class ChangeNotRecordedError(CacheError):
+    """Stripe made the change, but the cache (and its audit log) could not record it."""

@@ -7,17 +7,21 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
 from peewee import Database
 
+from app import untrusted
 from app.cache import queries, store
-from app.cache.models import now
+from app.cache.models import DATABASE_ERRORS, now
 from app.cache.store import Outcome
 from app.credentials import Mode
 from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
 from app.errors import (
+    CacheError,
+    ChangeNotRecordedError,
     KnownError,
     NotFoundError,
     StripeRefusedError,
@@ -74,6 +78,16 @@ class PortalLink:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class _Pending:
+    """An operation on the record: its intent's id (None when only refusals are recorded)."""
+
+    action: Action
+    target: str
+    customer: str | None
+    intent: int | None
+
+
 class Operations:
     def __init__(self, gateway: Gateway, db: Database, profile: str) -> None:
         self.gateway = gateway
@@ -82,37 +96,96 @@ class Operations:
 
     @contextmanager
     def _audited(
-        self, action: Action, *, customer: str | None, target: str | None = None
-    ) -> Iterator[None]:
-        """Audit a refusal or failure of `action` on `target` (the customer when not given);
-        the success entry is written by the operation itself, inside its own transaction.
+        self,
+        action: Action,
+        *,
+        customer: str | None,
+        target: str | None = None,
+        intent: bool = True,
+    ) -> Iterator[_Pending]:
+        """Put `action` on `target` (the customer when not given) on the record before Stripe
+        is asked: if the audit log cannot be written, nothing is done. A refusal or failure
+        is then recorded as the intent's outcome; success is recorded by the operation with
+        its cache changes (`_done`). Without `intent` (opening the card form changes nothing)
+        only a refusal is recorded.
 
         Callers check the ids in the arguments: a malformed id is the operator's typing, not
         an operation, and is not audited."""
+        subject = target or customer or ""
+        pending = _Pending(
+            action, subject, customer, self._intend(action, subject, customer) if intent else None
+        )
         try:
-            yield
+            yield pending
+        except ChangeNotRecordedError:
+            raise  # Stripe acted; the intent stays open until a sync settles it
         except KnownError as exc:
             failed = isinstance(exc, StripeUnreachableError)
-            self.refuse(
-                action,
-                target or customer or "",
-                customer,
-                str(exc),
-                outcome="failed" if failed else "refused",
-            )
+            self._settle(pending, "failed" if failed else "refused", str(exc))
             raise
 
+    def _intend(self, action: Action, target: str, customer: str | None) -> int:
+        try:
+            with self.db.atomic():
+                return store.audit(self.profile, action, target, "intent", customer=customer)
+        except DATABASE_ERRORS as exc:
+            raise CacheError(
+                "Nothing was done: the audit log cannot be written "
+                f"({untrusted.message(str(exc))}), and no change is made off the record."
+            ) from exc
+
+    def _settle(self, pending: _Pending, outcome: Outcome, detail: str) -> None:
+        """Record how an operation ended without a change; if even that cannot be written,
+        the intent stays open ("outcome unknown") and the next sync settles it."""
+        try:
+            with self.db.atomic():
+                store.audit(
+                    self.profile,
+                    pending.action,
+                    pending.target,
+                    outcome,
+                    customer=pending.customer,
+                    detail=detail,
+                    intent=pending.intent,
+                )
+        except DATABASE_ERRORS:
+            log.exception("could not record the outcome of %s %s", pending.action, pending.target)
+
+    @contextmanager
+    def _done(
+        self, pending: _Pending, detail: str, *, customer: str | None, target: str | None = None
+    ) -> Iterator[datetime]:
+        """After Stripe said yes: the caller's cache changes (made in the `with` block, at the
+        time it is given) and the "ok" outcome, in one transaction. If that transaction
+        fails, the change still stands on Stripe, and the operator is told so."""
+        try:
+            with self.db.atomic():
+                at = now()
+                yield at
+                store.audit(
+                    self.profile,
+                    pending.action,
+                    target or pending.target,
+                    "ok",
+                    customer=customer,
+                    detail=detail,
+                    intent=pending.intent,
+                )
+                store.bump_version()
+        except DATABASE_ERRORS as exc:
+            log.exception("Stripe made the change; recording it failed")
+            raise ChangeNotRecordedError(
+                f"The change was made on Stripe, but this computer could not record it "
+                f"({untrusted.message(str(exc))}); the next sync will show it."
+            ) from exc
+
     def _record(
-        self, action: Action, target: str, customer: CustomerData, card: CardData, detail: str
+        self, pending: _Pending, customer: CustomerData, card: CardData, detail: str
     ) -> None:
-        """After Stripe said yes: the customer, the card and the audit entry, in one
-        transaction."""
-        at = now()
-        with self.db.atomic():
+        """After Stripe said yes: the customer and the card with the outcome."""
+        with self._done(pending, detail, customer=customer.id, target=card.id) as at:
             ids = store.upsert_customers([customer], at)
             store.upsert_cards({customer.id: [card]}, ids, at, complete=False)
-            store.audit(self.profile, action, target, "ok", customer=customer.id, detail=detail)
-            store.bump_version()
 
     def refuse(
         self,
@@ -137,7 +210,7 @@ class Operations:
     def set_default(self, customer_id: str, pm_id: str) -> CardData:
         with self._audited(
             Action.SET_DEFAULT, customer=check_customer_id(customer_id), target=check_card_id(pm_id)
-        ):
+        ) as pending:
             card = self.gateway.payment_method(pm_id)
             if card.customer != customer_id:
                 raise StripeRefusedError(
@@ -149,36 +222,26 @@ class Operations:
                     )
                 )
             customer = self.gateway.set_default(customer_id, pm_id)
-            self._record(Action.SET_DEFAULT, pm_id, customer, card, card.display_name)
+            self._record(pending, customer, card, card.display_name)
         log.info("set %s as default card of %s", pm_id, customer_id)
         return card
 
     def detach(self, pm_id: str) -> CardData:
         check_card_id(pm_id)
         customer_hint = queries.customer_of_card(pm_id)
-        with self._audited(Action.DETACH, customer=customer_hint, target=pm_id):
+        with self._audited(Action.DETACH, customer=customer_hint, target=pm_id) as pending:
             card = self.gateway.payment_method(pm_id)
             if card.customer is None:
                 raise StripeRefusedError(f"Card {pm_id} is not attached to any customer.")
             self.gateway.detach(pm_id)
-            at = now()
-            with self.db.atomic():
+            with self._done(pending, card.display_name, customer=card.customer) as at:
                 store.card_detached(pm_id, card.customer, at)
-                store.audit(
-                    self.profile,
-                    Action.DETACH,
-                    pm_id,
-                    "ok",
-                    customer=card.customer,
-                    detail=card.display_name,
-                )
-                store.bump_version()
         log.info("detached %s from %s", pm_id, card.customer)
         return card
 
     def portal_link(self, customer_id: str) -> PortalLink:
         """A billing portal session made now (they are short-lived), or the login link."""
-        with self._audited(Action.PORTAL, customer=check_customer_id(customer_id)):
+        with self._audited(Action.PORTAL, customer=check_customer_id(customer_id)) as pending:
             try:
                 url = self.gateway.portal_session(customer_id)
                 link = PortalLink(url, True, "The link expires soon: use it within a few minutes.")
@@ -193,15 +256,9 @@ class Operations:
                     f"No portal session could be made ({exc}); this is the portal's login link "
                     "instead: the customer signs in with their email.",
                 )
-            with self.db.atomic():
-                store.audit(
-                    self.profile,
-                    Action.PORTAL,
-                    customer_id,
-                    "ok",
-                    customer=customer_id,
-                    detail="session" if link.is_session else "login link",
-                )
+            detail = "session" if link.is_session else "login link"
+            with self._done(pending, detail, customer=customer_id):
+                pass
         return link
 
     # -- adding a card with a SetupIntent ---------------------------------------------------
@@ -238,7 +295,7 @@ class Operations:
 
     def start_adding_card(self, customer_id: str) -> CardSetup:
         """Create the SetupIntent (off-session use, cards only) the add-card page confirms."""
-        with self._audited(Action.ADD_CARD, customer=check_customer_id(customer_id)):
+        with self._audited(Action.ADD_CARD, customer=check_customer_id(customer_id), intent=False):
             publishable = self.publishable_key()
             intent = self.gateway.create_setup_intent(customer_id)
         if not intent.client_secret:
@@ -272,7 +329,7 @@ class Operations:
             Action.ADD_CARD,
             customer=check_customer_id(customer_id),
             target=check_setup_intent_id(seti_id),
-        ):
+        ) as pending:
             intent = self.gateway.setup_intent(seti_id)
             if intent.customer != customer_id:
                 raise StripeRefusedError(
@@ -300,7 +357,7 @@ class Operations:
                 customer = self.gateway.customer(customer_id)
             label = card.display_name
             default = " (default)" if make_default and not note else ""
-            self._record(Action.ADD_CARD, card.id, customer, card, label + default)
+            self._record(pending, customer, card, label + default)
         log.info("added %s to %s through %s", card.id, customer_id, seti_id)
         return AddedCard(card, made_default=make_default and not note, note=note)
 

@@ -21,12 +21,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import chain
-from typing import Literal
+from typing import Any, Literal
 
 from peewee import Database
 
@@ -35,11 +35,14 @@ from app.cache.locks import exclusive_sync
 from app.cache.models import now
 from app.errors import KnownError, NotFoundError
 from app.gateway import EventData, Gateway
-from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
+from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
 
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
 WORKERS = 8
+#: How old an intent with no outcome must be before a sync settles it: longer than any
+#: request may take.
+SETTLE_AFTER = timedelta(minutes=3)
 
 
 class SyncProgress:
@@ -130,10 +133,37 @@ class SyncEngine:
                 result.reason = reason
             else:
                 result = self.incremental(progress)
+            if not result.cancelled:
+                self._settle_open_intents()
         result.requests = self.gateway.requests_sent - start_requests
         result.seconds = time.monotonic() - started
         log.info("%s", result.summary())
         return result
+
+    def _settle_open_intents(self) -> None:
+        """Operations whose outcome was never recorded (the app stopped, or the cache could
+        not be written, after Stripe was asked) are settled from what Stripe now holds."""
+        # An operation in flight elsewhere (another desktop) is not settled under its feet.
+        for intent in queries.open_intents(before=now() - SETTLE_AFTER):
+            if intent.action not in (Action.DETACH, Action.SET_DEFAULT):
+                continue  # nothing in the cache tells whether it happened
+            card = queries.card(intent.target)
+            customer = queries.customer(intent.customer) if intent.customer else None
+            if intent.action == Action.DETACH:
+                happened = card is not None and not card.is_active
+            else:
+                happened = customer is not None and customer.default_payment_method == intent.target
+            with self.db.atomic():
+                store.audit(
+                    intent.profile,
+                    Action(intent.action),
+                    intent.target,
+                    "ok" if happened else "not done",
+                    customer=intent.customer,
+                    detail="settled by sync: "
+                    + ("the change is on Stripe" if happened else "Stripe shows no such change"),
+                    intent=intent.id,
+                )
 
     def _full_sync_reason(self) -> str:
         state = store.ensure_sync_state()
@@ -187,22 +217,21 @@ class SyncEngine:
         """Every subscription and the invoices of the last `history_months`, account-wide,
         written a page at a time; False when cancelled."""
         since = history_start(datetime.now(UTC), self.gateway.settings.history_months)
-        for page in self.gateway.subscription_pages():
-            with self.db.atomic():
-                store.upsert_subscriptions(page, started)
-                store.bump_version()
-            result.subscriptions += len(page)
-            progress.set_progress("Subscriptions", result.subscriptions, None)
-            if progress.is_interruption_requested():
-                return False
-        for invoices in self.gateway.invoice_pages(int(since.timestamp())):
-            with self.db.atomic():
-                store.upsert_invoices(invoices, started)
-                store.bump_version()
-            result.invoices += len(invoices)
-            progress.set_progress("Invoices", result.invoices, None)
-            if progress.is_interruption_requested():
-                return False
+        lists: list[tuple[str, Iterable[Sequence[Any]], Callable[..., None]]] = [
+            ("Subscriptions", self.gateway.subscription_pages(), store.upsert_subscriptions),
+            ("Invoices", self.gateway.invoice_pages(int(since.timestamp())), store.upsert_invoices),
+        ]
+        for phase, pages, write in lists:
+            done = 0
+            for page in pages:
+                with self.db.atomic():
+                    write(page, started)
+                    store.bump_version()
+                done += len(page)
+                progress.set_progress(phase, done, None)
+                if progress.is_interruption_requested():
+                    return False
+            setattr(result, phase.lower(), done)
         return True
 
     def _cards_unless_cancelled(

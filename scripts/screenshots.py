@@ -183,8 +183,15 @@ class Shots:
 
     def detach_confirmation(self, window: Any) -> None:
         from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
 
         from app.credentials import Mode
+        from ui.detach_dialog import DetachDialog
+
+        def open_dialog() -> DetachDialog:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, DetachDialog)
+            return dialog
 
         table = window.cards.cards_table
         table.selectRow(window.cards_model.rowCount() - 1)
@@ -192,7 +199,7 @@ class Shots:
 
         def shoot() -> None:
             self.save_screen(window, "detach-confirmation")
-            window.detach_dialog.reject()
+            open_dialog().reject()
 
         QTimer.singleShot(500, shoot)
         window.detach()
@@ -203,7 +210,8 @@ class Shots:
         window.key = type(real_key)("sk_live_" + "0" * 24, "screenshot")
 
         def shoot_live() -> None:
-            dialog = window.detach_dialog
+            dialog = open_dialog()
+            assert dialog.last_four is not None
             dialog.last_four.setText(dialog.card.last_four[:2])
             self.save_screen(window, "detach-confirmation-live")
             dialog.reject()
@@ -253,7 +261,7 @@ class Shots:
     def add_card(self, window: Any, customer: str) -> None:
         """The add-card dialog over the window: a test card typed in, then a decline."""
         self.select(window, customer)
-        window.add_card()
+        window.add_card_flow.start()
         self.wait(window.action_finished)
         dialog = window.add_card_dialog
         if dialog is None:
@@ -280,11 +288,11 @@ class Shots:
         """A real refusal: the card was detached on Stripe behind the cache's back."""
         import stripe
 
-        card = window._selected_card()
+        card = window.view.selected_card()
         client = stripe.StripeClient(
             self.emulator.key, base_addresses={"api": self.emulator.api_base}
         )
-        target = next((c for c in window._all_cards if c.is_active and not c.is_default), card)
+        target = next((c for c in window.view.all_cards if c.is_active and not c.is_default), card)
         window.cards.cards_table.selectRow(window.cards_model.row_of(target.id))
         client.v1.payment_methods.detach(target.id)
         window.set_default()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Literal
 
 from PySide6.QtWidgets import (
     QFrame,
@@ -28,8 +27,6 @@ class Connection(StrEnum):
     NOKEY = "nokey"
 
 
-#: The same states by name: still accepted until every caller passes a `Connection`.
-ConnectionName = Literal["online", "offline", "unknown", "nokey"]
 #: The label's text and its default tooltip in each state.
 _CONNECTION_TEXTS = {
     Connection.ONLINE: ("● Online", "Stripe answered the last request"),
@@ -127,9 +124,8 @@ class HeaderBar(QFrame):
         self.mode_badge.setProperty("mode", key)
         _restyle(self.mode_badge)
 
-    def set_connection(self, state: Connection | ConnectionName, why: str = "") -> None:
+    def set_connection(self, state: Connection, why: str = "") -> None:
         """Show the state of the connection to Stripe; `why` replaces the default tooltip."""
-        state = Connection(state)
         text, tip = _CONNECTION_TEXTS[state]
         self.connection_label.setText(text)
         self.connection_label.setToolTip(why or tip)

@@ -8,19 +8,23 @@ inside `db.connection_context()`, since Peewee keeps one connection per thread.
     runner.run(lambda: ops.detach(pm), on_success=self._detached, on_failure=self._failed)
 
 A `key` makes a task single-flight: while one task with that key runs, another is refused
-(a second sync cannot start while one runs).
+(a second sync cannot start while one runs). `busy(key)` is the window's one answer to "is an
+action running?"; it is already False when a task's own callbacks run, so that they see the
+window as it is after the task.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from peewee import Database
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 log = logging.getLogger(__name__)
+#: The single-flight lanes: a card or portal action, a sync, storing a key, starting the demo.
+TaskKey = Literal["action", "sync", "key", "demo"]
 
 
 class Task(QObject):
@@ -32,7 +36,7 @@ class Task(QObject):
     #: Emitted from the worker thread; queued to `_deliver` on this object's thread.
     _done = Signal(bool, object)
 
-    def __init__(self, key: str | None, parent: QObject | None = None) -> None:
+    def __init__(self, key: TaskKey | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.key = key
         self._done.connect(self._deliver)
@@ -76,7 +80,7 @@ class TaskRunner(QObject):
         self._pool.setMaxThreadCount(4)
         self._running: set[Task] = set()
 
-    def busy(self, key: str) -> bool:
+    def busy(self, key: TaskKey) -> bool:
         return any(task.key == key for task in self._running)
 
     def active(self) -> int:
@@ -89,16 +93,18 @@ class TaskRunner(QObject):
         on_success: Callable[[Any], None],
         on_failure: Callable[[BaseException], None],
         db: Database | None = None,
-        key: str | None = None,
+        key: TaskKey | None = None,
     ) -> Task | None:
         """Run `fn()` in the background; None when a task with the same key still runs."""
         if key is not None and self.busy(key):
             log.info("task %s already running; not starting another", key)
             return None
         task = Task(key, self)
+        # Slots run in the order they were connected: forget the task first.
+        task.succeeded.connect(lambda _value: self._forget(task))
+        task.failed.connect(lambda _exc: self._forget(task))
         task.succeeded.connect(on_success)
         task.failed.connect(on_failure)
-        task.finished.connect(lambda: self._forget(task))
         self._running.add(task)
         self._pool.start(_Job(task, fn, db))
         return task

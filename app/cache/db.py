@@ -21,7 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
 from app.cache import migrations
-from app.cache.models import MODELS, database
+from app.cache.models import DATABASE_ERRORS, MODELS, database
 from app.errors import CacheError, UsageError
 
 log = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def open_cache(path: Path) -> OpenedCache:
     except OSError as exc:
         raise CacheError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
     try:
-        return OpenedCache(_connect(path), str(path))
+        return _with_audit_notice(OpenedCache(_connect(path), str(path)))
     except NewerCacheError as exc:
         why = f"it was written by a newer version of billing-admin ({exc})"
     except (DatabaseError, sqlite3.DatabaseError) as exc:
@@ -202,10 +202,50 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
                 f"The shared cache at {safe_url(url)} was made by a newer version of "
                 f"billing-admin (schema {version}, this one knows {migrations.LATEST}): update it."
             )
-        migrations.migrate(db)
+        try:
+            migrations.migrate(db)
+        except DATABASE_ERRORS as exc:
+            if not _is_permission_problem(str(exc)):
+                raise
+            raise CacheError(
+                f"The shared cache at {safe_url(url)} needs an update (schema {version} to "
+                f"{migrations.LATEST}) that only the owner of its tables can make: run "
+                "'billing-admin migrate' as that role (see README, For teams)."
+            ) from None
     finally:
         db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
-    return OpenedCache(db, safe_url(url))
+    return _with_audit_notice(OpenedCache(db, safe_url(url)))
+
+
+def _is_permission_problem(text: str) -> bool:
+    return "permission denied" in text or "must be owner" in text
+
+
+def _with_audit_notice(opened: OpenedCache) -> OpenedCache:
+    """The audit log's triggers are checked at every opening: removing them is tampering."""
+    missing = migrations.missing_audit_triggers(opened.db)
+    if missing:
+        log.warning("audit triggers missing or disabled: %s", missing)
+        opened.notice = (
+            "The audit log's protection against changes is gone (someone removed or disabled "
+            f"{', '.join(missing)}): check it with 'billing-admin audit --verify'; the owner of "
+            "the cache restores it with 'billing-admin migrate'."
+        )
+    return opened
+
+
+def protect_cache(opened: OpenedCache) -> None:
+    """Put the audit log's triggers back (`billing-admin migrate`)."""
+    try:
+        with opened.db.atomic():
+            migrations.protect_audit(opened.db)
+    except DATABASE_ERRORS as exc:
+        if not _is_permission_problem(str(exc)):
+            raise
+        raise CacheError(
+            f"Only the owner of the tables of {opened.location} can restore the audit log's "
+            "protection: run 'billing-admin migrate' as that role."
+        ) from None
 
 
 def _is_access_problem(text: str) -> bool:

@@ -3,10 +3,12 @@ is refused (and moved aside by the caller), never half-read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from peewee import Database, SqliteDatabase
 
+from app.cache import chain
 from app.cache.models import (
     BILLING_MODELS,
     MODELS,
@@ -24,8 +26,14 @@ def _v1_initial(db: Database) -> None:
     SyncState.insert(id=1).on_conflict_ignore().execute()
 
 
-def _v2_append_only_audit(db: Database) -> None:
-    table = AuditEntry._meta.table_name
+AUDIT_TABLE = AuditEntry._meta.table_name
+AUDIT_TRIGGERS = tuple(f"{AUDIT_TABLE}_no_{verb}" for verb in ("update", "delete"))
+
+
+def protect_audit(db: Database) -> None:
+    """The triggers that refuse UPDATE and DELETE on the audit log (again, if someone
+    dropped them: `billing-admin migrate` calls this too)."""
+    table = AUDIT_TABLE
     if isinstance(db, SqliteDatabase):
         for verb in ("UPDATE", "DELETE"):
             db.execute_sql(
@@ -40,9 +48,30 @@ def _v2_append_only_audit(db: Database) -> None:
     )
     for verb in ("UPDATE", "DELETE"):
         db.execute_sql(
-            f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+            f"CREATE OR REPLACE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
             f"FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"
         )
+        db.execute_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_{verb.lower()}")
+
+
+def missing_audit_triggers(db: Database) -> list[str]:
+    """The audit log's triggers that are gone (or, on PostgreSQL, disabled)."""
+    if isinstance(db, SqliteDatabase):
+        cursor = db.execute_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+            (AUDIT_TABLE,),
+        )
+    else:
+        cursor = db.execute_sql(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",
+            (AUDIT_TABLE,),
+        )
+    present = {row[0] for row in cursor.fetchall()}
+    return [name for name in AUDIT_TRIGGERS if name not in present]
+
+
+def _v2_append_only_audit(db: Database) -> None:
+    protect_audit(db)
 
 
 def _v3_sort_indexes(db: Database) -> None:
@@ -63,10 +92,42 @@ def _v4_search_index(db: Database) -> None:
     )
 
 
-def _v5_billing(db: Database) -> None:
+def _v5_audit_chain(db: Database) -> None:
+    """Intents and outcomes, the database role, and a hash chain over the audit log; the
+    entries written before are chained in the order they were written."""
+    table = AUDIT_TABLE
+    # A cache made from scratch has them already: its first step creates today's tables.
+    present = {column.name for column in db.get_columns(table)}
+    for column, kind in (
+        ("intent", "INTEGER"),
+        ("db_role", "VARCHAR(255)"),
+        ("prev_hash", "VARCHAR(64) NOT NULL DEFAULT ''"),
+        ("hash", "VARCHAR(64) NOT NULL DEFAULT ''"),
+    ):
+        if column not in present:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind}')
+    db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_intent" ON "{table}" ("intent")')
+    sqlite = isinstance(db, SqliteDatabase)
+    # Chaining the old entries is the one UPDATE the log ever takes, in this transaction.
+    if sqlite:
+        db.execute_sql(f"DROP TRIGGER IF EXISTS {table}_no_update")
+    else:
+        db.execute_sql(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_update")
+    previous = ""
+    entries = cast(Iterable[dict[str, Any]], AuditEntry.select().order_by(AuditEntry.id).dicts())
+    for entry in entries:
+        entry_hash = chain.entry_hash(previous, entry)
+        AuditEntry.update(prev_hash=previous, hash=entry_hash).where(
+            AuditEntry.id == entry["id"]
+        ).execute()
+        previous = entry_hash
+    protect_audit(db)
+
+
+def _v6_billing(db: Database) -> None:
     """Subscriptions and invoices. Indexes for the reads that must stay quick on 100,000
-        customers: a customer's invoices newest first (customer, created); "Needs attention"
-        reads the open invoices (status, customer). It reads nearly every subscription (most are
+    customers: a customer's invoices newest first (customer, created); "Needs attention"
+    reads the open invoices (status, customer). It reads nearly every subscription (most are
     billable), so a scan of that table beats an index on its status."""
     db.create_tables(BILLING_MODELS)
     for model, name, columns in (
@@ -83,7 +144,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v2_append_only_audit,
     _v3_sort_indexes,
     _v4_search_index,
-    _v5_billing,
+    _v5_audit_chain,
+    _v6_billing,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -6,9 +6,11 @@ country, funding and the default/active flags. Never a card number, CVC, PIN or 
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any
 
+import peewee
 from peewee import (
     AutoField,
     BigIntegerField,
@@ -27,6 +29,10 @@ database = DatabaseProxy()
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+#: What a failing database raises: Peewee's wrapper, or sqlite3's own from a raw connection.
+DATABASE_ERRORS = (peewee.DatabaseError, sqlite3.DatabaseError)
 
 
 class UtcField(DoubleField):
@@ -101,7 +107,12 @@ class SyncState(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """Append-only: the database refuses UPDATE and DELETE on this table."""
+    """Append-only: the database refuses UPDATE and DELETE on this table, and each entry
+    carries a hash chained to the one before (app/cache/chain.py), so that an entry changed
+    or removed behind the triggers' back shows.
+
+    An operation writes its intent ("intent") before Stripe is asked, then its outcome
+    ("ok", "refused", "failed", or "not done" when a sync settles it) naming the intent."""
 
     id = AutoField()
 
@@ -111,8 +122,14 @@ class AuditEntry(BaseModel):
     action = CharField(max_length=64)
     target = CharField(max_length=255)
     customer = CharField(null=True, max_length=255, index=True)
-    outcome = CharField(max_length=16)  # "ok", "refused" or "failed"
+    outcome = CharField(max_length=16)
     detail = TextField(default="")
+    #: The intent entry this outcome settles.
+    intent = IntegerField(null=True, index=True)
+    #: The database role on a shared PostgreSQL cache (beside the OS account).
+    db_role = CharField(null=True, max_length=255)
+    prev_hash = CharField(max_length=64, default="")
+    hash = CharField(max_length=64, default="")
 
 
 class SchemaMigration(BaseModel):

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
-from peewee import SQL, Expression, NodeList, Select, SqliteDatabase, Value, fn
+from peewee import JOIN, SQL, Case, Expression, NodeList, Select, SqliteDatabase, Value, fn
 
+from app.cache import chain
+from app.cache.migrations import missing_audit_triggers
 from app.cache.models import AuditEntry, Card, Customer, SyncState
 from app.cards import expiring_range
 from app.records import AuditRow, CardRow, CustomerRow, SyncStatus
@@ -39,9 +42,9 @@ CARD_COLUMNS = (
 )
 
 
-#: The longest search we run: a name, an email or an id, with room to spare (SQLite refuses
-#: LIKE patterns past 50,000 bytes).
-SEARCH_LIMIT = 200
+#: The longest search we run: SQLite refuses LIKE patterns past 50,000 bytes, and 10,000
+#: characters of UTF-8 take at most 40,000.
+SEARCH_LIMIT = 10_000
 
 
 def like_pattern(text: str) -> str:
@@ -209,22 +212,87 @@ def expiring_cards(
     return out
 
 
+#: What `audit` shows for an operation whose intent was recorded but not its outcome (the
+#: app stopped, or the cache could not be written, after Stripe was asked).
+OUTCOME_UNKNOWN = "outcome unknown"
+
+
 def audit_entries(customer: str | None = None, limit: int | None = None) -> list[AuditRow]:
-    query = AuditEntry.select(
-        AuditEntry.at,
-        AuditEntry.operator,
-        AuditEntry.profile,
-        AuditEntry.action,
-        AuditEntry.target,
-        AuditEntry.customer,
+    """One row per operation, newest first: an intent with the outcome that names it (or
+    OUTCOME_UNKNOWN), and entries written on their own (refusals before any intent)."""
+    outcome = AuditEntry.alias()
+    settled = Case(
+        None,
+        [(AuditEntry.outcome == "intent", fn.COALESCE(outcome.outcome, OUTCOME_UNKNOWN))],
         AuditEntry.outcome,
-        AuditEntry.detail,
-    ).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
+    about = fn.COALESCE(outcome.customer, AuditEntry.customer)
+    query = (
+        AuditEntry.select(
+            AuditEntry.at,
+            AuditEntry.operator,
+            AuditEntry.profile,
+            AuditEntry.action,
+            fn.COALESCE(outcome.target, AuditEntry.target),
+            about,
+            settled,
+            fn.COALESCE(outcome.detail, AuditEntry.detail),
+        )
+        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.intent == AuditEntry.id))
+        .where(AuditEntry.intent.is_null())
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    )
     if customer:
-        query = query.where(AuditEntry.customer == customer)
+        query = query.where(about == customer)
     if limit:
         query = query.limit(limit)
     return [AuditRow(*row) for row in _tuples(query)]
+
+
+@dataclass(frozen=True)
+class OpenIntent:
+    """An operation put on the record whose outcome was never written."""
+
+    id: int
+    action: str
+    target: str
+    customer: str | None
+    profile: str
+
+
+def open_intents(before: datetime) -> list[OpenIntent]:
+    """Intents written before `before` that no outcome names."""
+    outcome = AuditEntry.alias()
+    query = (
+        AuditEntry.select(
+            AuditEntry.id,
+            AuditEntry.action,
+            AuditEntry.target,
+            AuditEntry.customer,
+            AuditEntry.profile,
+        )
+        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.intent == AuditEntry.id))
+        .where(AuditEntry.outcome == "intent", outcome.id.is_null(), AuditEntry.at < before)
+        .order_by(AuditEntry.id)
+    )
+    return [OpenIntent(*row) for row in _tuples(query)]
+
+
+def verify_audit() -> chain.Verdict:
+    """Walk the whole audit log's hash chain, and look for its triggers."""
+    entries = cast(
+        Iterable[dict[str, Any]], AuditEntry.select().order_by(AuditEntry.id).dicts().iterator()
+    )
+    counted = 0
+
+    def counting() -> Iterator[dict[str, Any]]:
+        nonlocal counted
+        for entry in entries:
+            counted += 1
+            yield entry
+
+    broken = chain.first_break(counting())
+    return chain.Verdict(counted, broken, missing_audit_triggers(AuditEntry._meta.database.obj))
 
 
 def sync_state() -> SyncStatus | None:

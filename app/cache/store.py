@@ -11,6 +11,8 @@ from typing import Any, Literal, cast
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
+from app.cache import chain
+from app.cache.bulk import BATCH, bulk_upsert, later, update_by_id
 from app.cache.models import (
     AuditEntry,
     BaseModel,
@@ -25,23 +27,14 @@ from app.cards import display_name, month_index
 from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
 from app.untrusted import message
 
-#: How an audited operation ended: done, refused (by Stripe or the operator), or failed.
-Outcome = Literal["ok", "refused", "failed"]
-BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room to spare
+#: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
+#: names it: done, refused (by Stripe or the operator), failed (Stripe unreachable), or
+#: "not done" when a sync found the change absent from Stripe.
+Outcome = Literal["intent", "ok", "refused", "failed", "not done"]
 
 
 def _ts(seconds: int | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds else None
-
-
-def _later(field: Any) -> Any:
-    """On conflict, keep the later of the stored and the incoming time: when two syncs overlap
-    (the window and a cron job), the one that started first must not make what the other saw
-    look unseen, or the other would mark it removed."""
-    greatest = (
-        fn.GREATEST if not isinstance(field.model._meta.database.obj, SqliteDatabase) else fn.MAX
-    )
-    return greatest(field, EXCLUDED[field.column_name])
 
 
 def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
@@ -50,7 +43,7 @@ def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
     """Insert or update customers; return their cache ids by Stripe id."""
-    _bulk_upsert(
+    bulk_upsert(
         Customer,
         [
             {
@@ -67,7 +60,7 @@ def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[st
             for c in rows
         ],
         conflict_target=[Customer.stripe_id],
-        update={Customer.seen_at: _later(Customer.seen_at)},
+        update={Customer.seen_at: later(Customer.seen_at)},
         # Recomputed with the cards' last fours by refresh_summaries.
         keep_stored=[Customer.search_key],
     )
@@ -117,11 +110,11 @@ def upsert_cards(
                     Card.seen_at: seen_at,
                 }
             )
-    _bulk_upsert(
+    bulk_upsert(
         Card,
         rows,
         conflict_target=[Card.stripe_payment_method_id],
-        update={Card.seen_at: _later(Card.seen_at)},
+        update={Card.seen_at: later(Card.seen_at)},
         keep_stored=[Card.created_at],
     )
     if complete and cards_by_customer:
@@ -182,7 +175,7 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
             summaries.append(
                 (len(cards[cid]), label, _search_key(name, email, stripe_id, last_fours), cid)
             )
-        _update_by_id(
+        update_by_id(
             Customer,
             [Customer.card_count, Customer.default_card_label, Customer.search_key],
             summaries,
@@ -190,77 +183,6 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
         Card.update(is_default=Card.id.in_(default_ids) if default_ids else False).where(
             Card.customer.in_(chunk)
         ).execute()
-
-
-def _bulk_upsert(
-    model: type[BaseModel],
-    rows: Sequence[Mapping[Any, Any]],
-    *,
-    conflict_target: Sequence[Field],
-    update: Mapping[Field, Any],
-    keep_stored: Sequence[Field] = (),
-) -> None:
-    """`model.insert_many(rows).on_conflict(...)`, for any number of rows: a row already
-    stored takes every given column, except the conflict target, those `update` computes and
-    those in `keep_stored`.
-
-    Peewee renders the statement once, for the first row, and the driver runs it for every
-    row (executemany). Rendering 300,000 rows of SQL value by value took most of the time of
-    writing a large account. Every row has the same keys; what Peewee adds on its own (the
-    defaults of fields not given, values in the conflict clause) is the same for every row."""
-    if not rows:
-        return
-    fields = list(rows[0])
-    unchanged = {field.name for field in (*conflict_target, *update, *keep_stored)}
-    on_conflict = {
-        "conflict_target": conflict_target,
-        "preserve": [field for field in fields if field.name not in unchanged],
-        "update": update,
-    }
-    first = [field.db_value(rows[0][field]) for field in fields]
-    sql, params = (
-        model.insert_many([[rows[0][field] for field in fields]], fields=fields)
-        .on_conflict(**on_conflict)
-        .sql()
-    )
-    per_row_defaults = any(
-        callable(default) for field, default in model._meta.defaults.items() if field not in fields
-    )
-    if per_row_defaults or list(params[: len(fields)]) != first:
-        # Not the layout this fast path expects: let Peewee render every row.
-        for start in range(0, len(rows), BATCH):
-            model.insert_many(rows[start : start + BATCH]).on_conflict(**on_conflict).execute()
-        return
-    constant = list(params[len(fields) :])
-    converters = [(field, field.db_value) for field in fields]
-    model._meta.database.cursor().executemany(
-        sql, [[convert(row[field]) for field, convert in converters] + constant for row in rows]
-    )
-
-
-def _update_by_id(
-    model: type[BaseModel], fields: Sequence[Field], rows: Sequence[Sequence[Any]]
-) -> None:
-    """UPDATE model SET fields = values WHERE id = the last value, for each row, as one
-    executemany."""
-    if not rows:
-        return
-    db = model._meta.database
-    key = model._meta.primary_key
-    assert isinstance(key, Field)
-    assignments = ", ".join(f'"{field.column_name}" = {db.param}' for field in fields)
-    sql = (
-        f'UPDATE "{model._meta.table_name}" SET {assignments} '
-        f'WHERE "{key.column_name}" = {db.param}'
-    )
-    converters = [field.db_value for field in fields]
-    db.cursor().executemany(
-        sql,
-        [
-            [convert(value) for convert, value in zip(converters, row, strict=False)] + [row[-1]]
-            for row in rows
-        ],
-    )
 
 
 def deactivate_unseen(started: datetime) -> tuple[int, int]:
@@ -339,7 +261,7 @@ def card_detached(pm_id: str, customer_id: str, at: datetime) -> None:
 
 def upsert_subscriptions(rows: Sequence[SubscriptionData], seen_at: datetime) -> None:
     """Insert or update subscriptions as Stripe describes them now."""
-    _bulk_upsert(
+    bulk_upsert(
         Subscription,
         [
             {
@@ -354,7 +276,7 @@ def upsert_subscriptions(rows: Sequence[SubscriptionData], seen_at: datetime) ->
             for s in _latest(rows)
         ],
         conflict_target=[Subscription.stripe_id],
-        update={Subscription.seen_at: _later(Subscription.seen_at)},
+        update={Subscription.seen_at: later(Subscription.seen_at)},
     )
 
 
@@ -364,12 +286,12 @@ def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
     same invoice (paid, or listed without its charge) does not erase the card it was tried on.
     """
     kept = (Invoice.payment_method, Invoice.card_label, Invoice.failure_message)
-    _bulk_upsert(
+    bulk_upsert(
         Invoice,
         [{**_columns(Invoice, i, skip=("id",)), Invoice.seen_at: seen_at} for i in _latest(rows)],
         conflict_target=[Invoice.stripe_id],
         update={
-            Invoice.seen_at: _later(Invoice.seen_at),
+            Invoice.seen_at: later(Invoice.seen_at),
             **{f: fn.COALESCE(EXCLUDED[f.column_name], f) for f in kept},
         },
     )
@@ -417,6 +339,10 @@ def operator() -> str:
         return f"uid {os.getuid()}"
 
 
+#: The key of the PostgreSQL advisory lock that serialises appends to the audit chain.
+AUDIT_LOCK = 0x6175_6469
+
+
 def audit(
     profile: str,
     action: Action,
@@ -425,17 +351,36 @@ def audit(
     *,
     customer: str | None = None,
     detail: str | dict[str, object] = "",
-) -> None:
-    AuditEntry.create(
-        at=now(),
-        operator=operator(),
-        profile=profile,
-        action=str(action),
-        target=target,
-        customer=customer,
-        outcome=outcome,
+    intent: int | None = None,
+) -> int:
+    """Append an entry to the audit log, chained to the one before; its id.
+
+    Inside the caller's transaction: on SQLite that holds the write lock already (BEGIN
+    IMMEDIATE); on PostgreSQL several desktops append at once, so the chain's tail is read
+    under an advisory lock held until the transaction ends."""
+    db = AuditEntry._meta.database
+    sqlite = isinstance(db.obj, SqliteDatabase)
+    if not sqlite:
+        db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
+    last = AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).first()
+    previous = last.hash if last else ""
+    entry: dict[str, Any] = {
+        "at": now(),
+        "operator": operator(),
+        "db_role": None if sqlite else db.execute_sql("SELECT current_user").fetchone()[0],
+        "profile": profile,
+        "action": str(action),
+        "target": target,
+        "customer": customer,
+        "outcome": outcome,
         # The detail may quote Stripe's text or a name: one line, no secrets, bounded.
-        detail=message(
+        "detail": message(
             detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
         ),
+        "intent": intent,
+    }
+    return int(
+        AuditEntry.insert(
+            **entry, prev_hash=previous, hash=chain.entry_hash(previous, entry)
+        ).execute()
     )

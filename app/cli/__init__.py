@@ -9,19 +9,24 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from peewee import DatabaseError
-
 from app import __version__
+from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
 from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
 from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
 from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
-from app.cli.setup import cmd_config, cmd_database_password, cmd_demo, cmd_key, cmd_window
+from app.cli.setup import (
+    cmd_config,
+    cmd_database_password,
+    cmd_demo,
+    cmd_key,
+    cmd_migrate,
+    cmd_window,
+)
 from app.context import Context
 from app.errors import CacheError, KnownError
 from app.logs import log_file, setup_logging
@@ -100,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--csv", metavar="FILE", help="export as CSV to FILE ('-' for stdout)")
     p.add_argument("--customer", metavar="CUSTOMER_ID", help=argparse.SUPPRESS)
+    p.add_argument(
+        "--verify",
+        action="store_true",
+        help="check the hash chain and the triggers; exit 1 if broken",
+    )
+    add("migrate", cmd_migrate, "Bring the cache's tables up to date (a shared cache's owner).")
     p = add("config", cmd_config, "Show or change the profile's settings.")
     p.add_argument("action", choices=("show", "set", "unset"))
     p.add_argument("name", nargs="?", choices=SETTING_NAMES, metavar="NAME")
@@ -135,7 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
-    except (DatabaseError, sqlite3.DatabaseError) as exc:
+    except DATABASE_ERRORS as exc:
         repaired = ctx.recover_cache(exc) if ctx is not None else None
         if repaired is None:
             return _bug()

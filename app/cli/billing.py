@@ -4,6 +4,7 @@ attention. They read the cache only and never need the network."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
@@ -70,83 +71,89 @@ def amounts_text(entry: AttentionEntry) -> str:
     return "; ".join(money_text(amount, currency) for currency, amount in entry.amount_due)
 
 
-def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
-    notice(ctx)
+def _lines_of(
+    args: argparse.Namespace,
+    key: str,
+    read: Callable[[str], Sequence[Any]],
+    as_json: Callable[[Any], dict[str, Any]],
+) -> Sequence[Any] | None:
+    """A customer's billing lines (`key`: invoices or subscriptions), printed as JSON, or
+    under the customer's name; None when there is nothing more to print."""
     customer = known_customer(args.customer)
-    invoices = billing_queries.invoices_of(customer.id)
+    lines = read(customer.id)
     if args.json:
         print_json(
             {
                 "success": True,
                 "customer": customer.id,
                 "synced_at": iso(customer.synced_at),
-                "invoices": [invoice_json(i) for i in invoices],
+                key: [as_json(line) for line in lines],
             }
         )
-        return 0
+        return None
     say(customer.label, customer.id)
-    if not invoices:
-        print("No invoices in the cache.")
-        return 0
-    table(
-        [
-            (
-                i.number or i.id,
-                i.status,
-                money_text(i.amount_due, i.currency),
-                _date(i.created),
-                i.payment_method_display or "",
-                i.failure_message or "",
-            )
-            for i in invoices
-        ],
-        ("INVOICE", "STATUS", "AMOUNT", "CREATED", "CARD", "NOTE"),
-    )
+    if not lines:
+        print(f"No {key} in the cache.")
+        return None
+    return lines
+
+
+def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    invoices = _lines_of(args, "invoices", billing_queries.invoices_of, invoice_json)
+    if invoices:
+        table(
+            [
+                (
+                    i.number or i.id,
+                    i.status,
+                    money_text(i.amount_due, i.currency),
+                    _date(i.created),
+                    i.payment_method_display or "",
+                    i.failure_message or "",
+                )
+                for i in invoices
+            ],
+            ("INVOICE", "STATUS", "AMOUNT", "CREATED", "CARD", "NOTE"),
+        )
     return 0
+
+
+def _every(s: SubscriptionRow) -> str:
+    """ " / month", " / 3 months"."""
+    if not s.interval:
+        return ""
+    count = s.interval_count or 1
+    return f" / {s.interval}" if count == 1 else f" / {count} {s.interval}s"
+
+
+def _warning(s: SubscriptionRow) -> str:
+    if s.card_expired:
+        return "card expired"
+    return "card expires first" if s.card_expires_before_renewal else ""
 
 
 def cmd_subscriptions(ctx: Context, args: argparse.Namespace) -> int:
     notice(ctx)
-    customer = known_customer(args.customer)
-    subscriptions = billing_queries.subscriptions_of(customer.id)
-    if args.json:
-        print_json(
-            {
-                "success": True,
-                "customer": customer.id,
-                "synced_at": iso(customer.synced_at),
-                "subscriptions": [subscription_json(s) for s in subscriptions],
-            }
-        )
-        return 0
-    say(customer.label, customer.id)
-    if not subscriptions:
-        print("No subscriptions in the cache.")
-        return 0
-
-    def every(s: SubscriptionRow) -> str:
-        count = s.interval_count or 1
-        return f" / {s.interval}" if count == 1 else f" / {count} {s.interval}s"
-
-    table(
-        [
-            (
-                s.id,
-                subscription_name(s.description, s.id),
-                _money(s.amount, s.currency) + (every(s) if s.interval else ""),
-                s.status,
-                _date(s.current_period_end),
-                s.payment_method_display or s.payment_method or "no card",
-                "card expired"
-                if s.card_expired
-                else "card expires first"
-                if s.card_expires_before_renewal
-                else "",
-            )
-            for s in subscriptions
-        ],
-        ("ID", "SUBSCRIPTION", "PRICE", "STATUS", "PERIOD ENDS", "CARD", ""),
+    subscriptions = _lines_of(
+        args, "subscriptions", billing_queries.subscriptions_of, subscription_json
     )
+    if subscriptions:
+        table(
+            [
+                (
+                    s.id,
+                    subscription_name(s.description, s.id),
+                    _money(s.amount, s.currency) + _every(s),
+                    s.status,
+                    _date(s.current_period_end),
+                    s.payment_method_display or s.payment_method or "no card",
+                    _warning(s),
+                )
+                for s in subscriptions
+            ],
+            ("ID", "SUBSCRIPTION", "PRICE", "STATUS", "PERIOD ENDS", "CARD", ""),
+        )
     return 0
 
 

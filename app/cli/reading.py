@@ -11,7 +11,7 @@ from app.cache import queries
 from app.cards import expiry_text
 from app.cli.output import card_json, iso, notice, print_json, say, table, write_csv
 from app.context import Context
-from app.errors import UsageError
+from app.errors import CacheError, UsageError
 from app.operations import known_customer
 from app.records import AuditRow
 
@@ -130,6 +130,12 @@ def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
     notice(ctx)
+    if args.verify:
+        verdict = queries.verify_audit()
+        if not verdict.intact:
+            raise CacheError(verdict.sentence())
+        print(verdict.sentence())
+        return 0
     entries = queries.audit_entries(args.customer)
     fields = tuple(f.name for f in dataclasses.fields(AuditRow))
 

@@ -9,6 +9,7 @@ import sys
 import time
 
 from app import credentials
+from app.cache.db import protect_cache
 from app.cli.output import stderr_progress
 from app.context import Context
 from app.errors import KnownError, UsageError
@@ -114,4 +115,13 @@ def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
     else:
         ctx.profile.save_setting(args.name, None)
         print(f"{args.name} removed from profile {ctx.profile.name!r}.")
+    return 0
+
+
+def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
+    """Opening the cache applies its migrations; this also puts back the audit log's
+    triggers if someone removed them (which takes the tables' owner on PostgreSQL)."""
+    opened = ctx.cache()
+    protect_cache(opened)
+    print(f"The cache at {opened.location} is up to date; the audit log is protected.")
     return 0

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import TypeVar
 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from ui.main import share_gl_contexts
@@ -19,6 +21,8 @@ from ui.window import MainWindow
 
 # Before pytest-qt's `qapp` exists: the add-card tests import QtWebEngine later.
 share_gl_contexts()
+
+W = TypeVar("W", bound=QWidget)
 
 #: How long a background task (a sync, an action on the emulator) may take in a test.
 TASK_TIMEOUT_MS = 30_000
@@ -55,3 +59,10 @@ def select_card(window: MainWindow, pm: str) -> None:
     row = window.cards_model.row_of(pm)
     assert row is not None, f"{pm} is not shown"
     window.cards.cards_table.selectRow(row)
+
+
+def open_modal(kind: type[W]) -> W:
+    """The modal dialog the window is showing (a confirmation), which must be a `kind`."""
+    dialog = QApplication.activeModalWidget()
+    assert isinstance(dialog, kind), f"expected an open {kind.__name__}, not {dialog!r}"
+    return dialog

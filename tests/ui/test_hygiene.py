@@ -16,7 +16,15 @@ from app.logs import setup_logging
 from tests.support.account import Account
 from tests.support.add_card import WEBENGINE_GPU_WARNINGS, open_dialog, saved_card, type_card
 from tests.support.scan import findings
-from tests.support.window import TASK_TIMEOUT_MS, card_ids, select_card, select_customer, synced
+from tests.support.window import (
+    TASK_TIMEOUT_MS,
+    card_ids,
+    open_modal,
+    select_card,
+    select_customer,
+    synced,
+)
+from ui.detach_dialog import DetachDialog
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
@@ -40,7 +48,7 @@ def test_nothing_secret_is_written_anywhere(
     assert done.args == ["set-default", True]
 
     select_card(window, first)
-    QTimer.singleShot(0, lambda: window.detach_dialog.detach_button.click())  # type: ignore[union-attr]
+    QTimer.singleShot(0, lambda: open_modal(DetachDialog).detach_button.click())
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
         window.cards.detach_action.trigger()
     assert done.args == ["detach", True]

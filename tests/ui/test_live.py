@@ -12,7 +12,8 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
-from tests.support.window import TASK_TIMEOUT_MS, select_card, select_customer, synced
+from tests.support.window import TASK_TIMEOUT_MS, open_modal, select_card, select_customer, synced
+from ui.detach_dialog import DefaultDialog
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
@@ -41,8 +42,8 @@ def answer(window: MainWindow, digits: str, *, press: bool) -> list[bool]:
     seen: list[bool] = []
 
     def act() -> None:
-        dialog = window.confirm_dialog
-        assert dialog is not None and dialog.last_four is not None
+        dialog = open_modal(DefaultDialog)
+        assert dialog.last_four is not None
         dialog.last_four.setText(digits)
         seen.append(dialog.confirm_button.isEnabled())
         if press and dialog.confirm_button.isEnabled():

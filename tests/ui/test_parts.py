@@ -109,7 +109,7 @@ def test_the_header_shows_each_connection_state(qtbot: QtBot) -> None:
         assert type(label.property("state")) is str and label.property("state") == state.value
     header.set_connection(Connection.OFFLINE, "The network is down")
     assert label.toolTip() == "The network is down"
-    header.set_connection("online")
+    header.set_connection(Connection.ONLINE)
     assert label.toolTip() == "Stripe answered the last request"
 
 

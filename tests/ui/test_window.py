@@ -17,10 +17,12 @@ from tests.support.window import (
     TASK_TIMEOUT_MS,
     card_ids,
     closed_port,
+    open_modal,
     select_card,
     select_customer,
     synced,
 )
+from ui.detach_dialog import DetachDialog
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
@@ -110,8 +112,7 @@ def test_detach_asks_then_removes_the_card(
     seen: list[str] = []
 
     def confirm() -> None:
-        dialog = window.detach_dialog
-        assert dialog is not None
+        dialog = open_modal(DetachDialog)
         seen.append(dialog.findChildren(type(window.cards.title))[0].text())
         dialog.detach_button.click()
 
@@ -140,8 +141,7 @@ def test_cancelling_the_detach_changes_nothing(
     select_card(window, visa)
 
     def cancel() -> None:
-        assert window.detach_dialog is not None
-        window.detach_dialog.reject()
+        open_modal(DetachDialog).reject()
 
     QTimer.singleShot(0, cancel)
     with qtbot.assertNotEmitted(window.action_finished, wait=200):
