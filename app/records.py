@@ -119,3 +119,99 @@ class SyncStatus:
     version: int
     last_sync: datetime | None
     last_full_sync: datetime | None
+
+
+@dataclass(frozen=True)
+class SubscriptionData:
+    """A subscription as Stripe describes it (safe metadata only)."""
+
+    id: str
+    customer: str
+    #: Stripe's own: trialing, active, past_due, unpaid, incomplete, incomplete_expired,
+    #: canceled or paused.
+    status: str
+    #: The price's nickname, else the plan's, else the product's name when known.
+    description: str | None
+    #: Sum over items of unit amount × quantity, in minor units; None when unknown (tiers).
+    amount: int | None
+    currency: str | None
+    interval: str | None
+    interval_count: int | None
+    current_period_end: datetime | None
+    cancel_at_period_end: bool
+    trial_end: datetime | None
+    #: The subscription's own default card, and its own default source.
+    default_payment_method: str | None
+    default_source: str | None
+    created: datetime | None
+
+
+@dataclass(frozen=True)
+class SubscriptionRow(SubscriptionData):
+    """A cached subscription with the card that will pay it (see `app.billing`)."""
+
+    payment_method: str | None
+    #: "Visa •••• 4242" when that card is in the cache.
+    payment_method_display: str | None
+    #: The paying card has expired; it expires before the current period ends (and the
+    #: subscription would renew). Decided in SQL by `app.cache.billing_queries`, as for
+    #: "Needs attention".
+    card_expired: bool
+    card_expires_before_renewal: bool
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    """An invoice as Stripe describes it (safe metadata only)."""
+
+    id: str
+    number: str | None
+    customer: str
+    subscription: str | None
+    #: Stripe's own: draft, open, paid, void or uncollectible.
+    status: str
+    amount_due: int
+    amount_paid: int
+    amount_remaining: int
+    currency: str
+    created: datetime | None
+    due_date: datetime | None
+    paid_at: datetime | None
+    attempt_count: int
+    next_payment_attempt: datetime | None
+    #: The card that paid or was tried, when the invoice says.
+    payment_method: str | None
+    #: "Visa •••• 4242" when the invoice itself names the card's brand and last four.
+    card_label: str | None
+    failure_message: str | None
+    hosted_invoice_url: str | None
+
+
+@dataclass(frozen=True)
+class InvoiceRow(InvoiceData):
+    """A cached invoice; `payment_method_display` from the invoice, else the cached card."""
+
+    payment_method_display: str | None
+
+
+@dataclass(frozen=True)
+class AttentionReason:
+    #: A stable code (see `app.billing.Reason`), most severe first in a customer's list.
+    code: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class AttentionEntry:
+    """A customer who needs attention, and why."""
+
+    id: str
+    name: str
+    email: str
+    #: The open invoices' remaining total per currency: (currency, minor units).
+    amount_due: tuple[tuple[str, int], ...]
+    reasons: tuple[AttentionReason, ...]
+
+    @property
+    def label(self) -> str:
+        return self.name or self.id

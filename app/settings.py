@@ -115,6 +115,13 @@ def _rate_limit(value: Any) -> float:
     return rate
 
 
+def _history_months(value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 120:
+        raise UsageError("history_months must be a whole number of months from 1 to 120.")
+    return int(text)
+
+
 def _database_url(value: Any) -> str:
     text = str(value)
     try:
@@ -160,6 +167,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "portal_login_link": _https_url("portal_login_link"),
     "publishable_key": _publishable_key,
     "database_url": _database_url,
+    "history_months": _history_months,
 }
 
 
@@ -176,6 +184,8 @@ class Settings:
     portal_login_link: str | None = None
     publishable_key: str | None = None
     database_url: str | None = None
+    #: How far back a full sync reads invoices, in months.
+    history_months: int = 13
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

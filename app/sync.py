@@ -4,9 +4,15 @@ Full: every customer (100 a page) and each one's cards, several requests in flig
 the rate limit; each customer is written together with its cards, so a cut or cancelled sync
 leaves no customer half-written, and nothing is marked deleted unless the sync completed.
 
-Incremental: card-related events since the stored cursor, applied idempotently in any
-order; a customer touched by any number of events has its cards fetched once. No cursor, or
-one older than Stripe's 30-day event window, means a full sync.
+Billing: a full sync then lists every subscription (`status=all`) and the invoices of the
+last `history_months`, account-wide, 100 a page: no request per customer. Incremental sync
+applies invoice and subscription events from the objects they carry (no request per event);
+a customer touched by invoice events has its subscriptions listed once, since the emulator
+sends no subscription updates and an invoice's outcome changes its subscription's status.
+
+Incremental: card and billing events since the stored cursor, applied idempotently in any
+order; a customer touched by any number of card events has its cards fetched once. No cursor,
+or one older than Stripe's 30-day event window, means a full sync.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from itertools import chain
+from typing import Any, Literal
 
 from peewee import Database
 
@@ -28,7 +35,7 @@ from app.cache.locks import exclusive_sync
 from app.cache.models import now
 from app.errors import CacheError, KnownError, NotFoundError
 from app.gateway import EventData, Gateway
-from app.records import Action, CardData, CustomerData
+from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
 
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
@@ -77,6 +84,8 @@ class SyncResult:
     events: int = 0
     removed_customers: int = 0
     removed_cards: int = 0
+    subscriptions: int = 0
+    invoices: int = 0
     requests: int = 0
     seconds: float = 0.0
     cancelled: bool = False
@@ -93,7 +102,8 @@ class SyncResult:
             )
         if self.kind == "full":
             text = (
-                f"full sync: {self.customers} customers, {self.cards} cards; "
+                f"full sync: {self.customers} customers, {self.cards} cards, "
+                f"{self.subscriptions} subscriptions, {self.invoices} invoices; "
                 f"{self.removed_customers} customers and {self.removed_cards} cards "
                 "no longer on Stripe"
             )
@@ -205,12 +215,37 @@ class SyncEngine:
                 pool.shutdown(wait=True, cancel_futures=True)
                 result.cancelled = True
                 return result
+        if not self._billing(progress, started, result):
+            result.cancelled = True
+            return result
         with self.db.atomic():
             result.removed_customers, result.removed_cards = store.deactivate_unseen(started)
+            store.drop_unseen_billing(started)
             store.full_sync_finished(server_time)
             store.bump_version()
         progress.set_progress("Done", listed, listed)
         return result
+
+    def _billing(self, progress: SyncProgress, started: datetime, result: SyncResult) -> bool:
+        """Every subscription and the invoices of the last `history_months`, account-wide,
+        written a page at a time; False when cancelled."""
+        since = history_start(datetime.now(UTC), self.gateway.settings.history_months)
+        lists: list[tuple[str, Iterable[Sequence[Any]], Callable[..., None]]] = [
+            ("Subscriptions", self.gateway.subscription_pages(), store.upsert_subscriptions),
+            ("Invoices", self.gateway.invoice_pages(int(since.timestamp())), store.upsert_invoices),
+        ]
+        for phase, pages, write in lists:
+            done = 0
+            for page in pages:
+                with self.db.atomic():
+                    write(page, started)
+                    store.bump_version()
+                done += len(page)
+                progress.set_progress(phase, done, None)
+                if progress.is_interruption_requested():
+                    return False
+            setattr(result, phase.lower(), done)
+        return True
 
     def _cards_unless_cancelled(
         self, customer: CustomerData, progress: SyncProgress
@@ -287,7 +322,10 @@ class SyncEngine:
         deleted: set[str] = set()
         snapshots: dict[str, EventData] = {}
         touched: set[str] = set()
+        billing = _BillingEvents()
         for event in events:
+            if billing.take(event):
+                continue
             customer = event.customer or queries.customer_of_card(event.payment_method)
             if customer is None:
                 log.info("event %s (%s) names no known customer; skipped", event.id, event.type)
@@ -309,6 +347,9 @@ class SyncEngine:
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
             extra = {c: pool.submit(self.gateway.customer, c) for c in unknown}
             futures = {c: pool.submit(self.gateway.cards, c) for c in sorted(touched)}
+            relisted = {
+                c: pool.submit(self._subscriptions_of, c) for c in sorted(billing.relist - deleted)
+            }
             for number, (customer_id, future) in enumerate(futures.items(), start=1):
                 try:
                     fetched[customer_id] = future.result()
@@ -318,6 +359,12 @@ class SyncEngine:
             for customer_id, snapshot in extra.items():
                 try:
                     customers[customer_id] = snapshot.result()
+                except NotFoundError:
+                    deleted.add(customer_id)
+            subscriptions = list(billing.subscriptions.values())
+            for customer_id, listed in relisted.items():
+                try:
+                    subscriptions.extend(listed.result())
                 except NotFoundError:
                     deleted.add(customer_id)
         at = now()
@@ -333,8 +380,70 @@ class SyncEngine:
             )
             for customer_id in deleted:
                 store.mark_customer_deleted(customer_id, at)
+            store.upsert_invoices(list(billing.invoices.values()), at)
+            store.delete_invoices(sorted(billing.deleted_invoices))
+            store.upsert_subscriptions(subscriptions, at)  # the ones listed now win
             store.bump_version()
         return set(fetched) - deleted
+
+    def _subscriptions_of(self, customer_id: str) -> list[SubscriptionData]:
+        return list(chain.from_iterable(self.gateway.subscription_pages(customer_id)))
+
+
+#: Within one second, the later of an invoice's states: events of the same second come in no
+#: guaranteed order.
+_INVOICE_STAGE = {"draft": 0, "open": 1}
+
+
+class _BillingEvents:
+    """The invoice and subscription events of one incremental sync: the latest snapshot of
+    each object, and the customers whose subscriptions to list again."""
+
+    def __init__(self) -> None:
+        self.invoices: dict[str, InvoiceData] = {}
+        self.subscriptions: dict[str, SubscriptionData] = {}
+        self.deleted_invoices: set[str] = set()
+        self.relist: set[str] = set()
+        self._when: dict[str, tuple[int, int]] = {}
+
+    def take(self, event: EventData) -> bool:
+        """Keep what a billing event says; False for any other event."""
+        target = event.invoice or event.subscription
+        if target is None:
+            return False
+        if event.invoice is not None:
+            self.relist.add(event.invoice.customer)
+            stage = (
+                3
+                if event.type == "invoice.deleted"
+                else _INVOICE_STAGE.get(event.invoice.status, 2)
+            )
+        else:
+            stage = 2 if event.type.endswith(".deleted") else 1
+        when = (event.created, stage)
+        if when < self._when.get(target.id, (0, 0)):
+            return True
+        self._when[target.id] = when
+        if event.type == "invoice.deleted":
+            self.deleted_invoices.add(target.id)
+            self.invoices.pop(target.id, None)
+        elif event.invoice is not None:
+            self.invoices[target.id] = event.invoice
+        elif event.subscription is not None:
+            self.subscriptions[target.id] = event.subscription
+        return True
+
+
+def history_start(now_: datetime, months: int) -> datetime:
+    """`months` calendar months before `now_` (the day clamped to the month's length)."""
+    index = now_.year * 12 + now_.month - 1 - months
+    year, month = divmod(index, 12)
+    for day in range(now_.day, 0, -1):
+        try:
+            return now_.replace(year=year, month=month + 1, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
 
 
 class _Cancelled(KnownError):

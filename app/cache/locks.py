@@ -2,7 +2,7 @@
 
 On PostgreSQL a session advisory lock keeps two syncs (say, a scheduled job and a desktop)
 from pulling the same account from Stripe at once and sharing one rate limit. On SQLite two
-syncs may overlap safely (see `store._later`), so no lock is taken.
+syncs may overlap safely (see `bulk.later`), so no lock is taken.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from typing import Any
 import peewee
 from peewee import (
     AutoField,
+    BigIntegerField,
     BooleanField,
     CharField,
     DatabaseProxy,
@@ -136,4 +137,56 @@ class SchemaMigration(BaseModel):
     applied_at = UtcField()
 
 
+class Subscription(BaseModel):
+    """A subscription's safe metadata. `customer` is the customer's Stripe id (not a foreign
+    key: an account-wide list may name a customer the cache has not written yet)."""
+
+    id = AutoField()
+    stripe_id = CharField(unique=True, max_length=255)
+    customer = CharField(max_length=255, index=True)
+    status = CharField(max_length=32)
+    description = TextField(null=True)
+    amount = BigIntegerField(null=True)
+    currency = CharField(null=True, max_length=8)
+    interval = CharField(null=True, max_length=8)
+    interval_count = IntegerField(null=True)
+    current_period_end = UtcField(null=True)
+    #: Month index (year × 12 + month - 1, UTC) of the period end: compared in SQL with a
+    #: card's expiry month, the same way on SQLite and PostgreSQL.
+    period_end_month = IntegerField(null=True)
+    cancel_at_period_end = BooleanField(default=False)
+    trial_end = UtcField(null=True)
+    default_payment_method = CharField(null=True, max_length=255)
+    default_source = CharField(null=True, max_length=255)
+    created = UtcField(null=True)
+    seen_at = UtcField()
+
+
+class Invoice(BaseModel):
+    """An invoice's safe metadata: amounts in minor units, the card's id and label only."""
+
+    id = AutoField()
+    stripe_id = CharField(unique=True, max_length=255)
+    number = CharField(null=True, max_length=64)
+    customer = CharField(max_length=255)
+    subscription = CharField(null=True, max_length=255, index=True)
+    status = CharField(max_length=16)
+    amount_due = BigIntegerField(default=0)
+    amount_paid = BigIntegerField(default=0)
+    amount_remaining = BigIntegerField(default=0)
+    currency = CharField(max_length=8)
+    created = UtcField(null=True)
+    due_date = UtcField(null=True)
+    paid_at = UtcField(null=True)
+    attempt_count = IntegerField(default=0)
+    next_payment_attempt = UtcField(null=True)
+    payment_method = CharField(null=True, max_length=255)
+    card_label = TextField(null=True)
+    failure_message = TextField(null=True)
+    hosted_invoice_url = TextField(null=True)
+    seen_at = UtcField()
+
+
 MODELS: list[type[BaseModel]] = [Customer, Card, SyncState, AuditEntry, SchemaMigration]
+#: Created by migration 5, not by the first one.
+BILLING_MODELS: list[type[BaseModel]] = [Subscription, Invoice]

@@ -12,30 +12,29 @@ from typing import Any, Literal, cast
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
 from app.cache import chain
-from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
-from app.cards import display_name
-from app.records import Action, CardData, CustomerData
+from app.cache.bulk import BATCH, bulk_upsert, later, update_by_id
+from app.cache.models import (
+    AuditEntry,
+    BaseModel,
+    Card,
+    Customer,
+    Invoice,
+    Subscription,
+    SyncState,
+    now,
+)
+from app.cards import display_name, month_index
+from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
 from app.untrusted import message
 
 #: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
 #: names it: done, refused (by Stripe or the operator), failed (Stripe unreachable), or
 #: "not done" when a sync found the change absent from Stripe.
 Outcome = Literal["intent", "ok", "refused", "failed", "not done"]
-BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room to spare
 
 
 def _ts(seconds: int | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds else None
-
-
-def _later(field: Any) -> Any:
-    """On conflict, keep the later of the stored and the incoming time: when two syncs overlap
-    (the window and a cron job), the one that started first must not make what the other saw
-    look unseen, or the other would mark it removed."""
-    greatest = (
-        fn.GREATEST if not isinstance(field.model._meta.database.obj, SqliteDatabase) else fn.MAX
-    )
-    return greatest(field, EXCLUDED[field.column_name])
 
 
 def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
@@ -44,7 +43,7 @@ def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
     """Insert or update customers; return their cache ids by Stripe id."""
-    _bulk_upsert(
+    bulk_upsert(
         Customer,
         [
             {
@@ -61,7 +60,7 @@ def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[st
             for c in rows
         ],
         conflict_target=[Customer.stripe_id],
-        update={Customer.seen_at: _later(Customer.seen_at)},
+        update={Customer.seen_at: later(Customer.seen_at)},
         # Recomputed with the cards' last fours by refresh_summaries.
         keep_stored=[Customer.search_key],
     )
@@ -111,11 +110,11 @@ def upsert_cards(
                     Card.seen_at: seen_at,
                 }
             )
-    _bulk_upsert(
+    bulk_upsert(
         Card,
         rows,
         conflict_target=[Card.stripe_payment_method_id],
-        update={Card.seen_at: _later(Card.seen_at)},
+        update={Card.seen_at: later(Card.seen_at)},
         keep_stored=[Card.created_at],
     )
     if complete and cards_by_customer:
@@ -176,7 +175,7 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
             summaries.append(
                 (len(cards[cid]), label, _search_key(name, email, stripe_id, last_fours), cid)
             )
-        _update_by_id(
+        update_by_id(
             Customer,
             [Customer.card_count, Customer.default_card_label, Customer.search_key],
             summaries,
@@ -184,77 +183,6 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
         Card.update(is_default=Card.id.in_(default_ids) if default_ids else False).where(
             Card.customer.in_(chunk)
         ).execute()
-
-
-def _bulk_upsert(
-    model: type[BaseModel],
-    rows: Sequence[Mapping[Any, Any]],
-    *,
-    conflict_target: Sequence[Field],
-    update: Mapping[Field, Any],
-    keep_stored: Sequence[Field] = (),
-) -> None:
-    """`model.insert_many(rows).on_conflict(...)`, for any number of rows: a row already
-    stored takes every given column, except the conflict target, those `update` computes and
-    those in `keep_stored`.
-
-    Peewee renders the statement once, for the first row, and the driver runs it for every
-    row (executemany). Rendering 300,000 rows of SQL value by value took most of the time of
-    writing a large account. Every row has the same keys; what Peewee adds on its own (the
-    defaults of fields not given, values in the conflict clause) is the same for every row."""
-    if not rows:
-        return
-    fields = list(rows[0])
-    unchanged = {field.name for field in (*conflict_target, *update, *keep_stored)}
-    on_conflict = {
-        "conflict_target": conflict_target,
-        "preserve": [field for field in fields if field.name not in unchanged],
-        "update": update,
-    }
-    first = [field.db_value(rows[0][field]) for field in fields]
-    sql, params = (
-        model.insert_many([[rows[0][field] for field in fields]], fields=fields)
-        .on_conflict(**on_conflict)
-        .sql()
-    )
-    per_row_defaults = any(
-        callable(default) for field, default in model._meta.defaults.items() if field not in fields
-    )
-    if per_row_defaults or list(params[: len(fields)]) != first:
-        # Not the layout this fast path expects: let Peewee render every row.
-        for start in range(0, len(rows), BATCH):
-            model.insert_many(rows[start : start + BATCH]).on_conflict(**on_conflict).execute()
-        return
-    constant = list(params[len(fields) :])
-    converters = [(field, field.db_value) for field in fields]
-    model._meta.database.cursor().executemany(
-        sql, [[convert(row[field]) for field, convert in converters] + constant for row in rows]
-    )
-
-
-def _update_by_id(
-    model: type[BaseModel], fields: Sequence[Field], rows: Sequence[Sequence[Any]]
-) -> None:
-    """UPDATE model SET fields = values WHERE id = the last value, for each row, as one
-    executemany."""
-    if not rows:
-        return
-    db = model._meta.database
-    key = model._meta.primary_key
-    assert isinstance(key, Field)
-    assignments = ", ".join(f'"{field.column_name}" = {db.param}' for field in fields)
-    sql = (
-        f'UPDATE "{model._meta.table_name}" SET {assignments} '
-        f'WHERE "{key.column_name}" = {db.param}'
-    )
-    converters = [field.db_value for field in fields]
-    db.cursor().executemany(
-        sql,
-        [
-            [convert(value) for convert, value in zip(converters, row, strict=False)] + [row[-1]]
-            for row in rows
-        ],
-    )
 
 
 def deactivate_unseen(started: datetime) -> tuple[int, int]:
@@ -329,6 +257,73 @@ def card_detached(pm_id: str, customer_id: str, at: datetime) -> None:
             Card.stripe_payment_method_id == pm_id
         ).execute()
         refresh_summaries([ids[customer_id]])
+
+
+def upsert_subscriptions(rows: Sequence[SubscriptionData], seen_at: datetime) -> None:
+    """Insert or update subscriptions as Stripe describes them now."""
+    bulk_upsert(
+        Subscription,
+        [
+            {
+                **_columns(Subscription, s, skip=("id",)),
+                Subscription.period_end_month: month_index(
+                    s.current_period_end.year, s.current_period_end.month
+                )
+                if s.current_period_end
+                else None,
+                Subscription.seen_at: seen_at,
+            }
+            for s in _latest(rows)
+        ],
+        conflict_target=[Subscription.stripe_id],
+        update={Subscription.seen_at: later(Subscription.seen_at)},
+    )
+
+
+def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
+    """Insert or update invoices as Stripe describes them now. What Stripe no longer says
+    (the card tried, the failure) is kept when it said it before: a later snapshot of the
+    same invoice (paid, or listed without its charge) does not erase the card it was tried on.
+    """
+    kept = (Invoice.payment_method, Invoice.card_label, Invoice.failure_message)
+    bulk_upsert(
+        Invoice,
+        [{**_columns(Invoice, i, skip=("id",)), Invoice.seen_at: seen_at} for i in _latest(rows)],
+        conflict_target=[Invoice.stripe_id],
+        update={
+            Invoice.seen_at: later(Invoice.seen_at),
+            **{f: fn.COALESCE(EXCLUDED[f.column_name], f) for f in kept},
+        },
+    )
+
+
+def _latest(rows: Sequence[Any]) -> list[Any]:
+    """One row per id (the last given wins): one INSERT must not name a row twice."""
+    return list({row.id: row for row in rows}.values())
+
+
+def _columns(model: type[BaseModel], record: Any, *, skip: Sequence[str]) -> dict[Field, Any]:
+    """The record's fields that the model has a column of the same name for; its `id` is the
+    Stripe id."""
+    fields = model._meta.fields
+    out: dict[Field, Any] = {fields["stripe_id"]: record.id}
+    for name, value in vars(record).items():
+        if name in fields and name not in skip:
+            out[fields[name]] = value
+    return out
+
+
+def delete_invoices(stripe_ids: Sequence[str]) -> None:
+    """Draft invoices Stripe deleted."""
+    if stripe_ids:
+        Invoice.delete().where(Invoice.stripe_id.in_(list(stripe_ids))).execute()
+
+
+def drop_unseen_billing(started: datetime) -> None:
+    """After a completed full sync: subscriptions Stripe no longer lists, and invoices it no
+    longer lists within the history window (older ones included) leave the cache."""
+    Subscription.delete().where(Subscription.seen_at < started).execute()
+    Invoice.delete().where(Invoice.seen_at < started).execute()
 
 
 def bump_version() -> None:

@@ -16,6 +16,7 @@ from typing import NoReturn
 from app import __version__
 from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
+from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
 from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
 from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
 from app.cli.setup import (
@@ -90,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=("set", "delete"))
     p = add("expiring", cmd_expiring, "Cards that expire within N days.")
     p.add_argument("--within-days", type=int, default=SOON_DAYS, metavar="N")
+    p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
+    p = add("invoices", cmd_invoices, "A customer's cached invoices, newest first.")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("--json", action="store_true")
+    p = add("subscriptions", cmd_subscriptions, "A customer's cached subscriptions.")
+    p.add_argument("customer", metavar="CUSTOMER_ID")
+    p.add_argument("--json", action="store_true")
+    p = add("attention", cmd_attention, "Customers who need attention, and why.")
+    p.add_argument("--json", action="store_true")
     p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
     p = add("audit", cmd_audit, "Show the audit log, newest first.")
     p.add_argument("--json", action="store_true")

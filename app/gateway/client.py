@@ -37,12 +37,15 @@ from app.gateway.convert import (
     card_from,
     customer_from,
     event_from,
+    invoice_from,
+    portal_url_from,
     server_time,
     setup_intent_from,
+    subscription_from,
 )
 from app.gateway.transport import DeadlineClient, DeadlinePassed, NotStripesAnswer
 from app.ratelimit import RateLimiter
-from app.records import CardData, CustomerData
+from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
 from app.settings import (
     LIVE_ON_LOOPBACK_FOR_TESTS,
     STRIPE_API_BASE,
@@ -54,7 +57,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_RATE = {Mode.TEST: 20.0, Mode.LIVE: 80.0}
-#: Events that change what the cache holds.
+#: Events that change the customers and cards the cache holds.
 CARD_EVENTS = (
     "customer.created",
     "customer.updated",
@@ -64,6 +67,27 @@ CARD_EVENTS = (
     "payment_method.updated",
     "payment_method.automatically_updated",
 )
+#: Events that change the invoices and subscriptions it holds. `invoice.paid` and
+#: `.payment_succeeded` both: Stripe sends `paid` for invoices paid out of band too, the
+#: emulator only `payment_succeeded`. Pausing and resuming also send `.updated`, so
+#: `customer.subscription.paused/.resumed` are left out.
+BILLING_EVENTS = (
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.updated",
+    "invoice.paid",
+    "invoice.payment_succeeded",
+    "invoice.payment_failed",
+    "invoice.voided",
+    "invoice.marked_uncollectible",
+    "invoice.deleted",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+)
+#: Stripe's `types` filter on events takes at most 20 names.
+EVENT_TYPES = CARD_EVENTS + BILLING_EVENTS
+assert len(EVENT_TYPES) <= 20
 PAGE = 100
 #: What each API base turned out to support, learnt once per process: the emulator lacks
 #: GET /v1/customers/{id}/payment_methods and the `types` filter on events.
@@ -222,14 +246,8 @@ class Gateway:
 
     def customer_pages(self) -> Iterator[list[CustomerData]]:
         """Every customer, 100 a page."""
-        what = "list customers"
-
-        def fetch(params: dict[str, Any]) -> Any:
-            return self.call(what, self.client.v1.customers.list, params=params)
-
-        for items in self.pages(what, fetch, {"limit": PAGE}):
-            if items:
-                yield [customer_from(c) for c in items]
+        for items in self._list("list customers", self.client.v1.customers.list, {}):
+            yield [customer_from(c) for c in items]
 
     def customer(self, customer_id: str) -> CustomerData:
         obj = self.call(
@@ -311,6 +329,44 @@ class Gateway:
         )
         return card_from(obj)
 
+    # -- billing -----------------------------------------------------------------------------
+
+    def subscription_pages(self, customer: str | None = None) -> Iterator[list[SubscriptionData]]:
+        """Every subscription of the account (or of one customer), whatever its status, 100 a
+        page."""
+        params: dict[str, Any] = {"status": "all"}
+        if customer:
+            params["customer"] = customer
+        what = f"list the subscriptions of {customer}" if customer else "list subscriptions"
+        for page in self._list(what, self.client.v1.subscriptions.list, params):
+            yield [subscription_from(s) for s in page]
+
+    def invoice_pages(self, since: int) -> Iterator[list[InvoiceData]]:
+        """The account's invoices created at or after `since` (Unix seconds), 100 a page.
+
+        Stripe lists invoices newest first, so the listing stops at the first page that
+        reaches back past `since`: no `created` filter is sent, which the emulator lacks (it
+        answers 500), and it costs Stripe no more requests than the filter would."""
+        for page in self._list("list invoices", self.client.v1.invoices.list, {}):
+            rows = [invoice_from(i) for i in page]
+            recent = [i for i in rows if i.created is None or i.created.timestamp() >= since]
+            if recent:
+                yield recent
+            if len(recent) < len(rows):
+                return
+
+    def _list(
+        self, what: str, method: Callable[..., Any], params: dict[str, Any]
+    ) -> Iterator[list[Any]]:
+        """The items of each page of a `method` list, 100 a page, through `pages`."""
+
+        def fetch(page_params: dict[str, Any]) -> Any:
+            return self.call(what, method, params=page_params)
+
+        for items in self.pages(what, fetch, {**params, "limit": PAGE}):
+            if items:
+                yield items
+
     # -- events ------------------------------------------------------------------------------
 
     def latest_server_time(self) -> int | None:
@@ -319,10 +375,10 @@ class Gateway:
         return server_time(page)
 
     def events_since(self, created: int) -> Iterator[EventData]:
-        """Card-related events created at or after `created` (Unix seconds), any order."""
+        """Card and billing events created at or after `created` (Unix seconds), any order."""
         params = {"limit": PAGE, "created": {"gte": created}}
         for items in self.pages("list events", self._events_page, params):
-            yield from (event_from(obj) for obj in items if obj.type in CARD_EVENTS)
+            yield from (event_from(obj) for obj in items if obj.type in EVENT_TYPES)
 
     def _events_page(self, params: dict[str, Any]) -> Any:
         if self._knows(TYPES_FILTER) is not False:
@@ -330,7 +386,7 @@ class Gateway:
                 page = self.call(
                     "list events",
                     self.client.v1.events.list,
-                    params={**params, "types": list(CARD_EVENTS)},
+                    params={**params, "types": list(EVENT_TYPES)},
                 )
                 self._learn(TYPES_FILTER, True)
                 return page
@@ -364,7 +420,7 @@ class Gateway:
             raise StripeRefusedError(
                 f"{self.settings.api_base} offers no billing portal sessions."
             ) from None
-        return str(session.url)
+        return portal_url_from(session)
 
     def create_setup_intent(self, customer_id: str) -> SetupIntentData:
         obj = self.call(

@@ -1,0 +1,294 @@
+"""Reads of the billing cache: a customer's subscriptions and invoices, and "Needs attention"
+for every customer at once, in three set-based queries over indexed columns (never one per
+customer or per row)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, cast
+
+from peewee import JOIN, Expression, Select, fn
+
+from app.billing import (
+    BEHIND,
+    BILLABLE,
+    RUNNING,
+    SEVERITY,
+    Reason,
+    card_expired_detail,
+    expires_before_renewal_detail,
+    no_default_card_detail,
+    past_due_detail,
+    payer_candidates,
+    payment_failed_detail,
+    subscription_name,
+)
+from app.cache.models import Card, Customer, Invoice, Subscription
+from app.cards import display_name, month_index
+from app.records import (
+    AttentionEntry,
+    AttentionReason,
+    InvoiceRow,
+    SubscriptionRow,
+)
+
+#: The columns behind SubscriptionData and InvoiceData (a Stripe id first), in field order.
+SUBSCRIPTION_COLUMNS = (
+    Subscription.stripe_id,
+    Subscription.customer,
+    Subscription.status,
+    Subscription.description,
+    Subscription.amount,
+    Subscription.currency,
+    Subscription.interval,
+    Subscription.interval_count,
+    Subscription.current_period_end,
+    Subscription.cancel_at_period_end,
+    Subscription.trial_end,
+    Subscription.default_payment_method,
+    Subscription.default_source,
+    Subscription.created,
+)
+INVOICE_COLUMNS = (
+    Invoice.stripe_id,
+    Invoice.number,
+    Invoice.customer,
+    Invoice.subscription,
+    Invoice.status,
+    Invoice.amount_due,
+    Invoice.amount_paid,
+    Invoice.amount_remaining,
+    Invoice.currency,
+    Invoice.created,
+    Invoice.due_date,
+    Invoice.paid_at,
+    Invoice.attempt_count,
+    Invoice.next_payment_attempt,
+    Invoice.payment_method,
+    Invoice.card_label,
+    Invoice.failure_message,
+    Invoice.hosted_invoice_url,
+)
+
+
+def _tuples(query: Select) -> list[tuple[Any, ...]]:
+    return cast(list[tuple[Any, ...]], list(query.tuples()))
+
+
+def _raw(query: Select) -> list[tuple[Any, ...]]:
+    """Rows as the driver gives them, without Peewee's per-value conversions: "Needs
+    attention" may read tens of thousands of rows and converts only the few values it shows."""
+    return cast(list[tuple[Any, ...]], Customer._meta.database.execute(query).fetchall())
+
+
+def _label(card_type: str | None, last_four: str | None) -> str | None:
+    return display_name(card_type, last_four) if card_type and last_four else None
+
+
+@dataclass(frozen=True)
+class _Paying:
+    """The card that will pay each subscription, as SQL: what `app.billing.payer_candidates`
+    says, joined to the cached card of that id, and what is wrong with it on `today`."""
+
+    payer: Any
+    expired: Expression
+    expires_before_renewal: Expression
+
+    @classmethod
+    def on(cls, today: date) -> _Paying:
+        card_month = Card.exp_year * 12 + Card.exp_month - 1
+        return cls(
+            payer=fn.COALESCE(*payer_candidates(Subscription, Customer)),
+            expired=card_month < month_index(today.year, today.month),
+            expires_before_renewal=(
+                ~Subscription.cancel_at_period_end & (card_month < Subscription.period_end_month)
+            ),
+        )
+
+    def select(self, *columns: Any) -> Select:
+        """Subscriptions with their customer and the paying card (when cached)."""
+        return (
+            Subscription.select(*columns)
+            .join(Customer, on=(Customer.stripe_id == Subscription.customer))
+            .join(Card, JOIN.LEFT_OUTER, on=(Card.stripe_payment_method_id == self.payer))
+        )
+
+
+def subscriptions_of(customer_id: str, today: date | None = None) -> list[SubscriptionRow]:
+    """The customer's subscriptions, the ones still billed first, each with the card that
+    will pay it."""
+    paying = _Paying.on(today or date.today())
+    billed = Subscription.status.in_(BILLABLE)
+    query = (
+        paying.select(
+            *SUBSCRIPTION_COLUMNS,
+            paying.payer,
+            Card.card_type,
+            Card.last_four,
+            paying.expired,
+            paying.expires_before_renewal,
+        )
+        .where(Subscription.customer == customer_id)
+        .order_by(billed.desc(), Subscription.created.desc(), Subscription.id)
+    )
+    width = len(SUBSCRIPTION_COLUMNS)
+    return [
+        SubscriptionRow(
+            *row[:width],
+            *[
+                row[width],  # payment_method
+                _label(row[width + 1], row[width + 2]),
+                bool(row[width + 3]),  # card_expired
+                bool(row[width + 4]) and not row[width + 3],  # card_expires_before_renewal
+            ],
+        )
+        for row in _tuples(query)
+    ]
+
+
+def invoices_of(customer_id: str, limit: int | None = None) -> list[InvoiceRow]:
+    """The customer's invoices, newest first."""
+    query = (
+        Invoice.select(*INVOICE_COLUMNS, Card.card_type, Card.last_four)
+        .join(Card, JOIN.LEFT_OUTER, on=(Card.stripe_payment_method_id == Invoice.payment_method))
+        .where(Invoice.customer == customer_id)
+        .order_by(Invoice.created.desc(), Invoice.id.desc())
+    )
+    if limit:
+        query = query.limit(limit)
+    width = len(INVOICE_COLUMNS)
+    out = []
+    for row in _tuples(query):
+        label = row[width - 3] or _label(row[width], row[width + 1])
+        out.append(InvoiceRow(*row[:width], *[label]))
+    return out
+
+
+class _Found:
+    """Reasons and amounts gathered per customer while reading the three queries."""
+
+    def __init__(self) -> None:
+        self.who: dict[str, tuple[str, str]] = {}
+        self.reasons: dict[str, dict[Reason, str]] = defaultdict(dict)
+
+    def add(self, customer: tuple[str, str, str], reason: Reason, detail: str) -> None:
+        self.who[customer[0]] = (customer[1], customer[2])
+        self.reasons[customer[0]].setdefault(reason, detail)
+
+
+def needs_attention(today: date | None = None) -> list[AttentionEntry]:
+    """Every customer (not deleted) who needs attention, and why: ordered by their most
+    severe reason, then by name. Three queries whatever the number of customers."""
+    found = _Found()
+    _failed_payments(found)
+    _subscription_problems(found, _Paying.on(today or date.today()))
+    due = _amounts_due(set(found.reasons))
+    entries = []
+    for customer_id, reasons in found.reasons.items():
+        name, email = found.who[customer_id]
+        ordered = sorted(reasons.items(), key=lambda item: SEVERITY[item[0]])
+        entries.append(
+            AttentionEntry(
+                id=customer_id,
+                name=name,
+                email=email,
+                amount_due=tuple(sorted(due.get(customer_id, {}).items())),
+                reasons=tuple(AttentionReason(code.value, text) for code, text in ordered),
+            )
+        )
+    entries.sort(key=lambda e: (SEVERITY[Reason(e.reasons[0].code)], e.name.casefold(), e.id))
+    return entries
+
+
+def _failed_payments(found: _Found) -> None:
+    """payment_failed: open invoices with at least one failed attempt; the newest is told."""
+    query = (
+        Invoice.select(
+            Customer.stripe_id,
+            Customer.name,
+            Customer.email,
+            fn.COALESCE(Invoice.number, Invoice.stripe_id),
+            Invoice.amount_remaining,
+            Invoice.currency,
+            Invoice.attempt_count,
+            Invoice.failure_message,
+        )
+        .join(Customer, on=(Customer.stripe_id == Invoice.customer))
+        .where(Invoice.status == "open", Invoice.attempt_count > 0, ~Customer.deleted)
+        .order_by(Invoice.created.desc(), Invoice.id.desc())
+    )
+    counts: dict[str, int] = defaultdict(int)
+    newest: dict[str, tuple[Any, ...]] = {}
+    for row in _raw(query):
+        counts[row[0]] += 1
+        newest.setdefault(row[0], row)
+    for customer_id, row in newest.items():
+        number, amount, currency, attempts, failure = row[3:8]
+        more = counts[customer_id] - 1
+        detail = payment_failed_detail(number, amount, currency, attempts, failure, more)
+        found.add(row[:3], Reason.PAYMENT_FAILED, detail)
+
+
+def _subscription_problems(found: _Found, paying: _Paying) -> None:
+    """past_due, card_expired, no_default_card and card_expires_before_renewal: only the
+    subscriptions with one of them are read."""
+    query = paying.select(
+        Customer.stripe_id,
+        Customer.name,
+        Customer.email,
+        Subscription.stripe_id,
+        Subscription.status,
+        Subscription.description,
+        Subscription.current_period_end,
+        paying.payer,
+        Card.card_type,
+        Card.last_four,
+        Card.exp_month,
+        Card.exp_year,
+        Card.is_active,
+        paying.expired,
+        paying.expires_before_renewal,
+    ).where(
+        Subscription.status.in_(BILLABLE),
+        ~Customer.deleted,
+        Subscription.status.in_(BEHIND)
+        | paying.payer.is_null()
+        | ~Card.is_active
+        | paying.expired
+        | paying.expires_before_renewal,
+    )
+    for row in _raw(query):
+        customer = row[:3]
+        sub_id, status, description, renews, payer = row[3:8]
+        card_type, last_four, month, year, active, expired, before = row[8:15]
+        name = subscription_name(description, sub_id)
+        card = _label(card_type, last_four) or ""
+        if status in BEHIND:
+            found.add(customer, Reason.PAST_DUE, past_due_detail(name, status))
+        if active and expired:
+            found.add(customer, Reason.CARD_EXPIRED, card_expired_detail(name, card, month, year))
+        elif active and before:
+            renewal = Subscription.current_period_end.python_value(renews)
+            detail = expires_before_renewal_detail(name, card, month, year, renewal)
+            found.add(customer, Reason.CARD_EXPIRES_BEFORE_RENEWAL, detail)
+        gone = card_type is not None and not active
+        if status in RUNNING and (payer is None or gone):
+            found.add(customer, Reason.NO_DEFAULT_CARD, no_default_card_detail(name, gone))
+
+
+def _amounts_due(customers: set[str]) -> dict[str, dict[str, int]]:
+    """What the open invoices still ask, per customer and currency."""
+    if not customers:
+        return {}
+    query = (
+        Invoice.select(Invoice.customer, Invoice.currency, fn.SUM(Invoice.amount_remaining))
+        .where(Invoice.status == "open")
+        .group_by(Invoice.customer, Invoice.currency)
+    )
+    due: dict[str, dict[str, int]] = defaultdict(dict)
+    for customer_id, currency, amount in _raw(query):
+        if customer_id in customers and amount:
+            due[customer_id][currency] = int(amount)
+    return due

@@ -1,0 +1,209 @@
+"""Billing commands: a customer's invoices and subscriptions, and every customer who needs
+attention. They read the cache only and never need the network."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from app.billing import subscription_name
+from app.cache import billing_queries, queries
+from app.cli.output import iso, notice, print_json, say, table, write_csv
+from app.context import Context
+from app.money import decimal_string, money_text
+from app.operations import known_customer
+from app.records import AttentionEntry, InvoiceRow, SubscriptionRow
+
+ATTENTION_CSV = ("id", "name", "email", "code", "detail", "amount_due")
+
+
+def _money(amount: int | None, currency: str | None) -> str:
+    return money_text(amount, currency) if amount is not None and currency else "—"
+
+
+def _date(value: Any) -> str:
+    return value.date().isoformat() if value else "—"
+
+
+def invoice_json(invoice: InvoiceRow) -> dict[str, Any]:
+    return {
+        "id": invoice.id,
+        "number": invoice.number,
+        "status": invoice.status,
+        "amount_due": invoice.amount_due,
+        "amount_paid": invoice.amount_paid,
+        "amount_remaining": invoice.amount_remaining,
+        "amount_due_decimal": decimal_string(invoice.amount_due, invoice.currency),
+        "currency": invoice.currency,
+        "created": iso(invoice.created),
+        "due_date": iso(invoice.due_date),
+        "paid_at": iso(invoice.paid_at),
+        "attempt_count": invoice.attempt_count,
+        "next_payment_attempt": iso(invoice.next_payment_attempt),
+        "subscription": invoice.subscription,
+        "payment_method": invoice.payment_method,
+        "payment_method_display": invoice.payment_method_display,
+        "failure_message": invoice.failure_message,
+        "hosted_invoice_url": invoice.hosted_invoice_url,
+    }
+
+
+def subscription_json(subscription: SubscriptionRow) -> dict[str, Any]:
+    return {
+        "id": subscription.id,
+        "status": subscription.status,
+        "description": subscription.description,
+        "amount": subscription.amount,
+        "currency": subscription.currency,
+        "interval": subscription.interval,
+        "interval_count": subscription.interval_count,
+        "current_period_end": iso(subscription.current_period_end),
+        "cancel_at_period_end": subscription.cancel_at_period_end,
+        "payment_method": subscription.payment_method,
+        "payment_method_display": subscription.payment_method_display,
+    }
+
+
+def amounts_text(entry: AttentionEntry) -> str:
+    """ "49.00 EUR; 4900 JPY"."""
+    return "; ".join(money_text(amount, currency) for currency, amount in entry.amount_due)
+
+
+def _lines_of(
+    args: argparse.Namespace,
+    key: str,
+    read: Callable[[str], Sequence[Any]],
+    as_json: Callable[[Any], dict[str, Any]],
+) -> Sequence[Any] | None:
+    """A customer's billing lines (`key`: invoices or subscriptions), printed as JSON, or
+    under the customer's name; None when there is nothing more to print."""
+    customer = known_customer(args.customer)
+    lines = read(customer.id)
+    if args.json:
+        print_json(
+            {
+                "success": True,
+                "customer": customer.id,
+                "synced_at": iso(customer.synced_at),
+                key: [as_json(line) for line in lines],
+            }
+        )
+        return None
+    say(customer.label, customer.id)
+    if not lines:
+        print(f"No {key} in the cache.")
+        return None
+    return lines
+
+
+def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    invoices = _lines_of(args, "invoices", billing_queries.invoices_of, invoice_json)
+    if invoices:
+        table(
+            [
+                (
+                    i.number or i.id,
+                    i.status,
+                    money_text(i.amount_due, i.currency),
+                    _date(i.created),
+                    i.payment_method_display or "",
+                    i.failure_message or "",
+                )
+                for i in invoices
+            ],
+            ("INVOICE", "STATUS", "AMOUNT", "CREATED", "CARD", "NOTE"),
+        )
+    return 0
+
+
+def _every(s: SubscriptionRow) -> str:
+    """ " / month", " / 3 months"."""
+    if not s.interval:
+        return ""
+    count = s.interval_count or 1
+    return f" / {s.interval}" if count == 1 else f" / {count} {s.interval}s"
+
+
+def _warning(s: SubscriptionRow) -> str:
+    if s.card_expired:
+        return "card expired"
+    return "card expires first" if s.card_expires_before_renewal else ""
+
+
+def cmd_subscriptions(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    subscriptions = _lines_of(
+        args, "subscriptions", billing_queries.subscriptions_of, subscription_json
+    )
+    if subscriptions:
+        table(
+            [
+                (
+                    s.id,
+                    subscription_name(s.description, s.id),
+                    _money(s.amount, s.currency) + _every(s),
+                    s.status,
+                    _date(s.current_period_end),
+                    s.payment_method_display or s.payment_method or "no card",
+                    _warning(s),
+                )
+                for s in subscriptions
+            ],
+            ("ID", "SUBSCRIPTION", "PRICE", "STATUS", "PERIOD ENDS", "CARD", ""),
+        )
+    return 0
+
+
+def cmd_attention(ctx: Context, args: argparse.Namespace) -> int:
+    notice(ctx)
+    entries = billing_queries.needs_attention(date.today())
+    if args.csv:
+        rows = [
+            (e.id, e.name, e.email, r.code, r.detail, amounts_text(e))
+            for e in entries
+            for r in e.reasons
+        ]
+        write_csv(args.csv, ATTENTION_CSV, rows, "reasons")
+        return 0
+    if args.json:
+        state = queries.sync_state()
+        print_json(
+            {
+                "success": True,
+                "synced_at": iso(state.last_sync if state else None),
+                "customers": [
+                    {
+                        "id": e.id,
+                        "name": e.name,
+                        "email": e.email,
+                        "amount_due": [
+                            {
+                                "currency": currency,
+                                "amount": amount,
+                                "decimal": decimal_string(amount, currency),
+                            }
+                            for currency, amount in e.amount_due
+                        ],
+                        "reasons": [{"code": r.code, "detail": r.detail} for r in e.reasons],
+                    }
+                    for e in entries
+                ],
+            }
+        )
+        return 0
+    if not entries:
+        print("No customer needs attention.")
+        return 0
+    table(
+        [
+            (e.id if n == 0 else "", e.label if n == 0 else "", r.code, r.detail)
+            + ((amounts_text(e),) if n == 0 else ("",))
+            for e in entries
+            for n, r in enumerate(e.reasons)
+        ],
+        ("CUSTOMER", "NAME", "REASON", "DETAIL", "DUE"),
+    )
+    return 0
