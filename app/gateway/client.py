@@ -10,13 +10,11 @@ which stops a list whose pages do not advance.
 from __future__ import annotations
 
 import logging
-import os
 import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import stripe
 
@@ -28,7 +26,6 @@ from app.errors import (
     NotFoundError,
     StripeRefusedError,
     StripeUnreachableError,
-    UsageError,
 )
 from app.gateway import paging
 from app.gateway.convert import (
@@ -43,14 +40,16 @@ from app.gateway.convert import (
     setup_intent_from,
     subscription_from,
 )
-from app.gateway.transport import DeadlineClient, DeadlinePassed, NotStripesAnswer
+from app.gateway.transport import (
+    DeadlineClient,
+    DeadlinePassed,
+    NotStripesAnswer,
+    check_live_key_destination,
+)
 from app.ratelimit import RateLimiter
 from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
 from app.settings import (
-    LIVE_ON_LOOPBACK_FOR_TESTS,
-    STRIPE_API_BASE,
     Settings,
-    is_loopback,
 )
 
 log = logging.getLogger(__name__)
@@ -95,22 +94,6 @@ _CAPABILITIES: dict[tuple[str, str], bool] = {}
 _CAPABILITIES_LOCK = threading.Lock()
 CARDS_ROUTE = "GET /v1/customers/{id}/payment_methods"
 TYPES_FILTER = "types filter on /v1/events"
-
-
-def check_live_key_destination(key: SecretKey, api_base: str) -> None:
-    """A live key goes to Stripe's own API and nowhere else (an emulator, a proxy, a typo'd
-    host would receive real credentials); the live-mode tests alone may use the emulator."""
-    if key.mode is not Mode.LIVE or api_base == STRIPE_API_BASE:
-        return
-    if os.environ.get(LIVE_ON_LOOPBACK_FOR_TESTS) == "1" and is_loopback(
-        urlsplit(api_base).hostname
-    ):
-        return
-    raise UsageError(
-        f"A live key is only ever sent to Stripe's own API ({STRIPE_API_BASE}), and this "
-        f"profile's api_base is {api_base}: remove it with 'billing-admin config unset api_base' "
-        "(or unset STRIPE_API_BASE)."
-    )
 
 
 class Gateway:

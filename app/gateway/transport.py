@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
 import threading
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 import stripe
@@ -24,6 +26,10 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 from urllib3.response import HTTPResponse
+
+from app.credentials import Mode, SecretKey
+from app.errors import UsageError
+from app.settings import LIVE_ON_LOOPBACK_FOR_TESTS, STRIPE_API_BASE, is_loopback
 
 #: Statuses with which a network, not Stripe, asks to sign in: any body then is not Stripe's.
 _SIGN_IN_STATUSES = (407, 511)
@@ -235,4 +241,20 @@ def _connection_error(exc: requests.RequestException) -> stripe.APIConnectionErr
     )
     return stripe.APIConnectionError(
         f"Network error: {type(exc).__name__}: {exc}", should_retry=retry
+    )
+
+
+def check_live_key_destination(key: SecretKey, api_base: str) -> None:
+    """A live key goes to Stripe's own API and nowhere else (an emulator, a proxy, a typo'd
+    host would receive real credentials); the live-mode tests alone may use the emulator."""
+    if key.mode is not Mode.LIVE or api_base == STRIPE_API_BASE:
+        return
+    if os.environ.get(LIVE_ON_LOOPBACK_FOR_TESTS) == "1" and is_loopback(
+        urlsplit(api_base).hostname
+    ):
+        return
+    raise UsageError(
+        f"A live key is only ever sent to Stripe's own API ({STRIPE_API_BASE}), and this "
+        f"profile's api_base is {api_base}: remove it with 'billing-admin config unset api_base' "
+        "(or unset STRIPE_API_BASE)."
     )
