@@ -155,8 +155,7 @@ def test_the_desktops_role_can_add_to_the_audit_log_but_not_undo_it(
 #: README's grants for the desktops' role.
 GRANTS = (
     "GRANT USAGE ON SCHEMA public TO {role}",
-    "GRANT SELECT, INSERT, UPDATE ON customer, card, sync_state TO {role}",
-    "GRANT SELECT ON schema_migration TO {role}",
-    "GRANT SELECT, INSERT ON audit_entry TO {role}",
+    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+    "REVOKE UPDATE, DELETE, TRUNCATE ON audit_entry, schema_migration FROM {role}",
     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}",
 )
