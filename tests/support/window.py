@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import TypeVar
 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -66,3 +68,17 @@ def open_modal(kind: type[W]) -> W:
     dialog = QApplication.activeModalWidget()
     assert isinstance(dialog, kind), f"expected an open {kind.__name__}, not {dialog!r}"
     return dialog
+
+
+def when_modal(kind: type[W], act: Callable[[W], object]) -> None:
+    """Once the window shows a modal `kind` (a confirmation opened by a key press, which may
+    spin the event loop before the dialog is up) and it has the keyboard, do `act` to it."""
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isActiveWindow():
+            act(dialog)
+        else:
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)
