@@ -9,7 +9,15 @@ from typing import Any, cast
 from peewee import Database, SqliteDatabase
 
 from app.cache import chain
-from app.cache.models import MODELS, AuditEntry, Customer, SchemaMigration, SyncState, now
+from app.cache.models import (
+    MODELS,
+    AuditEntry,
+    Customer,
+    SchemaMigration,
+    SyncState,
+    fold,
+    now,
+)
 
 
 def _v1_initial(db: Database) -> None:
@@ -115,12 +123,22 @@ def _v5_audit_chain(db: Database) -> None:
     protect_audit(db)
 
 
+def _v6_accent_free_search(db: Database) -> None:
+    """Search ignores accents as well as case: the stored keys (case-folded before) are
+    folded again; only the keys that change are written."""
+    keys = Customer.select(Customer.id, Customer.search_key).tuples().iterator()
+    changed = [(key, fold(old)) for key, old in keys if fold(old) != old]
+    for key, new in changed:
+        Customer.update(search_key=new).where(Customer.id == key).execute()
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
     _v3_sort_indexes,
     _v4_search_index,
     _v5_audit_chain,
+    _v6_accent_free_search,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -12,7 +12,7 @@ from typing import Any, Literal, cast
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
 from app.cache import chain
-from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, now
+from app.cache.models import AuditEntry, BaseModel, Card, Customer, SyncState, fold, now
 from app.cards import display_name
 from app.records import Action, CardData, CustomerData
 from app.untrusted import message
@@ -39,7 +39,7 @@ def _later(field: Any) -> Any:
 
 
 def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
-    return " ".join([name, email, stripe_id, *last_fours]).casefold()
+    return fold(" ".join([name, email, stripe_id, *last_fours]))
 
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
