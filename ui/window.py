@@ -14,6 +14,7 @@ The window composes the parts and builds the menus; each part has a room of its 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -49,6 +50,10 @@ from ui.welcome import WelcomePanel
 
 if TYPE_CHECKING:
     from ui.add_card_dialog import AddCardDialog
+
+
+#: A cache synced this recently is not synced again when the window opens.
+FRESH = timedelta(minutes=1)
 
 
 class MainWindow(QMainWindow):
@@ -95,7 +100,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.load_context()
-        if sync_on_start and self.key is not None and self._synced_before():
+        if sync_on_start and self.key is not None and self._synced_before(FRESH):
             QTimer.singleShot(0, self.sync.sync_now)
 
     # -- building ---------------------------------------------------------------------------
@@ -261,9 +266,12 @@ class MainWindow(QMainWindow):
         self.first_run.reviewing_offline = False
         self.load_context()
 
-    def _synced_before(self) -> bool:
+    def _synced_before(self, fresh: timedelta) -> bool:
+        """Synced once, and not in the last `fresh` (the demo syncs just before the window
+        opens: a second sync at once would only read the same events again)."""
         state = safe_read(queries.sync_state)
-        return bool(state and state.last_sync)
+        last = state.last_sync if state else None
+        return last is not None and datetime.now(UTC) - last > fresh
 
     # -- what an action may do now ---------------------------------------------------------------
 
