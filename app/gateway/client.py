@@ -185,6 +185,11 @@ class Gateway:
         """One idempotency key per logical write, kept across our own retries."""
         return {"idempotency_key": f"billing-admin-{uuid.uuid4()}"}
 
+    def check_key(self) -> None:
+        """One cheap request that the key must be allowed (it reads customers, as every sync
+        does); raises `KeyProblemError` when Stripe rejects the key."""
+        self.call("list customers", self.client.v1.customers.list, params={"limit": 1})
+
     # -- customers ---------------------------------------------------------------------------
 
     def customer_pages(self) -> Iterator[list[CustomerData]]:
