@@ -137,7 +137,7 @@ class SyncController(QObject):
         if isinstance(exc, KeyProblemError):
             banner.show_message(str(exc), action="Enter a key…", on_action=self.shell.show_welcome)
             return
-        banner.show_message(operator_sentence(exc, doing))
+        banner.show_message(operator_sentence(exc, doing), transient=True)
 
     def show_state(self) -> None:
         """Enable Sync and Cancel as the key and a running sync allow."""

@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.closing = False
         self._emulator = emulator
+        self._last_customer = ""
 
         self.setWindowIcon(app_icon())
         self.customers_model = CustomersModel(self)
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.view.changed.connect(self.update_actions)
+        self.customers.customer_selected.connect(self._customer_selected)
         self.view.last_sync.connect(self.header.set_last_sync)
         self.sync.progress.connect(self.sync_progress)
         self.sync.finished.connect(self.sync_finished)
@@ -283,6 +285,12 @@ class MainWindow(QMainWindow):
             busy=self.runner.busy("action"),
             adding_card=self.add_card_flow.dialog is not None,
         )
+
+    @Slot(str)
+    def _customer_selected(self, customer_id: str) -> None:
+        if customer_id and customer_id != self._last_customer:
+            self.banner.moved_on()  # another customer: a failure about the last one is moot
+        self._last_customer = customer_id or self._last_customer
 
     @Slot()
     def update_actions(self) -> None:

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app.cache.models import SyncState
+from app.operations import Operations, PortalLink
 from tests.support.account import Account
-from tests.support.window import TASK_TIMEOUT_MS, synced
+from tests.support.window import TASK_TIMEOUT_MS, select_customer, synced
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
@@ -53,3 +55,47 @@ def test_a_cache_synced_a_moment_ago_is_not_synced_again_when_the_window_opens(
     later = make_window(sync_on_start=True)
     with qtbot.waitSignal(later.sync_finished, timeout=TASK_TIMEOUT_MS):
         pass
+
+
+def test_a_browser_that_did_not_open_is_said_and_the_link_offered(
+    qtbot: QtBot, account: Account, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ada, _ = account.customer("Ada Lovelace", cards=[VISA])
+    window = make_window()
+    synced(qtbot, window)
+    select_customer(qtbot, window, ada)
+    url = "https://billing.stripe.com/p/session/test_abc"
+    monkeypatch.setattr(Operations, "portal_link", lambda self, customer: PortalLink(url, True))
+    window.open_url = lambda _url: False  # as QDesktopServices.openUrl without a launcher
+    QGuiApplication.clipboard().clear()
+
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS):
+        window.cards.portal_action.trigger()
+
+    assert "Opened" not in window.statusBar().currentMessage()
+    assert window.banner.isVisible() and "No browser could be opened" in window.banner.text
+    window.banner._action.click()
+    assert QGuiApplication.clipboard().text() == url
+    assert not window.banner.isVisible()
+    assert "Copied the billing portal link of Ada Lovelace" in window.statusBar().currentMessage()
+
+
+def test_a_failure_of_one_action_goes_when_the_operator_moves_on(
+    qtbot: QtBot, account: Account, make_window: MakeWindow
+) -> None:
+    ada, _ = account.customer("Ada Lovelace", cards=[VISA])
+    grace, _ = account.customer("Grace Hopper", cards=[VISA])
+    window = make_window()
+    synced(qtbot, window)
+    select_customer(qtbot, window, ada)
+    # localstripe has no billing portal: a real refusal, shown in the banner.
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS):
+        window.cards.copy_link_action.trigger()
+    assert window.banner.isVisible() and window.banner.kind == "error"
+    qtbot.wait(200)
+    window.view.reload_all()  # a poll that finds the cache changed does not hide it
+    assert window.banner.isVisible()
+
+    select_customer(qtbot, window, grace)
+
+    assert not window.banner.isVisible()
