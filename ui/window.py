@@ -136,14 +136,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
 
         pane = self.cards
+        # Search, filter, customers, the card actions, then the cards (and their tabs).
         tab_chain: list[QWidget] = [
             self.customers.search,
             self.customers.expiring,
             self.customers.table,
+            *pane.buttons,
             pane.tabs,
             pane.cards_table,
             pane.show_detached,
-            *pane.buttons,
             pane.activity_table,
             self.header.sync_button,
             self.header.cancel_button,
