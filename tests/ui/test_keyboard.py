@@ -55,7 +55,7 @@ def test_search_then_results_then_cards_by_keyboard(
     reached = press(qtbot, Qt.Key.Key_Tab)
     assert reached in cards.buttons
     # ...then on to the card list; Shift+Tab comes back the same way.
-    seen = [reached]
+    seen: list[QWidget] = [reached]
     while seen[-1] is not cards.cards_table and len(seen) < 10:
         seen.append(press(qtbot, Qt.Key.Key_Tab))
     assert seen[-1] is cards.cards_table
