@@ -52,6 +52,17 @@ def select_customer(qtbot: QtBot, window: MainWindow, customer_id: str) -> None:
     qtbot.waitUntil(lambda: window.cards.title.isVisible())
 
 
+def synced_window(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], customer_id: str = ""
+) -> MainWindow:
+    """A window synced with the emulator, with `customer_id` selected if given."""
+    window = make_window()
+    synced(qtbot, window)
+    if customer_id:
+        select_customer(qtbot, window, customer_id)
+    return window
+
+
 def card_ids(window: MainWindow) -> list[str]:
     model = window.cards_model
     return [model.card_at(row).id for row in range(model.rowCount())]  # type: ignore[union-attr]

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.cache.models import SyncState
 from app.operations import Operations, PortalLink
 from tests.support.account import Account
-from tests.support.window import TASK_TIMEOUT_MS, select_customer, synced
+from tests.support.window import TASK_TIMEOUT_MS, select_customer, synced, synced_window
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
@@ -26,8 +26,7 @@ def test_the_status_bar_says_what_changed_since_the_last_sync(
     qtbot: QtBot, account: Account, make_window: MakeWindow
 ) -> None:
     account.customer("Ada", cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
+    window = synced_window(qtbot, make_window)
     assert window.statusBar().currentMessage() == "Up to date · 1 customer, 1 card"
     account.customer("Grace", cards=[VISA])
 
@@ -61,9 +60,7 @@ def test_a_browser_that_did_not_open_is_said_and_the_link_offered(
     qtbot: QtBot, account: Account, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ada, _ = account.customer("Ada Lovelace", cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
-    select_customer(qtbot, window, ada)
+    window = synced_window(qtbot, make_window, ada)
     url = "https://billing.stripe.com/p/session/test_abc"
     monkeypatch.setattr(Operations, "portal_link", lambda self, customer: PortalLink(url, True))
     window.open_url = lambda _url: False  # as QDesktopServices.openUrl without a launcher
@@ -85,9 +82,7 @@ def test_a_failure_of_one_action_goes_when_the_operator_moves_on(
 ) -> None:
     ada, _ = account.customer("Ada Lovelace", cards=[VISA])
     grace, _ = account.customer("Grace Hopper", cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
-    select_customer(qtbot, window, ada)
+    window = synced_window(qtbot, make_window, ada)
     # localstripe has no billing portal: a real refusal, shown in the banner.
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS):
         window.cards.copy_link_action.trigger()

@@ -72,16 +72,23 @@ def test_first_run_stores_the_key_in_the_keyring(
 
 @pytest.mark.keyring
 @pytest.mark.emulator
-def test_a_key_stripe_rejects_is_never_stored(
-    qtbot: QtBot,
-    account: Account,
-    make_window: MakeWindow,
-    profile: str,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def _keyring_only(
+    make_window: MakeWindow, profile: str, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """The window on `profile`, whose key can come from the real keyring only."""
     require_secret_service()
     monkeypatch.delenv("STRIPE_API_KEY")
-    window = make_window(profile)
+    return make_window(profile)
+
+
+def test_a_key_stripe_rejects_is_never_stored(
+    monkeypatch: pytest.MonkeyPatch,
+    make_window: MakeWindow,
+    profile: str,
+    account: Account,
+    qtbot: QtBot,
+) -> None:
+    window = _keyring_only(make_window, profile, monkeypatch)
     panel = window.welcome
     # Well formed, but the emulator, like Stripe for a revoked key, answers 401.
     panel.key_edit.setText(

@@ -12,13 +12,7 @@ from PySide6.QtCore import Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
-from tests.support.window import (
-    TASK_TIMEOUT_MS,
-    open_modal,
-    select_card,
-    select_customer,
-    synced,
-)
+from tests.support.window import TASK_TIMEOUT_MS, open_modal, select_card, synced_window
 from ui.detach_dialog import DefaultDialog
 from ui.window import MainWindow
 
@@ -30,14 +24,20 @@ EXPIRED = ("5555555555554444", 5, 2024)
 SOON = ("4000056655665556", TODAY.month, TODAY.year)  # valid through the end of this month
 
 
+def _second_card_selected(
+    qtbot: QtBot, account: Account, make_window: MakeWindow, second: tuple[str, int, int]
+) -> tuple[MainWindow, str, str, str]:
+    """A customer whose default is a Visa, and `second` selected: window, customer, cards."""
+    ada, (visa, card) = account.customer(cards=[VISA, second], default=0)
+    window = synced_window(qtbot, make_window, ada)
+    select_card(window, card)
+    return window, ada, visa, card
+
+
 def test_an_expired_card_is_refused_with_the_reason(
     qtbot: QtBot, account: Account, make_window: MakeWindow
 ) -> None:
-    ada, (visa, expired) = account.customer(cards=[VISA, EXPIRED], default=0)
-    window = make_window()
-    synced(qtbot, window)
-    select_customer(qtbot, window, ada)
-    select_card(window, expired)
+    window, ada, visa, _ = _second_card_selected(qtbot, account, make_window, EXPIRED)
 
     action = window.cards.set_default_action
     assert not action.isEnabled()
@@ -59,11 +59,7 @@ def test_an_expired_card_is_refused_with_the_reason(
 def test_a_new_default_says_which_card_it_replaces_and_when_a_card_expires(
     qtbot: QtBot, account: Account, make_window: MakeWindow
 ) -> None:
-    ada, (visa, soon) = account.customer(cards=[VISA, SOON], default=0)
-    window = make_window()
-    synced(qtbot, window)
-    select_customer(qtbot, window, ada)
-    select_card(window, soon)
+    window, ada, visa, soon = _second_card_selected(qtbot, account, make_window, SOON)
     asked: list[str] = []
 
     def read_then_cancel() -> None:

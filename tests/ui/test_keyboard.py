@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
-from tests.support.window import synced
+from tests.support.window import synced_window
 from ui.palette import FOCUS_BORDER
 from ui.window import MainWindow
 
@@ -39,8 +39,7 @@ def test_search_then_results_then_cards_by_keyboard(
 ) -> None:
     ada, (visa, mastercard) = account.customer("Ada Lovelace", cards=[VISA, MASTERCARD], default=0)
     account.customer("Grace Hopper", cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
+    window = synced_window(qtbot, make_window)
     customers, cards = window.customers, window.cards
     window.find_action.trigger()
     assert customers.search.hasFocus()
@@ -96,8 +95,7 @@ def test_the_focus_is_clearly_marked(
     qtbot: QtBot, account: Account, make_window: MakeWindow
 ) -> None:
     account.customer("Ada Lovelace", cards=[VISA])
-    window = make_window()
-    synced(qtbot, window)
+    window = synced_window(qtbot, make_window)
     table = window.customers.table
     window.customers.search.setFocus()
     qtbot.waitUntil(window.customers.search.hasFocus)
