@@ -246,8 +246,6 @@ class MainWindow(QMainWindow):
             self.banner.show_message(str(exc))
         self.header.set_profile(self.ctx.profile.name, settings_note)
         self.header.set_mode(mode_of(self))
-        mode = f" — {self.key.mode.value.upper()}" if self.key else ""
-        self.setWindowTitle(f"billing-admin — {self.ctx.profile.name}{mode}")
         self.customers.empty_cache_text = empty_cache_text(self.key)
         self.layout_memory.restore(self.ctx.profile.name)
         self.view.reload_all(reset=True)
@@ -287,6 +285,13 @@ class MainWindow(QMainWindow):
             adding_card=self.add_card_flow.dialog is not None,
         )
 
+    def _show_title(self) -> None:
+        """The customer, then the profile and mode; Qt adds the application's name once."""
+        mode = f" ({self.key.mode.value.upper()})" if self.key else ""
+        customer = self.view.customer
+        where = f"{self.ctx.profile.name}{mode}"
+        self.setWindowTitle(f"{customer.label} — {where}" if customer else where)
+
     @Slot(str)
     def _customer_selected(self, customer_id: str) -> None:
         if customer_id and customer_id != self._last_customer:
@@ -295,6 +300,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def update_actions(self) -> None:
+        self._show_title()
         show_actions(self.cards, self.situation())
         self.sync.show_state()
 

@@ -94,3 +94,15 @@ def test_a_failure_of_one_action_goes_when_the_operator_moves_on(
     select_customer(qtbot, window, grace)
 
     assert not window.banner.isVisible()
+
+
+def test_the_title_names_the_customer_and_the_profile_once(
+    qtbot: QtBot, account: Account, make_window: MakeWindow
+) -> None:
+    ada, _ = account.customer("Acme Café GmbH", cards=[VISA])
+    window = synced_window(qtbot, make_window)
+    assert window.windowTitle() == "default (TEST)"  # Qt adds "— Billing Admin" once
+
+    select_customer(qtbot, window, ada)
+
+    assert window.windowTitle() == "Acme Café GmbH — default (TEST)"
