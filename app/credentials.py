@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -66,7 +67,7 @@ def validate_key(value: str) -> str:
     if not _KEY_RE.fullmatch(value):
         raise UsageError(
             "That does not look like a Stripe secret key: expected sk_test_, sk_live_, "
-            "rk_test_ or rk_live_ followed by letters and digits."
+            "rk_test_ or rk_live_ followed by at least 8 letters and digits."
         )
     return value
 
@@ -90,10 +91,16 @@ def _keyring_call(fn, *args: str):  # type: ignore[no-untyped-def]
         raise
 
 
-def store_key(profile: str, value: str) -> SecretKey:
-    value = validate_key(value)
-    _keyring_call(keyring.set_password, SERVICE, profile, value)
-    return SecretKey(value, "keyring")
+def store_key(
+    profile: str, value: str, check: Callable[[SecretKey], object] | None = None
+) -> SecretKey:
+    """Validate the key, let `check` ask Stripe whether it accepts it (it raises if not),
+    then store it: a key Stripe refused never reaches the keyring."""
+    key = SecretKey(validate_key(value), "keyring")
+    if check is not None:
+        check(key)
+    _keyring_call(keyring.set_password, SERVICE, profile, key.value)
+    return key
 
 
 def _delete(service: str, user: str) -> bool:

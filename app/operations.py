@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
@@ -30,7 +30,8 @@ from app.errors import (
 )
 from app.gateway import Gateway
 from app.ids import check_card_id, check_customer_id, check_setup_intent_id
-from app.records import Action, CardData, CustomerData, CustomerRow
+from app.policy import card_refusal
+from app.records import Action, CardData, CardRow, CustomerData, CustomerRow
 from app.settings import PUBLISHABLE_RE
 
 log = logging.getLogger(__name__)
@@ -199,15 +200,14 @@ class Operations:
         with self.db.atomic():
             store.audit(self.profile, action, target, outcome, customer=customer, detail=reason)
 
-    def describe_card(self, pm_id: str) -> tuple[str, str]:
-        """("Visa •••• 4242", "4242") from the cache, else from Stripe, to confirm with."""
-        card = queries.card(pm_id)
-        if card:
-            return card.display_name, card.last_four
-        data = self.gateway.payment_method(check_card_id(pm_id))
-        return data.display_name, data.last_four
+    def card_facts(self, pm_id: str) -> CardRow | CardData:
+        """The card as the cache holds it, else as Stripe describes it: what a question about
+        it is made of (its name, last four digits, expiry)."""
+        return queries.card(pm_id) or self.gateway.payment_method(check_card_id(pm_id))
 
-    def set_default(self, customer_id: str, pm_id: str) -> CardData:
+    def set_default(self, customer_id: str, pm_id: str, today: date | None = None) -> CardData:
+        """Make `pm_id` the customer's default card; refused (exit status 2) for a card Stripe
+        says has expired, as `policy.card_refusal` rules."""
         with self._audited(
             Action.SET_DEFAULT, customer=check_customer_id(customer_id), target=check_card_id(pm_id)
         ) as pending:
@@ -221,6 +221,9 @@ class Operations:
                         else " (it is detached)."
                     )
                 )
+            refusal = card_refusal(Action.SET_DEFAULT, card, today or date.today())
+            if refusal:
+                raise UsageError(refusal)
             customer = self.gateway.set_default(customer_id, pm_id)
             self._record(pending, customer, card, card.display_name)
         log.info("set %s as default card of %s", pm_id, customer_id)

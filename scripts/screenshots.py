@@ -117,6 +117,7 @@ class Shots:
         window.resize(*SIZE)
         window.move(0, 0)
         window.show()
+        window.activateWindow()  # the keyboard focus shows only in the active window
         self.settle(400)
         return window
 
@@ -166,6 +167,11 @@ class Shots:
         customer = self.pick_customer(window)
         self.select(window, customer)
         self.save(window, "populated")
+        self.expired_card(window)
+        self.keyboard_focus(window)
+        self.last_four_search(window)
+        self.select(window, customer)
+        self.small_screen(window, customer)
         self.detach_confirmation(window)
         self.add_card(window, customer)
         self.error_banner(window)
@@ -180,6 +186,49 @@ class Shots:
 
         self.first_run()
         self.empty_cache()
+
+    def expired_card(self, window: Any) -> None:
+        """An expired card selected: Set as default is off, and the hint says why."""
+        from datetime import date
+
+        from app.cache import queries
+
+        today = date.today()
+        for row in queries.customer_rows(queries.customers_query()):
+            expired = [c for c in queries.cards_of(row.id) if c.expired(today) and not c.is_default]
+            if expired:
+                self.select(window, row.id)
+                window.view.select_card(expired[0].id)
+                window.cards.cards_table.setFocus()
+                self.save(window, "expired-card-refused")
+                return
+
+    def keyboard_focus(self, window: Any) -> None:
+        """Typed into the search box, then Down: the focus is in the results, marked."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtTest import QTest
+
+        window.find_action.trigger()
+        QTest.keyClicks(window.customers.search, "an")
+        QTest.keyClick(window.customers.search, Qt.Key.Key_Down)
+        self.save(window, "keyboard-focus")
+        window.customers.search.clear()
+        self.settle(400)
+
+    def last_four_search(self, window: Any) -> None:
+        window.customers.search.setText("4444")
+        window.customers.focus_results()
+        self.save(window, "last-four-search")
+        window.customers.search.clear()
+        self.settle(400)
+
+    def small_screen(self, window: Any, customer: str) -> None:
+        """A small laptop's screen: 1024x700."""
+        window.resize(1024, 700)
+        self.select(window, customer)
+        self.save(window, "small-1024x700")
+        window.resize(*SIZE)
+        self.settle()
 
     def detach_confirmation(self, window: Any) -> None:
         from PySide6.QtCore import QTimer
@@ -292,9 +341,32 @@ class Shots:
         client = stripe.StripeClient(
             self.emulator.key, base_addresses={"api": self.emulator.api_base}
         )
-        target = next((c for c in window.view.all_cards if c.is_active and not c.is_default), card)
+        from datetime import date
+
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        from ui.detach_dialog import DefaultDialog
+
+        today = date.today()
+        target = next(
+            (
+                c
+                for c in window.view.all_cards
+                if c.is_active and not c.is_default and not c.expired(today)
+            ),
+            card,
+        )
         window.cards.cards_table.selectRow(window.cards_model.row_of(target.id))
         client.v1.payment_methods.detach(target.id)
+
+        def confirm() -> None:
+            dialog = QApplication.activeModalWidget()
+            assert isinstance(dialog, DefaultDialog)
+            self.save_screen(window, "set-default-confirmation")
+            dialog.confirm_button.click()
+
+        QTimer.singleShot(500, confirm)
         window.set_default()
         self.wait(window.action_finished)
         window.cards.tabs.setCurrentIndex(1)

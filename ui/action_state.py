@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from PySide6.QtGui import QAction
 
-from app.policy import Action, Situation, why_not
+from app.policy import Action, Situation, card_refusal, why_not
 from ui.cards_pane import CardsPane
 
 
@@ -51,7 +51,9 @@ def show_actions(pane: CardsPane, now: Situation) -> None:
         qaction.setEnabled(not refusal)
         qaction.setToolTip(tip)
         qaction.setStatusTip(tip)
-    pane.set_hint(now.stripe_off if now.customer else "")
+    # A refusal about the card itself (it has expired) is shown, not only in a tooltip.
+    about_card = card_refusal(Action.SET_DEFAULT, now.card, now.today) if now.card else ""
+    pane.set_hint((now.stripe_off or about_card) if now.customer else "")
     for button in pane.buttons:
         tip = button.defaultAction().toolTip()
         button.setToolTip(tip)

@@ -1,4 +1,8 @@
-"""A non-modal banner under the header: one plain sentence, an optional action, Dismiss."""
+"""A non-modal banner under the header: one plain sentence, an optional action, Dismiss.
+
+Banners are for states that last (offline, a key problem, a cache notice) and for failures the
+operator must read; a failure of one action is `transient`: it goes when the operator moves on
+(another customer, another action). Passing information goes to the status bar instead."""
 
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ class Banner(QFrame):
         layout.addWidget(self._action)
         layout.addWidget(self._close)
         self._callback: Callable[[], None] | None = None
+        self._transient = False
         self.hide()
 
     @property
@@ -45,8 +50,10 @@ class Banner(QFrame):
         *,
         action: str | None = None,
         on_action: Callable[[], None] | None = None,
+        transient: bool = False,
     ) -> None:
         """Show `text`; `kind` is "error", "warning" or "info"."""
+        self._transient = transient
         self.setProperty("kind", kind)
         self.style().unpolish(self)
         self.style().polish(self)
@@ -63,6 +70,13 @@ class Banner(QFrame):
     def dismiss(self) -> None:
         self._callback = None
         self.hide()
+
+    @Slot()
+    def moved_on(self) -> None:
+        """The operator moved on (another customer, another action): a transient message
+        has been read or is moot now."""
+        if self._transient:
+            self.dismiss()
 
     @Slot()
     def _run_action(self) -> None:

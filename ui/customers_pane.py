@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -23,6 +24,23 @@ from ui.widgets import empty_label, make_table, stack_of
 SEARCH_DELAY_MS = 250
 
 
+class SearchBox(QLineEdit):
+    """The search box: Down or Enter goes into the results, Esc clears it."""
+
+    #: Down or Enter: the operator wants the results.
+    to_results = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Escape and self.text():
+            self.clear()
+            return
+        if key != Qt.Key.Key_Down:
+            super().keyPressEvent(event)  # Enter runs the search at once (returnPressed)
+        if key in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.to_results.emit()
+
+
 class CustomersPane(QWidget):
     #: The selected customer's Stripe id, or "" when none is selected.
     customer_selected = Signal(str)
@@ -30,7 +48,7 @@ class CustomersPane(QWidget):
     def __init__(self, model: CustomersModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.search = QLineEdit(self)
+        self.search = SearchBox(self)
         self.search.setObjectName("SearchBox")
         self.search.setPlaceholderText("Search name, email, ID or last four digits  (Ctrl+F)")
         self.search.setAccessibleName("Search customers")
@@ -73,6 +91,7 @@ class CustomersPane(QWidget):
         self._search_timer.timeout.connect(self._apply_search)
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self._apply_search)
+        self.search.to_results.connect(self.focus_results)
         self.expiring.toggled.connect(self._apply_expiring)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self.update_state)
@@ -140,6 +159,17 @@ class CustomersPane(QWidget):
             text = self.empty_cache_text
         self.empty_label.setText(text)
         self.stack.setCurrentWidget(self.empty_label)
+
+    @Slot()
+    def focus_results(self) -> None:
+        """Into the customers list, on the selected customer or else the first."""
+        if self._search_timer.isActive():
+            self._apply_search()
+        if self.model.rowCount() == 0:
+            return
+        if not self.table.selectionModel().selectedRows():
+            self.table.selectRow(0)
+        self.table.setFocus(Qt.FocusReason.TabFocusReason)
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

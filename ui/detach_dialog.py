@@ -1,5 +1,5 @@
-"""Asking before a card is detached, or made the default in live mode. In live mode the
-operator types the card's last four digits."""
+"""Asking before a card is detached or made the default. In live mode the operator types the
+card's last four digits."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class CardConfirmDialog(QDialog):
         button: str,
         danger: bool,
         live: bool,
+        confirm_by_default: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -52,8 +53,9 @@ class CardConfirmDialog(QDialog):
         self.confirm_button.setAccessibleName(f"{button}: {card.display_name}")
         buttons.addButton(self.confirm_button, QDialogButtonBox.ButtonRole.AcceptRole)
         cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
-        cancel.setDefault(True)
-        self.confirm_button.setAutoDefault(False)
+        first = self.confirm_button if confirm_by_default else cancel
+        (cancel if confirm_by_default else self.confirm_button).setAutoDefault(False)
+        first.setDefault(True)
         if live:
             prompt = QLabel("<b>LIVE mode.</b> Type the card's last four digits to confirm:", self)
             prompt.setWordWrap(True)
@@ -70,7 +72,7 @@ class CardConfirmDialog(QDialog):
         layout.addWidget(buttons)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
-        (self.last_four or cancel).setFocus()
+        (self.last_four or first).setFocus()
 
     @Slot(str)
     def _check(self, text: str) -> None:
@@ -106,20 +108,34 @@ class DetachDialog(CardConfirmDialog):
 
 
 class DefaultDialog(CardConfirmDialog):
-    """Asked in live mode only: a new default card is what the next invoice charges."""
+    """A new default card is what the next invoice charges: the question says which card it
+    replaces, and when a card that expires soon expires. In test mode one key press (Enter)
+    confirms; in live mode the card's last four digits do."""
 
-    def __init__(self, card: CardRow, customer_name: str, *, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        card: CardRow,
+        customer_name: str,
+        replaced: CardRow | None = None,
+        *,
+        warning: str = "",
+        live: bool = True,
+        parent: QWidget | None = None,
+    ) -> None:
+        instead = f" in place of <b>{replaced.display_name}</b>" if replaced else ""
         super().__init__(
             card,
             title="Change the default card",
             question=(
                 f"<p><b>Make {card.display_name}</b> (expires "
                 f"{expiry_text(card.exp_month, card.exp_year)}) the default card of "
-                f"{html.escape(customer_name, quote=False)}?</p>"
+                f"{html.escape(customer_name, quote=False)}{instead}?</p>"
                 "<p>Their next invoices are charged to this card.</p>"
+                + (f"<p><b>{html.escape(warning, quote=False)}</b></p>" if warning else "")
             ),
             button="Make default",
             danger=False,
-            live=True,
+            live=live,
+            confirm_by_default=not live,
             parent=parent,
         )

@@ -10,6 +10,8 @@ from app.cache import queries
 from app.credentials import SecretKey
 from app.demo import demo_context, start_demo
 from app.emulator import Emulator
+from app.errors import KeyProblemError, KnownError
+from app.gateway import Gateway
 from ui.customer_view import safe_read
 from ui.errors import operator_sentence
 from ui.shell import Shell, mode_of, say
@@ -52,7 +54,23 @@ class FirstRun(QObject):
     def _store_key(self, value: str) -> None:
         shell, welcome = self.shell, self.shell.welcome
         profile = shell.ctx.profile.name
-        welcome.set_busy(True, "Storing the key in the keyring…")
+        try:
+            settings = shell.ctx.settings
+        except KnownError as exc:
+            welcome.show_key_error(str(exc))
+            self.key_stored.emit(False)
+            return
+
+        def check(key: SecretKey) -> None:
+            try:
+                Gateway(key, settings, max_network_retries=0, timeout=15).check_key()
+            except KeyProblemError:
+                raise KeyProblemError(
+                    "Stripe rejected this key (it may be revoked, mistyped or lack permission "
+                    "to read customers); nothing was stored."
+                ) from None
+
+        welcome.set_busy(True, "Checking the key with Stripe…")
 
         def stored(key: SecretKey) -> None:
             welcome.set_busy(False)
@@ -75,7 +93,7 @@ class FirstRun(QObject):
             self.key_stored.emit(False)
 
         shell.runner.run(
-            lambda: credentials.store_key(profile, value),
+            lambda: credentials.store_key(profile, value, check),
             key="key",
             on_success=stored,
             on_failure=refused,

@@ -39,7 +39,7 @@ WARNING_BACKGROUND = "#fff9db"
 WARNING_BORDER = "#ffd43b"
 INFO_BACKGROUND = "#e7f5ff"
 INFO_BORDER = "#74c0fc"
-#: The add-card page: its button, focus marks and link.
+#: The add-card page: its button and link; the keyboard focus (FOCUS_BORDER) in the window too.
 ACCENT = "#228be6"
 ACCENT_BORDER = "#1c7ed6"
 FOCUS_RING = "#4dabf7"

@@ -7,11 +7,15 @@ while it is off (no key, Stripe unreachable).
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QAction, QKeySequence
 
+from app.cache import queries
 from app.errors import KeyProblemError, NotFoundError, StripeRefusedError, StripeUnreachableError
 from app.sync import SyncProgress, SyncResult
+from ui.customer_view import safe_read
 from ui.errors import operator_sentence
 from ui.header import Connection
 from ui.shell import Shell, say
@@ -29,6 +33,40 @@ def no_key_reason(profile: str) -> str:
     )
 
 
+def counted(count: int, noun: str) -> str:
+    """ "1 customer", "2 customers", "0 cards"."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _clock(at: datetime, today: datetime) -> str:
+    local = at.astimezone()
+    if local.date() == today.date():
+        return f"{local:%H:%M}"
+    return f"{local.day} {local:%b %Y}, {local:%H:%M}"
+
+
+def sync_sentence(result: SyncResult, since: datetime | None, now: datetime) -> str:
+    """What a finance user reads after a sync: what changed, since when; no events or request
+    counts (`SyncResult.summary` keeps those for the log and the command line)."""
+    if result.kind == "skipped":
+        return "Not synced: another sync of this cache is running; its results will show here."
+    if result.cancelled:
+        return "Sync cancelled: what was read so far is kept; nothing was removed."
+    gone = [
+        counted(n, noun)
+        for n, noun in ((result.removed_customers, "customer"), (result.removed_cards, "card"))
+        if n
+    ]
+    if result.kind == "full":
+        text = (
+            f"Up to date · {counted(result.customers, 'customer')}, {counted(result.cards, 'card')}"
+        )
+        return text + (f" · {' and '.join(gone)} no longer on Stripe" if gone else "")
+    changed = len(result.refetched)
+    what = f"{counted(changed, 'customer')} changed" if changed else "nothing changed"
+    return f"Up to date · {what}" + (f" since {_clock(since, now)}" if since else "")
+
+
 class SyncController(QObject):
     #: After every sync: the SyncResult, or the exception that stopped it.
     finished = Signal(object)
@@ -41,6 +79,8 @@ class SyncController(QObject):
         #: Why Stripe actions are off (no key, unreachable), or "" when they are on.
         self.offline_reason = ""
         self._running: SyncProgress | None = None
+        #: When the cache was synced before the running sync.
+        self._since: datetime | None = None
         self.sync_action = QAction("&Sync with Stripe", parent)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.full_sync_action = QAction("&Full sync (re-read everything)", parent)
@@ -97,7 +137,7 @@ class SyncController(QObject):
         if isinstance(exc, KeyProblemError):
             banner.show_message(str(exc), action="Enter a key…", on_action=self.shell.show_welcome)
             return
-        banner.show_message(operator_sentence(exc, doing))
+        banner.show_message(operator_sentence(exc, doing), transient=True)
 
     def show_state(self) -> None:
         """Enable Sync and Cancel as the key and a running sync allow."""
@@ -130,6 +170,8 @@ class SyncController(QObject):
             return False
         progress = SyncProgress(self.progress.emit)
         ctx = shell.ctx
+        state = safe_read(queries.sync_state)
+        self._since = state.last_sync if state else None
         task = shell.runner.run(
             lambda: ctx.sync_engine().run(progress, full=full),
             db=ctx.cache().db,
@@ -171,10 +213,7 @@ class SyncController(QObject):
     def _done(self, result: SyncResult) -> None:
         self.go_online()
         self._ended()
-        if result.cancelled:
-            say(self.shell, "Sync cancelled: what was read so far is kept; nothing was removed.")
-        else:
-            say(self.shell, f"Synced: {result.summary()}")
+        say(self.shell, sync_sentence(result, self._since, datetime.now().astimezone()))
         self.finished.emit(result)
 
     def _failed(self, exc: BaseException) -> None:

@@ -27,6 +27,8 @@ def make_table(
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    # Tab leaves the table for the next part of the window; arrows move inside it.
+    table.setTabKeyNavigation(False)
     table.setWordWrap(False)
     # Middle elision keeps the end in view: a card's last four digits, an email's domain.
     table.setTextElideMode(Qt.TextElideMode.ElideMiddle)

@@ -14,6 +14,7 @@ The window composes the parts and builds the menus; each part has a room of its 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
     from ui.add_card_dialog import AddCardDialog
 
 
+#: A cache synced this recently is not synced again when the window opens.
+FRESH = timedelta(minutes=1)
+
+
 class MainWindow(QMainWindow):
     #: After every sync: the SyncResult, or the exception that stopped it.
     sync_finished = Signal(object)
@@ -80,6 +85,7 @@ class MainWindow(QMainWindow):
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.closing = False
         self._emulator = emulator
+        self._last_customer = ""
 
         self.setWindowIcon(app_icon())
         self.customers_model = CustomersModel(self)
@@ -95,7 +101,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.load_context()
-        if sync_on_start and self.key is not None and self._synced_before():
+        if sync_on_start and self.key is not None and self._synced_before(FRESH):
             QTimer.singleShot(0, self.sync.sync_now)
 
     # -- building ---------------------------------------------------------------------------
@@ -130,14 +136,15 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
 
         pane = self.cards
+        # Search, filter, customers, the card actions, then the cards (and their tabs).
         tab_chain: list[QWidget] = [
             self.customers.search,
             self.customers.expiring,
             self.customers.table,
+            *pane.buttons,
             pane.tabs,
             pane.cards_table,
             pane.show_detached,
-            *pane.buttons,
             pane.activity_table,
             self.header.sync_button,
             self.header.cancel_button,
@@ -193,6 +200,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.view.changed.connect(self.update_actions)
+        self.customers.customer_selected.connect(self._customer_selected)
         self.view.last_sync.connect(self.header.set_last_sync)
         self.sync.progress.connect(self.sync_progress)
         self.sync.finished.connect(self.sync_finished)
@@ -238,8 +246,6 @@ class MainWindow(QMainWindow):
             self.banner.show_message(str(exc))
         self.header.set_profile(self.ctx.profile.name, settings_note)
         self.header.set_mode(mode_of(self))
-        mode = f" — {self.key.mode.value.upper()}" if self.key else ""
-        self.setWindowTitle(f"billing-admin — {self.ctx.profile.name}{mode}")
         self.customers.empty_cache_text = empty_cache_text(self.key)
         self.layout_memory.restore(self.ctx.profile.name)
         self.view.reload_all(reset=True)
@@ -261,9 +267,12 @@ class MainWindow(QMainWindow):
         self.first_run.reviewing_offline = False
         self.load_context()
 
-    def _synced_before(self) -> bool:
+    def _synced_before(self, fresh: timedelta) -> bool:
+        """Synced once, and not in the last `fresh` (the demo syncs just before the window
+        opens: a second sync at once would only read the same events again)."""
         state = safe_read(queries.sync_state)
-        return bool(state and state.last_sync)
+        last = state.last_sync if state else None
+        return last is not None and datetime.now(UTC) - last > fresh
 
     # -- what an action may do now ---------------------------------------------------------------
 
@@ -276,8 +285,22 @@ class MainWindow(QMainWindow):
             adding_card=self.add_card_flow.dialog is not None,
         )
 
+    def _show_title(self) -> None:
+        """The customer, then the profile and mode; Qt adds the application's name once."""
+        mode = f" ({self.key.mode.value.upper()})" if self.key else ""
+        customer = self.view.customer
+        where = f"{self.ctx.profile.name}{mode}"
+        self.setWindowTitle(f"{customer.label} — {where}" if customer else where)
+
+    @Slot(str)
+    def _customer_selected(self, customer_id: str) -> None:
+        if customer_id and customer_id != self._last_customer:
+            self.banner.moved_on()  # another customer: a failure about the last one is moot
+        self._last_customer = customer_id or self._last_customer
+
     @Slot()
     def update_actions(self) -> None:
+        self._show_title()
         show_actions(self.cards, self.situation())
         self.sync.show_state()
 

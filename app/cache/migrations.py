@@ -17,6 +17,7 @@ from app.cache.models import (
     Invoice,
     SchemaMigration,
     SyncState,
+    fold,
     now,
 )
 
@@ -139,6 +140,15 @@ def _v6_billing(db: Database) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_{name}" ON "{table}" ({listed})')
 
 
+def _v7_accent_free_search(db: Database) -> None:
+    """Search ignores accents as well as case: the stored keys (case-folded before) are
+    folded again; only the keys that change are written."""
+    keys = Customer.select(Customer.id, Customer.search_key).tuples().iterator()
+    changed = [(key, fold(old)) for key, old in keys if fold(old) != old]
+    for key, new in changed:
+        Customer.update(search_key=new).where(Customer.id == key).execute()
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -146,6 +156,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v4_search_index,
     _v5_audit_chain,
     _v6_billing,
+    _v7_accent_free_search,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -7,6 +7,7 @@ country, funding and the default/active flags. Never a card number, CVC, PIN or 
 from __future__ import annotations
 
 import sqlite3
+import unicodedata
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,6 +34,22 @@ def now() -> datetime:
 
 #: What a failing database raises: Peewee's wrapper, or sqlite3's own from a raw connection.
 DATABASE_ERRORS = (peewee.DatabaseError, sqlite3.DatabaseError)
+
+
+#: Letters that Unicode does not decompose into a base letter and a mark.
+_UNMARKED = str.maketrans({"ø": "o", "đ": "d", "ł": "l", "ħ": "h", "ı": "i", "ŧ": "t"})
+_FOLDED = str.maketrans({"æ": "ae", "œ": "oe", "þ": "th"})
+
+
+def fold(text: str) -> str:
+    """Text as search compares it: case and accents ignored ("Bergström", "BERGSTROM" and
+    "bergstrom" are one key); used for the stored keys and for what the operator types."""
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    parts = unicodedata.normalize("NFKD", folded)
+    bare = "".join(c for c in parts if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare).translate(_UNMARKED).translate(_FOLDED)
 
 
 class UtcField(DoubleField):
@@ -69,7 +86,7 @@ class Customer(BaseModel):
     # Derived from the cards, kept here so that a list of 100,000 customers is one query.
     card_count = IntegerField(default=0)
     default_card_label = TextField(default="")
-    #: Case-folded name, email, id and last four digits, for search as you type.
+    #: Name, email, id and last four digits, `fold`ed, for search as you type.
     search_key = TextField(default="")
 
 

@@ -11,7 +11,7 @@ from peewee import JOIN, SQL, Case, Expression, NodeList, Select, SqliteDatabase
 
 from app.cache import chain
 from app.cache.migrations import missing_audit_triggers
-from app.cache.models import AuditEntry, Card, Customer, SyncState
+from app.cache.models import AuditEntry, Card, Customer, SyncState, fold
 from app.cards import expiring_range
 from app.records import AuditRow, CardRow, CustomerRow, SyncStatus
 
@@ -87,7 +87,7 @@ def customers_query(
     if not include_deleted:
         query = query.where(~Customer.deleted)
     if search and search.strip():
-        query = query.where(_like(Customer.search_key, search.strip().casefold()))
+        query = query.where(_like(Customer.search_key, fold(search.strip())))
     if expiring_within is not None:
         lo, hi = expiring_range(today or date.today(), expiring_within)
         month = Card.exp_year * 12 + Card.exp_month - 1
@@ -146,7 +146,7 @@ def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
     order = probe.c[column].desc() if options.get("descending") else probe.c[column].asc()
     walked = (
         Select([probe], [probe.c[name] for name in _ROW_COLUMNS])
-        .where(_like(probe.c.search_key, text.casefold()))
+        .where(_like(probe.c.search_key, fold(text)))
         .order_by(order, probe.c.stripe_id)
         .limit(limit)
     )

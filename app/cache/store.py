@@ -21,6 +21,7 @@ from app.cache.models import (
     Invoice,
     Subscription,
     SyncState,
+    fold,
     now,
 )
 from app.cards import display_name, month_index
@@ -38,7 +39,7 @@ def _ts(seconds: int | None) -> datetime | None:
 
 
 def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
-    return " ".join([name, email, stripe_id, *last_fours]).casefold()
+    return fold(" ".join([name, email, stripe_id, *last_fours]))
 
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:

@@ -6,13 +6,15 @@ import argparse
 import sys
 import webbrowser
 from collections.abc import Callable
+from datetime import date
 
+from app.cache import queries
 from app.cli.output import notice, stderr_progress
 from app.context import Context
 from app.errors import UsageError
 from app.ids import check_card_id
 from app.operations import Operations, known_customer
-from app.policy import Action, Confirmation, confirmation
+from app.policy import Action, Confirmation, card_refusal, confirmation, expiry_warning
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
@@ -29,19 +31,31 @@ def _confirm(
     question: Callable[[str], str],
 ) -> None:
     """Ask before a change on the card `action` names, as `policy.confirmation` says (the
-    question is made from the card's name); a change not confirmed is audited as refused."""
-    how = confirmation(action[0], ops.gateway.key.mode)
+    question is made from the card's name); a change refused by the policy or not confirmed is
+    audited as refused."""
+    today = date.today()
+    # A card the cache lacks is judged by `Operations` on what Stripe says, audited there.
+    card = queries.card(action[1]) if action[0] is Action.SET_DEFAULT else None
+    refusal = card_refusal(action[0], card, today) if card else ""
+    if refusal:
+        ops.refuse(*action, refusal)
+        raise UsageError(refusal)
+    how = confirmation(action[0], ops.gateway.key.mode, card, today=today)
     if args.yes or how is Confirmation.NONE:
         return
-    label, last_four = ops.describe_card(action[1])
-    asked = question(label)
+    facts = card or ops.card_facts(action[1])
+    asked = question(facts.display_name)
+    warning = expiry_warning(action[0], facts, today)
     if not sys.stdin.isatty():
         ops.refuse(*action, "not confirmed: no --yes and no terminal to ask on")
-        raise UsageError(f"Refusing to {asked} without confirmation: pass --yes.")
+        ahead = f"{warning} " if warning else ""
+        raise UsageError(f"{ahead}Refusing to {asked} without confirmation: pass --yes.")
+    if warning:
+        print(warning, file=sys.stderr)
     try:
         if how is Confirmation.LAST_FOUR:
             answer = input(f"LIVE mode: {asked}? Type the card's last four digits to confirm: ")
-            ok = answer.strip() == last_four
+            ok = answer.strip() == facts.last_four
         else:
             ok = input(f"{asked[0].upper()}{asked[1:]}? [y/N] ").strip().lower() in ("y", "yes")
     except EOFError:  # Ctrl-D: the operator said nothing, which is no

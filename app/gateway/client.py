@@ -225,6 +225,11 @@ class Gateway:
         every list loop goes through here. `fetch(params)` sends one page's request."""
         return paging.pages(fetch, params, what=what, where=self.settings.api_base)
 
+    def check_key(self) -> None:
+        """One cheap request that the key must be allowed (it reads customers, as every sync
+        does); raises `KeyProblemError` when Stripe rejects the key."""
+        self.call("list customers", self.client.v1.customers.list, params={"limit": 1})
+
     # -- customers ---------------------------------------------------------------------------
 
     def customer_pages(self) -> Iterator[list[CustomerData]]:

@@ -37,6 +37,12 @@ def test_bad_keys_are_refused_with_a_reason(value: str, reason: str) -> None:
         credentials.validate_key(value)
 
 
+def test_a_key_too_short_is_refused_with_the_real_rule() -> None:
+    with pytest.raises(UsageError, match="followed by at least 8 letters and digits"):
+        credentials.validate_key("sk_test_123")
+    assert credentials.validate_key("sk_test_12345678") == "sk_test_12345678"
+
+
 @pytest.mark.parametrize(
     ("value", "mode", "restricted"),
     [

@@ -6,12 +6,16 @@ from __future__ import annotations
 import json
 import os
 import pwd
+from datetime import date
 from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from app.cache import queries
+from app.context import Context
+from app.errors import UsageError
+from app.settings import Profile
 from tests.support.account import Account
 
 
@@ -254,3 +258,45 @@ def test_the_operator_is_the_account_not_the_environment(
     (entry,) = json.loads(cli("audit", "--json").out)["entries"]
     assert entry["operator"] == pwd.getpwuid(os.getuid()).pw_name
     assert len(cli("audit").out.splitlines()) == 2  # the header and one entry
+
+
+def test_an_expired_card_is_never_made_the_default(account: Account, cli: Any) -> None:
+    cus, (first, expired) = account.customer(
+        cards=[("4242424242424242", 12, 2030), ("5555555555554444", 5, 2024)], default=0
+    )
+    assert cli("sync").code == 0
+
+    ran = cli("set-default", cus, expired, "--yes")
+
+    assert ran.code == 2
+    assert ran.err == (
+        "error: Mastercard •••• 4444 expired at the end of 05/2024: an expired card cannot be "
+        "the default.\n"
+    )
+    assert account.default_of(cus) == first
+    assert audit(cli)[0]["outcome"] == "refused"
+    # Operations judge again on what Stripe says, whatever the cache or the caller believed.
+    ctx = Context(Profile())
+    try:
+        with pytest.raises(UsageError, match="expired at the end of 12/2030"):
+            ctx.operations().set_default(cus, first, today=date(2031, 1, 1))
+    finally:
+        ctx.close()
+
+
+def test_a_card_expiring_soon_becomes_the_default_only_when_confirmed(
+    account: Account, cli: Any
+) -> None:
+    today = date.today()  # a card valid through the end of this month
+    cus, (first, soon) = account.customer(
+        cards=[("4242424242424242", 12, 2030), ("5555555555554444", today.month, today.year)],
+        default=0,
+    )
+    assert cli("sync").code == 0
+
+    asked = cli("set-default", cus, soon)  # no terminal to ask on
+    assert asked.code == 2 and "expires on" in asked.err and "pass --yes" in asked.err
+    assert account.default_of(cus) == first
+
+    assert cli("set-default", cus, soon, "--yes").code == 0
+    assert account.default_of(cus) == soon

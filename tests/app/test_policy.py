@@ -3,12 +3,20 @@ guards and the command line all ask. No display, no Stripe, no cache."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from app.credentials import Mode
-from app.policy import Action, Confirmation, Situation, confirmation, why_not
+from app.policy import (
+    Action,
+    Confirmation,
+    Situation,
+    card_refusal,
+    confirmation,
+    expiry_warning,
+    why_not,
+)
 from app.records import CardRow, CustomerRow
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
@@ -62,3 +70,51 @@ def test_detaching_always_asks_a_new_default_asks_in_live_mode_only() -> None:
     assert confirmation(Action.SET_DEFAULT, Mode.TEST) is Confirmation.NONE
     assert confirmation(Action.SET_DEFAULT, Mode.LIVE) is Confirmation.LAST_FOUR
     assert confirmation(Action.PORTAL, Mode.LIVE) is Confirmation.NONE
+
+
+TODAY = date(2026, 3, 10)
+
+
+def dated(month: int, year: int, *, default: bool = False) -> CardRow:
+    return CardRow(
+        "pm_2", "cus_ada", "mastercard", "4444", month, year, "US", "credit", default, True, AT, AT
+    )
+
+
+def test_an_expired_card_cannot_become_the_default_and_the_reason_says_so() -> None:
+    expired = dated(2, 2026)
+    refusal = why_not(Action.SET_DEFAULT, Situation(ADA, expired, today=TODAY))
+    assert refusal == (
+        "Mastercard •••• 4444 expired at the end of 02/2026: an expired card cannot be the default."
+    )
+    assert card_refusal(Action.SET_DEFAULT, expired, TODAY) == refusal
+    # It can still be removed, and a card valid through this month is not expired.
+    assert why_not(Action.DETACH, Situation(ADA, expired, today=TODAY)) == ""
+    assert why_not(Action.SET_DEFAULT, Situation(ADA, dated(3, 2026), today=TODAY)) == ""
+
+
+def test_a_card_expiring_within_60_days_asks_first_and_says_when() -> None:
+    soon, later = dated(4, 2026), dated(12, 2030)
+    assert expiry_warning(Action.SET_DEFAULT, soon, TODAY) == (
+        "Mastercard •••• 4444 expires on 30 April 2026 (in 51 days): charges after that will "
+        "fail unless the customer adds a new card."
+    )
+    assert "(today)" in expiry_warning(Action.SET_DEFAULT, dated(3, 2026), date(2026, 3, 31))
+    assert expiry_warning(Action.SET_DEFAULT, later, TODAY) == ""
+    assert expiry_warning(Action.DETACH, soon, TODAY) == ""
+    # A command line that names the card asks only for the card that expires soon.
+    assert confirmation(Action.SET_DEFAULT, Mode.TEST, soon, today=TODAY) is Confirmation.YES_NO
+    assert confirmation(Action.SET_DEFAULT, Mode.TEST, later, today=TODAY) is Confirmation.NONE
+    assert confirmation(Action.SET_DEFAULT, Mode.LIVE, soon, today=TODAY) is (
+        Confirmation.LAST_FOUR
+    )
+
+
+def test_a_new_default_chosen_by_one_key_press_is_always_asked() -> None:
+    later = dated(12, 2030)
+    assert confirmation(Action.SET_DEFAULT, Mode.TEST, later, one_gesture=True) is (
+        Confirmation.YES_NO
+    )
+    assert confirmation(Action.SET_DEFAULT, Mode.LIVE, later, one_gesture=True) is (
+        Confirmation.LAST_FOUR
+    )

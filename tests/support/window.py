@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from typing import TypeVar
 
 if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -50,6 +52,17 @@ def select_customer(qtbot: QtBot, window: MainWindow, customer_id: str) -> None:
     qtbot.waitUntil(lambda: window.cards.title.isVisible())
 
 
+def synced_window(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], customer_id: str = ""
+) -> MainWindow:
+    """A window synced with the emulator, with `customer_id` selected if given."""
+    window = make_window()
+    synced(qtbot, window)
+    if customer_id:
+        select_customer(qtbot, window, customer_id)
+    return window
+
+
 def card_ids(window: MainWindow) -> list[str]:
     model = window.cards_model
     return [model.card_at(row).id for row in range(model.rowCount())]  # type: ignore[union-attr]
@@ -66,3 +79,17 @@ def open_modal(kind: type[W]) -> W:
     dialog = QApplication.activeModalWidget()
     assert isinstance(dialog, kind), f"expected an open {kind.__name__}, not {dialog!r}"
     return dialog
+
+
+def when_modal(kind: type[W], act: Callable[[W], object]) -> None:
+    """Once the window shows a modal `kind` (a confirmation opened by a key press, which may
+    spin the event loop before the dialog is up) and it has the keyboard, do `act` to it."""
+
+    def poll() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind) and dialog.isActiveWindow():
+            act(dialog)
+        else:
+            QTimer.singleShot(10, poll)
+
+    QTimer.singleShot(0, poll)

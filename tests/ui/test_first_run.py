@@ -70,6 +70,40 @@ def test_first_run_stores_the_key_in_the_keyring(
     assert window.customers_model.rowCount() == 1
 
 
+@pytest.mark.keyring
+@pytest.mark.emulator
+def _keyring_only(
+    make_window: MakeWindow, profile: str, monkeypatch: pytest.MonkeyPatch
+) -> MainWindow:
+    """The window on `profile`, whose key can come from the real keyring only."""
+    require_secret_service()
+    monkeypatch.delenv("STRIPE_API_KEY")
+    return make_window(profile)
+
+
+def test_a_key_stripe_rejects_is_never_stored(
+    monkeypatch: pytest.MonkeyPatch,
+    make_window: MakeWindow,
+    profile: str,
+    account: Account,
+    qtbot: QtBot,
+) -> None:
+    window = _keyring_only(make_window, profile, monkeypatch)
+    panel = window.welcome
+    # Well formed, but the emulator, like Stripe for a revoked key, answers 401.
+    panel.key_edit.setText(
+        "rk_test_" + "".join(secrets.choice(string.ascii_letters) for _ in range(24))
+    )
+
+    with qtbot.waitSignal(window.key_stored, timeout=TASK_TIMEOUT_MS) as reported:
+        panel.save_button.click()
+
+    assert reported.args == [False]
+    assert panel.key_error.isVisible() and "Stripe rejected this key" in panel.key_error.text()
+    assert credentials.find_key(profile) is None
+    assert window.pages.currentWidget() is panel
+
+
 def test_review_offline_without_a_key(
     qtbot: QtBot, home: object, make_window: MakeWindow, profile: str
 ) -> None:

@@ -24,7 +24,7 @@ from tests.support.window import (
     select_customer,
     synced,
 )
-from ui.detach_dialog import DetachDialog
+from ui.detach_dialog import DefaultDialog, DetachDialog
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
@@ -43,6 +43,7 @@ def test_nothing_secret_is_written_anywhere(
     first, second = card_ids(window)[:2]
 
     select_card(window, second)
+    QTimer.singleShot(0, lambda: open_modal(DefaultDialog).confirm_button.click())
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
         window.cards.set_default_action.trigger()
     assert done.args == ["set-default", True]

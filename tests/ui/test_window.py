@@ -21,8 +21,9 @@ from tests.support.window import (
     select_card,
     select_customer,
     synced,
+    when_modal,
 )
-from ui.detach_dialog import DetachDialog
+from ui.detach_dialog import DefaultDialog, DetachDialog
 from ui.window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
@@ -78,10 +79,18 @@ def test_set_default_with_enter_moves_the_badge(
     table.setFocus()
     qtbot.waitUntil(table.hasFocus)
 
+    asked: list[str] = []
+
+    def confirm_with_enter(dialog: DefaultDialog) -> None:  # one more key: the default answer
+        asked.append(dialog.findChildren(type(window.cards.title))[0].text())
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+    when_modal(DefaultDialog, confirm_with_enter)
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
         qtbot.keyClick(table, Qt.Key.Key_Return)
 
     assert done.args == ["set-default", True]
+    assert "•••• 4444" in asked[0] and "in place of <b>Visa •••• 4242" in asked[0]
     assert account.default_of(ada) == mastercard
     assert "Default" in _status(window, mastercard)
     assert "Default" not in _status(window, visa)
@@ -272,7 +281,9 @@ def test_portal_link_is_copied_with_a_warning_that_it_expires(
         window.cards.copy_link_action.trigger()
     assert copied.args == ["copy-link", True]
     assert QGuiApplication.clipboard().text() == url
-    assert window.banner.kind == "info" and "expires soon" in window.banner.text
+    # Passing information goes to the status bar (issue 13, point 10), not a banner.
+    assert "expires soon" in window.statusBar().currentMessage()
+    assert not window.banner.isVisible()
 
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS):
         window.cards.portal_action.trigger()

@@ -88,6 +88,7 @@ class Op(Generic[T]):
         )
         if task is None:
             return False
+        shell.banner.moved_on()
         if self.announce:
             shell.statusBar().showMessage(f"{self.doing[0].upper()}{self.doing[1:]}…")
         shell.update_actions()

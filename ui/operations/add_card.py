@@ -59,7 +59,9 @@ class AddCardFlow(QObject):
                 setup, customer.label, open_url=self.shell.open_url, parent=self.shell.window()
             )
         except Exception as exc:
-            self.shell.banner.show_message(operator_sentence(exc, "opening the add-card form"))
+            self.shell.banner.show_message(
+                operator_sentence(exc, "opening the add-card form"), transient=True
+            )
             self._abandon(setup)
             return
         self.dialog = dialog
@@ -78,7 +80,7 @@ class AddCardFlow(QObject):
             dialog.card_saved()
             self.shell.view.select_card(added.card.id)
             if added.note:
-                self.shell.banner.show_message(added.note, "warning")
+                self.shell.banner.show_message(added.note, "warning", transient=True)
             ending = " as the default card." if added.made_default else "."
             say(self.shell, f"{added.card.display_name} was added to {customer.label}{ending}")
 

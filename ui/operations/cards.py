@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtWidgets import QApplication
+
 from app.operations import Operations
-from app.policy import Action, Confirmation, confirmation
+from app.policy import Action, Confirmation, confirmation, expiry_warning
 from app.records import CardRow, CustomerRow
 from ui.detach_dialog import DefaultDialog, DetachDialog
 from ui.operations import Op, answered_yes, card_for
@@ -41,6 +43,8 @@ CARD_OPS: dict[Action, CardOp] = {
 
 def act(shell: Shell, action: Action) -> None:
     """Do `action` to the selected card, if the policy allows it and the operator agrees."""
+    if QApplication.activeModalWidget() is not None:
+        return  # a question is open: its own keys answer it, not a stray shortcut
     target = card_for(shell, action)
     if target is None or not _confirmed(shell, action, *target):
         return
@@ -56,12 +60,18 @@ def act(shell: Shell, action: Action) -> None:
 
 
 def _confirmed(shell: Shell, action: Action, customer: CustomerRow, card: CardRow) -> bool:
-    """Ask as the policy says: detaching always; a new default in live mode only."""
-    how = confirmation(action, mode_of(shell))
+    """Ask as the policy says: detaching always; a new default always from the window (which
+    card replaces which, and when a card that expires soon expires)."""
+    today = shell.situation().today
+    how = confirmation(action, mode_of(shell), card, today=today, one_gesture=True)
     if how is Confirmation.NONE:
         return True
     parent = shell.window()
+    live = how is Confirmation.LAST_FOUR
     if action is Action.DETACH:
-        live = how is Confirmation.LAST_FOUR
         return answered_yes(DetachDialog(card, customer.label, live=live, parent=parent))
-    return answered_yes(DefaultDialog(card, customer.label, parent=parent))
+    replaced = next((c for c in shell.view.all_cards if c.is_default and c.is_active), None)
+    warning = expiry_warning(action, card, today)
+    return answered_yes(
+        DefaultDialog(card, customer.label, replaced, warning=warning, live=live, parent=parent)
+    )

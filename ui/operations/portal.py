@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.operations import PortalLink
 from app.policy import Action
+from app.records import CustomerRow
 from ui.operations import Op, customer_for
 from ui.shell import Shell, say
 
@@ -27,11 +28,20 @@ class PortalLinks(QObject):
             return
 
         def opened(link: PortalLink) -> None:
-            shell.open_url(QUrl(link.url))
+            if shell.open_url(QUrl(link.url)) is False:  # no browser, or none could start
+                shell.banner.show_message(
+                    f"No browser could be opened for the billing portal of {customer.label}. "
+                    "Copy the link and paste it into a browser instead.",
+                    "warning",
+                    action="&Copy link",
+                    on_action=lambda: self._copied(customer, link),
+                    transient=True,
+                )
+                return
             if link.is_session:
                 say(shell, f"Opened the billing portal of {customer.label} in your browser.")
             else:
-                shell.banner.show_message(link.note, "info")
+                say(shell, link.note)
 
         Op(
             Action.PORTAL,
@@ -45,18 +55,17 @@ class PortalLinks(QObject):
         customer = customer_for(self.shell, Action.COPY_LINK)
         if customer is None:
             return
-
-        def copied(link: PortalLink) -> None:
-            QGuiApplication.clipboard().setText(link.url)
-            self.shell.banner.show_message(
-                f"Copied the billing portal link of {customer.label}. "
-                + (link.note or "It expires soon: use it within a few minutes."),
-                "info",
-            )
-
         Op(
             Action.COPY_LINK,
             lambda ops: ops.portal_link(customer.id),
             "creating a billing portal link",
-            copied,
+            lambda link: self._copied(customer, link),
         ).run_in_background(self.shell)
+
+    def _copied(self, customer: CustomerRow, link: PortalLink) -> None:
+        QGuiApplication.clipboard().setText(link.url)
+        say(
+            self.shell,
+            f"Copied the billing portal link of {customer.label}. "
+            + (link.note or "It expires soon: use it within a few minutes."),
+        )
