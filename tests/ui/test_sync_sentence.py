@@ -43,4 +43,4 @@ def test_a_full_sync_counts_what_the_cache_holds_and_what_went() -> None:
         "Up to date · 40 customers, 73 cards · 1 customer and 2 cards no longer on Stripe"
     )
     # The command line's and the log's text is unchanged.
-    assert full.summary().startswith("full sync: 1 customers, 1 cards;")
+    assert full.summary().startswith("full sync: 1 customers, 1 cards, 0 subscriptions")
