@@ -1,4 +1,4 @@
-""""Needs attention" a page at a time: the ranking of every customer in one query, agreeing
+""" "Needs attention" a page at a time: the ranking of every customer in one query, agreeing
 with `needs_attention`, and the reasons of a page of them in three queries."""
 
 from __future__ import annotations
