@@ -10,11 +10,10 @@ attention cost what 200 do. data() never raises.
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from datetime import date
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 
 from app.billing import Reason
 from app.cache import billing_queries
@@ -22,11 +21,12 @@ from app.records import AttentionEntry
 from ui.cards_model import BADGES_ROLE, Badge
 from ui.customers_model import CUSTOMER_ID_ROLE
 from ui.money_format import money
+from ui.pages import Pages
+from ui.rows_model import Index, RowsModel
 
 log = logging.getLogger(__name__)
 PAGE = 200
 MAX_PAGES = 20
-Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("Customer", "Why", "Amount due", "Details")
 WHY_COLUMN, AMOUNT_COLUMN = 1, 2
 #: Each reason's badge: short text and kind (`ui.badges.COLOURS`).
@@ -47,24 +47,26 @@ def amount_text(entry: AttentionEntry) -> str:
     return ", ".join(money(amount, currency) for currency, amount in entry.amount_due)
 
 
-class AttentionModel(QAbstractTableModel):
+class AttentionModel(RowsModel[str]):
+    """Its rows are the customers' Stripe ids, in the ranking's order."""
+
+    columns = COLUMNS
+    right_aligned = (AMOUNT_COLUMN,)
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._ids: list[str] = []
         self._today = date.today()
-        self._pages: OrderedDict[int, list[AttentionEntry | None]] = OrderedDict()
+        self._pages = Pages[AttentionEntry | None](PAGE, MAX_PAGES, self._load)
         #: Set when a read failed; data() then shows nothing rather than raising.
         self.failed = False
 
     def set_ranking(self, ids: list[str], today: date | None = None) -> None:
         """Show these customers (`attention_ranking`'s order); their reasons are read as
         their rows are shown."""
-        self.beginResetModel()
-        self._ids = list(ids)
         self._today = today or date.today()
         self._pages.clear()
         self.failed = False
-        self.endResetModel()
+        self.set_rows(ids)
 
     def set_failed(self) -> None:
         self.set_ranking([])
@@ -72,27 +74,18 @@ class AttentionModel(QAbstractTableModel):
 
     def row_of(self, customer_id: str) -> int | None:
         try:
-            return self._ids.index(customer_id)
+            return self._rows.index(customer_id)
         except ValueError:
             return None
 
     def customer_id_at(self, row: int) -> str | None:
-        return self._ids[row] if 0 <= row < len(self._ids) else None
+        return self.row_at(row)
 
     def entry_at(self, row: int) -> AttentionEntry | None:
-        if not 0 <= row < len(self._ids):
-            return None
-        number = row // PAGE
-        page = self._pages.get(number)
-        if page is None:
-            page = self._load(number)
-        else:
-            self._pages.move_to_end(number)
-        offset = row - number * PAGE
-        return page[offset] if offset < len(page) else None
+        return self._pages.row(row) if 0 <= row < len(self._rows) else None
 
     def _load(self, number: int) -> list[AttentionEntry | None]:
-        ids = self._ids[number * PAGE : (number + 1) * PAGE]
+        ids = self._rows[number * PAGE : (number + 1) * PAGE]
         try:
             found = billing_queries.needs_attention(self._today, customers=ids)
         except Exception:
@@ -102,29 +95,9 @@ class AttentionModel(QAbstractTableModel):
         by_id = {entry.id: entry for entry in found}
         # A customer who no longer needs attention (the cache changed since the ranking) is
         # an empty row until the next ranking.
-        page = [by_id.get(customer_id) for customer_id in ids]
-        self._pages[number] = page
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
-        return page
+        return [by_id.get(customer_id) for customer_id in ids]
 
     # -- Qt -----------------------------------------------------------------------------------
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
-            if role == Qt.ItemDataRole.DisplayRole:
-                return COLUMNS[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section == AMOUNT_COLUMN:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

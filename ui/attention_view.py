@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QObject, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from app.cache import billing_queries
@@ -21,8 +21,9 @@ from app.errors import KnownError
 from ui.attention_model import WHY_COLUMN, AttentionModel
 from ui.badges import BadgeDelegate
 from ui.customer_view import CustomerView
+from ui.follower import Follower
 from ui.shell import Shell
-from ui.widgets import empty_label, make_table, stack_of
+from ui.widgets import act_on_rows, empty_label, make_table, stack_of
 
 log = logging.getLogger(__name__)
 NOBODY = (
@@ -32,6 +33,8 @@ NOBODY = (
 
 
 class AttentionPane(QWidget):
+    """The list, its count, and what it says when nobody needs attention."""
+
     #: The chosen customer's Stripe id.
     customer_chosen = Signal(str)
     #: Enter or a double-click on a customer: go to their cards.
@@ -59,13 +62,8 @@ class AttentionPane(QWidget):
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
         self.go_action = QAction("Show this customer's cards", self)
-        self.go_action.setShortcuts(
-            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
-        )
-        self.go_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.go_action.triggered.connect(self._activate_current)
-        self.table.addAction(self.go_action)
-        self.table.doubleClicked.connect(self._double_clicked)
+        act_on_rows(self.table, self.go_action)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.empty_label = empty_label(self, "Reading…")
         self.stack = stack_of(self, self.table, self.empty_label)
@@ -110,11 +108,6 @@ class AttentionPane(QWidget):
         if customer_id:
             self.customer_chosen.emit(customer_id)
 
-    @Slot(QModelIndex)
-    def _double_clicked(self, index: QModelIndex) -> None:
-        self.table.selectRow(index.row())
-        self._activate_current()
-
     @Slot()
     def _activate_current(self) -> None:
         customer_id = self.selected_customer()
@@ -122,7 +115,7 @@ class AttentionPane(QWidget):
             self.customer_activated.emit(customer_id)
 
 
-class AttentionView(QObject):
+class AttentionView(Follower[AttentionPane]):
     """Keeps the pane and its tab's title ("Needs attention (N)") up to date."""
 
     #: The ranking was read (True) or could not be (False): for tests and the benchmark.
@@ -131,11 +124,7 @@ class AttentionView(QObject):
     def __init__(
         self, shell: Shell, pane: AttentionPane, tabs: QTabWidget, view: CustomerView
     ) -> None:
-        super().__init__(pane)
-        self.shell = shell
-        self.pane = pane
-        self.tabs = tabs
-        self.view = view
+        super().__init__(shell, pane, tabs, view)
         self._running = False
         self._again = False
         view.reloaded.connect(self.refresh)
@@ -199,8 +188,7 @@ class AttentionView(QObject):
         self._title(None)
 
     def _title(self, count: int | None) -> None:
-        index = self.tabs.indexOf(self.pane)
-        self.tabs.setTabText(index, "Needs attention" + (f" ({count:,})" if count else ""))
+        self.tabs.setTabText(self.tab, "Needs attention" + (f" ({count:,})" if count else ""))
 
     @Slot(str)
     def _go_to_cards(self, customer_id: str) -> None:

@@ -5,10 +5,10 @@ queries for a customer); nothing is read per row, and data() never raises."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
@@ -23,6 +23,7 @@ from ui.money_format import money
 from ui.rows_model import Index, RowsModel
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 URL_ROLE = Qt.ItemDataRole.UserRole + 3
 INVOICE_COLUMNS = ("Date", "Invoice", "Amount", "Status", "Card")
 AMOUNT_COLUMN, STATUS_COLUMN = 2, 3
@@ -100,15 +101,24 @@ def warning_icon() -> QIcon:
     return QApplication.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
 
 
-def _safe(name: str, read: Callable[[], Any]) -> Any:
-    try:
-        return read()
-    except Exception:  # a model must never raise into Qt
-        log.exception("%s model", name)
-        return None
+class _BillingRows(RowsModel[T]):
+    """Rows whose cells `_cell` says; data() never raises."""
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        item = self.row_at(index.row()) if index.isValid() else None
+        if item is None:
+            return None
+        try:
+            return self._cell(item, index.row(), index.column(), role)
+        except Exception:  # a model must never raise into Qt
+            log.exception("%s: row %d column %d", type(self).__name__, index.row(), index.column())
+            return None
+
+    def _cell(self, item: T, row: int, column: int, role: int, /) -> Any:
+        raise NotImplementedError
 
 
-class SubscriptionsModel(RowsModel[SubscriptionRow]):
+class SubscriptionsModel(_BillingRows[SubscriptionRow]):
     columns = ("Subscription",)
 
     def __init__(self, parent: Any = None) -> None:
@@ -124,13 +134,7 @@ class SubscriptionsModel(RowsModel[SubscriptionRow]):
     def warnings(self) -> list[str]:
         return [w for w in self._warnings if w]
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        sub = self.row_at(index.row()) if index.isValid() else None
-        if sub is None:
-            return None
-        return _safe("subscriptions", lambda: self._data(sub, index.row(), role))
-
-    def _data(self, sub: SubscriptionRow, row: int, role: int) -> Any:
+    def _cell(self, sub: SubscriptionRow, row: int, column: int, role: int) -> Any:
         warning = self._warnings[row] if row < len(self._warnings) else None
         if role == Qt.ItemDataRole.DisplayRole:
             return subscription_line(sub)
@@ -178,8 +182,9 @@ def _status_tip(invoice: InvoiceRow) -> str:
     return "\n".join(lines)
 
 
-class InvoicesModel(RowsModel[InvoiceRow]):
+class InvoicesModel(_BillingRows[InvoiceRow]):
     columns = INVOICE_COLUMNS
+    right_aligned = (AMOUNT_COLUMN,)
 
     def set_invoices(self, rows: list[InvoiceRow]) -> None:
         self.set_rows(rows)
@@ -187,13 +192,7 @@ class InvoicesModel(RowsModel[InvoiceRow]):
     def invoice_at(self, row: int) -> InvoiceRow | None:
         return self.row_at(row)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        invoice = self.row_at(index.row()) if index.isValid() else None
-        if invoice is None:
-            return None
-        return _safe("invoices", lambda: self._data(invoice, index.column(), role))
-
-    def _data(self, invoice: InvoiceRow, column: int, role: int) -> Any:
+    def _cell(self, invoice: InvoiceRow, row: int, column: int, role: int) -> Any:
         if role == URL_ROLE:
             return invoice.hosted_invoice_url
         if role == BADGES_ROLE and column == STATUS_COLUMN:
@@ -223,10 +222,3 @@ class InvoicesModel(RowsModel[InvoiceRow]):
         if column == STATUS_COLUMN:
             return invoice_badge(invoice).text
         return invoice.payment_method_display or "—"
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.TextAlignmentRole and section == AMOUNT_COLUMN:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return super().headerData(section, orientation, role)

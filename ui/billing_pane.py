@@ -3,22 +3,21 @@ that will pay expires first, and their invoices, newest first, with "Open invoic
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, QModelIndex, QSize, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtCore import QItemSelection, QSize, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QLabel,
     QListView,
     QToolButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from app.records import CardRow, InvoiceRow, SubscriptionRow
 from ui.badges import BadgeDelegate
 from ui.billing_models import STATUS_COLUMN, InvoicesModel, SubscriptionsModel
-from ui.widgets import empty_label, make_table, stack_of
+from ui.widgets import act_on_rows, empty_label, make_table, stack_of
 
 #: Subscriptions shown before the list scrolls.
 VISIBLE_SUBSCRIPTIONS = 4
@@ -61,10 +60,6 @@ class BillingPane(QWidget):
         self.no_subscriptions.setWordWrap(True)
 
         self.open_action = QAction("&Open invoice", self)
-        self.open_action.setShortcuts(
-            [QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)]
-        )
-        self.open_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.open_action.triggered.connect(self._open_selected)
         self.open_button = QToolButton(self)
         self.open_button.setDefaultAction(self.open_action)
@@ -86,24 +81,22 @@ class BillingPane(QWidget):
         self.invoices_table.verticalHeader().setDefaultSectionSize(
             max(30, self.fontMetrics().height() + 12)
         )
-        self.invoices_table.addAction(self.open_action)
-        self.invoices_table.doubleClicked.connect(self._double_clicked)
+        act_on_rows(self.invoices_table, self.open_action)
         self.invoices_table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.no_invoices = empty_label(self)
         self.invoices_stack = stack_of(self, self.invoices_table, self.no_invoices)
 
-        invoices_row = QHBoxLayout()
-        invoices_row.addWidget(self.invoices_title)
-        invoices_row.addStretch(1)
-        invoices_row.addWidget(self.open_button)
-        layout = QVBoxLayout(self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.subscriptions_title)
-        layout.addWidget(self.subscriptions_list)
-        layout.addWidget(self.no_subscriptions)
-        layout.addSpacing(6)
-        layout.addLayout(invoices_row)
-        layout.addWidget(self.invoices_stack, 1)
+        layout.setColumnStretch(0, 1)
+        place = (self.subscriptions_title, self.subscriptions_list, self.no_subscriptions)
+        for row, widget in enumerate(place):
+            layout.addWidget(widget, row, 0, 1, 2)
+        layout.setRowMinimumHeight(3, 6)
+        layout.addWidget(self.invoices_title, 4, 0)
+        layout.addWidget(self.open_button, 4, 1)
+        layout.addWidget(self.invoices_stack, 5, 0, 1, 2)
+        layout.setRowStretch(5, 1)
         self._show_open_state()
 
     # -- what is shown ---------------------------------------------------------------------------
@@ -180,11 +173,6 @@ class BillingPane(QWidget):
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         self._show_open_state()
-
-    @Slot(QModelIndex)
-    def _double_clicked(self, index: QModelIndex) -> None:
-        self.invoices_table.selectRow(index.row())
-        self._open_selected()
 
     @Slot()
     def _open_selected(self) -> None:

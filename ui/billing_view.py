@@ -3,7 +3,7 @@ changed), their subscriptions and invoices, two queries; and "Open invoice"."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QTabWidget
 
@@ -13,6 +13,7 @@ from app.records import CustomerRow, InvoiceRow
 from ui.billing_models import warning_icon
 from ui.billing_pane import BillingPane
 from ui.customer_view import CustomerView, safe_read
+from ui.follower import Follower
 from ui.operations.invoices import open_invoice
 from ui.shell import Shell
 
@@ -20,15 +21,11 @@ from ui.shell import Shell
 INVOICE_LIMIT = 500
 
 
-class BillingView(QObject):
+class BillingView(Follower[BillingPane]):
     def __init__(
         self, shell: Shell, pane: BillingPane, tabs: QTabWidget, view: CustomerView
     ) -> None:
-        super().__init__(pane)
-        self.shell = shell
-        self.pane = pane
-        self.tabs = tabs
-        self.view = view
+        super().__init__(shell, pane, tabs, view)
         view.customer_shown.connect(self._show)
         pane.open_requested.connect(self._open)
 
@@ -56,10 +53,9 @@ class BillingView(QObject):
 
     def _title(self, warn: bool) -> None:
         """The tab says when something in it needs the operator's eye."""
-        index = self.tabs.indexOf(self.pane)
-        self.tabs.setTabIcon(index, warning_icon() if warn else QIcon())
+        self.tabs.setTabIcon(self.tab, warning_icon() if warn else QIcon())
         self.tabs.setTabToolTip(
-            index, "A payment failed or a card will not pay: see here" if warn else ""
+            self.tab, "A payment failed or a card will not pay: see here" if warn else ""
         )
 
     @Slot(object)
