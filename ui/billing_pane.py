@@ -73,7 +73,7 @@ class BillingPane(QWidget):
             "Invoices",
             self.invoices_model,
             object_name="InvoicesTable",
-            widths=(100, 116, 92, 104),
+            widths=(92, 96, 84, 104),
         )
         self.invoices_table.setItemDelegateForColumn(
             STATUS_COLUMN, BadgeDelegate(self.invoices_table)
