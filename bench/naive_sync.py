@@ -1,5 +1,6 @@
 """The straightforward script a user would write instead of the app: stripe-python, every
-customer, then each customer's cards, one request at a time, into a dict.
+customer, then each customer's cards, then every subscription and invoice (the billing history
+the app keeps too), one request at a time, into a dict.
 
     python bench/naive_sync.py API_BASE SECRET_KEY
 
@@ -17,7 +18,8 @@ import stripe
 
 
 def naive_sync(api_base: str, key: str) -> dict[str, dict[str, Any]]:
-    """{customer id: {"name", "email", "default", "cards": {pm id: {...}}}}."""
+    """{customer id: {"name", "email", "default", "cards": {pm id: {...}}, "subscriptions":
+    [id, ...], "invoices": [id, ...]}}."""
     client = stripe.StripeClient(key, base_addresses={"api": api_base})
     out: dict[str, dict[str, Any]] = {}
     for customer in client.v1.customers.list(params={"limit": 100}).auto_paging_iter():
@@ -40,7 +42,15 @@ def naive_sync(api_base: str, key: str) -> dict[str, dict[str, Any]]:
             "email": customer.email or "",
             "default": settings.default_payment_method if settings else None,
             "cards": cards,
+            "subscriptions": [],
+            "invoices": [],
         }
+    subscriptions = client.v1.subscriptions.list(params={"status": "all", "limit": 100})
+    for subscription in subscriptions.auto_paging_iter():
+        out.get(str(subscription.customer), {}).get("subscriptions", []).append(subscription.id)
+    for invoice in client.v1.invoices.list(params={"limit": 100}).auto_paging_iter():
+        if invoice.id is not None:
+            out.get(str(invoice.customer), {}).get("invoices", []).append(invoice.id)
     return out
 
 

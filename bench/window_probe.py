@@ -41,6 +41,7 @@ def main() -> None:
 
     from app.context import Context
     from app.settings import Profile
+    from bench import billing_probe
     from ui.main import application
     from ui.window import MainWindow
 
@@ -83,10 +84,13 @@ def main() -> None:
         timings.append((time.perf_counter() - started) * 1000)
         matches.append(model.rowCount())
 
+    pane.search.clear()
+    pane._apply_search()
+    billing = {**billing_probe.attention(app, window), **billing_probe.billing_tab(app, window)}
     peak_kb = _peak_rss_kb()
     webengine = sorted(m for m in sys.modules if m.startswith("PySide6.QtWebEngine"))
     window.close()
-    ordered = sorted(timings)
+    ordered = sorted(timings) or [0.0]
     p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
     print(
         json.dumps(
@@ -101,6 +105,7 @@ def main() -> None:
                 "search_p95_ms": p95 if timings else None,
                 "peak_rss_mb": peak_kb / 1024,
                 "webengine_modules": webengine,
+                **billing,
             }
         )
     )

@@ -159,10 +159,15 @@ class Shots:
         from app.emulator import seed_demo
 
         seed_demo(self.emulator.api_base, self.emulator.key, count=40)
+        self.seed_billing()
         ctx = self.demo_context()
         ctx.sync_engine().run(full=True)
         window = self.window(ctx)
-        window.start_sync()  # as on opening: an incremental sync, which also shows "Online"
+        # A full sync again, which also shows "Online". Not the incremental one the window
+        # starts on opening: it would replay the billing events of the seeding (the cursor
+        # starts at the full sync's second) and their older invoice snapshots (drafts) would
+        # replace the invoices the full sync read.
+        window.start_sync(full=True)
         self.wait(window.sync_finished)
         customer = self.pick_customer(window)
         self.select(window, customer)
@@ -170,6 +175,7 @@ class Shots:
         self.expired_card(window)
         self.keyboard_focus(window)
         self.last_four_search(window)
+        self.billing(window)
         self.select(window, customer)
         self.small_screen(window, customer)
         self.detach_confirmation(window)
@@ -228,6 +234,82 @@ class Shots:
         self.select(window, customer)
         self.save(window, "small-1024x700")
         window.resize(*SIZE)
+
+    def seed_billing(self) -> None:
+        """Subscriptions for the demo customers who have a default card (three plans, in
+        euros, dollars and yen); three of them get a card that the emulator declines."""
+        import stripe
+
+        client = stripe.StripeClient(
+            self.emulator.key, base_addresses={"api": self.emulator.api_base}
+        )
+        plans = [
+            client.v1.plans.create(
+                params={
+                    "amount": amount,
+                    "currency": currency,
+                    "interval": interval,
+                    "nickname": name,
+                    "product": {"name": name},
+                }
+            ).id
+            for amount, currency, interval, name in (
+                (4900, "eur", "month", "Pro"),
+                (99000, "usd", "year", "Team"),
+                (4900, "jpy", "month", "Basic"),
+            )
+        ]
+        customers = client.v1.customers.list(params={"limit": 100}).data
+        paying = [
+            c for c in customers if c.invoice_settings and c.invoice_settings.default_payment_method
+        ]
+        for n, customer in enumerate(paying):
+            if n % 7 == 3:  # localstripe declines every charge on this card
+                declined = client.v1.payment_methods.create(
+                    params={
+                        "type": "card",
+                        "card": {
+                            "number": "4000000000000341",
+                            "exp_month": 8,
+                            "exp_year": 2030,
+                            "cvc": "123",
+                        },
+                    }
+                )
+                client.v1.payment_methods.attach(declined.id, params={"customer": customer.id})
+                client.v1.customers.update(
+                    customer.id,
+                    params={"invoice_settings": {"default_payment_method": declined.id}},
+                )
+            client.v1.subscriptions.create(
+                params={"customer": customer.id, "items": [{"plan": plans[n % len(plans)]}]}
+            )
+
+    def billing(self, window: Any) -> None:
+        """The Billing tab of a customer whose payment failed, and "Needs attention"; both at
+        full size and at 1024x700 (the small ones go to the temporary folder: they are for
+        looking at, not for the README)."""
+        import tempfile
+
+        window.view.reload_all()
+        self.wait(window.attention_view.refreshed)
+        window.show_attention()
+        window.attention.table.selectRow(0)
+        window.show_billing_tab()
+        self.save(window, "needs-attention")
+        window.lists.setCurrentWidget(window.customers)
+        self.save(window, "billing")
+        window.resize(1024, 700)
+        self.settle()
+        small = Path(tempfile.gettempdir()) / "billing-admin-small-shots"
+        small.mkdir(exist_ok=True)
+        for name, page in (("billing", window.customers), ("needs-attention", window.attention)):
+            window.lists.setCurrentWidget(page)
+            self.settle()
+            window.grab().save(str(small / f"{name}.png"))
+        window.lists.setCurrentWidget(window.customers)
+        window.resize(*SIZE)
+        window.cards.tabs.setCurrentIndex(0)
         self.settle()
 
     def detach_confirmation(self, window: Any) -> None:

@@ -1,4 +1,4 @@
-"""Painting the status badges ("Default", "Expired", ...) as small coloured pills."""
+"""Painting the status badges ("Default", "Expired", "Paid", ...) as small coloured pills."""
 
 from __future__ import annotations
 
@@ -15,6 +15,12 @@ COLOURS = {
     "expired": (palette.DANGER, palette.WHITE),
     "soon": (palette.WARNING, palette.TEXT),
     "detached": (palette.LINE_LIGHT, palette.TEXT_SECONDARY),
+    # Invoices (ui.billing_models).
+    "paid": (palette.SUCCESS, palette.WHITE),
+    "open": (palette.ACCENT_BORDER, palette.WHITE),
+    "failed": (palette.DANGER, palette.WHITE),
+    "void": (palette.LINE_LIGHT, palette.TEXT_SECONDARY),
+    "uncollectible": (palette.TEXT_SECONDARY, palette.WHITE),
 }
 PAD_X, GAP = 7, 6
 

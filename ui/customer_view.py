@@ -44,6 +44,10 @@ class CustomerView(QObject):
     changed = Signal()
     #: When the cache was last synced (a datetime, or None if never), read from the cache.
     last_sync = Signal(object)
+    #: The customer shown (a CustomerRow, or None), its cards read: the Billing tab follows.
+    customer_shown = Signal(object)
+    #: Everything was re-read from the cache ("Needs attention" follows).
+    reloaded = Signal()
 
     def __init__(self, customers: CustomersPane, cards: CardsPane, runner: TaskRunner) -> None:
         super().__init__(cards)  # lives as long as the panes it fills
@@ -54,6 +58,8 @@ class CustomerView(QObject):
         #: The customer's cards, detached ones included (the pane may hide those).
         self.all_cards: list[CardRow] = []
         self._version: int | None = None
+        #: The customer was chosen from another list ("Needs attention"), not the table.
+        self._chosen_elsewhere = False
         customers.customer_selected.connect(self._customer_selected)
         customers.model.modelReset.connect(self._customers_reset)
         cards.cards_table.selectionModel().selectionChanged.connect(self._card_selection_changed)
@@ -90,12 +96,13 @@ class CustomerView(QObject):
         self._version = state.version if state else None
         self.last_sync.emit(state.last_sync if state else None)
         self._reload_customer()
+        self.reloaded.emit()
 
     @Slot()
     def _customers_reset(self) -> None:
         """Rows moved (search, sort, sync): select the same customer again if still shown."""
         previous = self.customer
-        if previous is None:
+        if previous is None or self._chosen_elsewhere:
             return
         if not self.customers.select_customer(previous.id):
             self._customer_selected("")
@@ -106,14 +113,32 @@ class CustomerView(QObject):
 
     @Slot(str)
     def _customer_selected(self, customer_id: str) -> None:
+        if not customer_id and self._chosen_elsewhere:
+            return  # the table let go of its row for a customer chosen elsewhere
         row = self._row_customer()
+        self._chosen_elsewhere = False
         self.customer = row if row is not None and row.id == customer_id else None
+        self._reload_customer(keep_card=False)
+
+    def show_customer_id(self, customer_id: str) -> None:
+        """Show a customer chosen outside the customers table (e.g. "Needs attention"): the
+        table selects them too when they are in view, and selects nobody otherwise."""
+        if self.customer is not None and self.customer.id == customer_id:
+            return
+        if self.customers.select_customer(customer_id):
+            return  # through _customer_selected
+        self._chosen_elsewhere = True
+        self.customers.table.selectionModel().clearSelection()  # says "": ignored, see above
+        self.customer = safe_read(lambda: queries.customer(customer_id))
         self._reload_customer(keep_card=False)
 
     def _reload_customer(self, *, keep_card: bool = True) -> None:
         customer = self.customer
         if customer is not None:
             fresh = self._row_customer()
+            if self._chosen_elsewhere:
+                chosen = customer.id
+                fresh = safe_read(lambda: queries.customer(chosen))
             if fresh is not None and fresh.id == customer.id:
                 self.customer = customer = fresh
         if customer is None:
@@ -121,6 +146,7 @@ class CustomerView(QObject):
             self.cards.show_nobody()
             self.cards.cards_model.set_cards([])
             self.cards.activity_model.set_entries([])
+            self.customer_shown.emit(None)
             self.changed.emit()
             return
         selected = self.selected_card() if keep_card else None
@@ -134,6 +160,7 @@ class CustomerView(QObject):
         self.cards.activity_model.set_entries(entries)
         self.cards.set_activity_count(len(entries))
         self.select_card(selected.id if selected else None, else_first=True)
+        self.customer_shown.emit(customer)
         self.changed.emit()
 
     def _show_cards(self) -> None:

@@ -10,7 +10,6 @@ page holding the row (one query for `PAGE` rows) and keeps a bounded number of p
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -26,6 +25,7 @@ from PySide6.QtCore import (
 from app.cache import queries
 from app.cards import SOON_DAYS
 from app.records import CustomerRow
+from ui.pages import Pages
 
 log = logging.getLogger(__name__)
 PAGE = 200
@@ -57,7 +57,7 @@ class CustomersModel(QAbstractTableModel):
         self._sort = "name"
         self._descending = False
         self._count = 0
-        self._pages: OrderedDict[int, list[CustomerRow]] = OrderedDict()
+        self._pages = Pages[CustomerRow](PAGE, MAX_PAGES, self._load)
         #: Whether pages are read along the sort index (see `queries.first_page`).
         self._use_sort_index = True
         #: Set when a read failed; data() then shows nothing rather than raising.
@@ -117,7 +117,7 @@ class CustomersModel(QAbstractTableModel):
         if first is not None:
             self._use_sort_index = first.use_sort_index
             if first.rows is not None:
-                self._pages[0] = first.rows
+                self._pages.put(0, first.rows)
 
     def _read_first_page(self) -> queries.FirstPage | None:
         """The number of rows; for a search, the first page too (see `queries.first_page`).
@@ -137,16 +137,7 @@ class CustomersModel(QAbstractTableModel):
     # -- rows ---------------------------------------------------------------------------------
 
     def customer_at(self, row: int) -> CustomerRow | None:
-        if not 0 <= row < self._count:
-            return None
-        number = row // PAGE
-        page = self._pages.get(number)
-        if page is None:
-            page = self._load(number)
-        else:
-            self._pages.move_to_end(number)
-        offset = row - number * PAGE
-        return page[offset] if offset < len(page) else None
+        return self._pages.row(row) if 0 <= row < self._count else None
 
     def _load(self, number: int) -> list[CustomerRow]:
         try:
@@ -155,16 +146,13 @@ class CustomersModel(QAbstractTableModel):
             log.exception("could not read customers %d-%d", number * PAGE, number * PAGE + PAGE)
             self.failed = True
             page = []
-        self._pages[number] = page
-        while len(self._pages) > MAX_PAGES:
-            self._pages.popitem(last=False)
         return page
 
     def row_of(self, customer_id: str, near: int = 0) -> int | None:
         """The row of a customer among the loaded pages, looking near `near` first."""
         if self._count:
             self.customer_at(min(max(near, 0), self._count - 1))  # make sure that page is read
-        for number, page in sorted(self._pages.items(), key=lambda p: abs(p[0] * PAGE - near)):
+        for number, page in sorted(self._pages.held(), key=lambda p: abs(p[0] * PAGE - near)):
             for offset, row in enumerate(page):
                 if row.id == customer_id:
                     return number * PAGE + offset

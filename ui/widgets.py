@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QStackedWidget, QTableView, QWidget
 
 
@@ -58,3 +59,17 @@ def stack_of(parent: QWidget, *pages: QWidget) -> QStackedWidget:
     for page in pages:
         stack.addWidget(page)
     return stack
+
+
+def act_on_rows(table: QTableView, action: QAction) -> None:
+    """`action` acts on the table's selected row: on Enter while the table has the focus,
+    and on a double-click (which selects the row first)."""
+    action.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+    action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+    table.addAction(action)
+
+    def double_clicked(index: QModelIndex) -> None:
+        table.selectRow(index.row())
+        action.trigger()
+
+    table.doubleClicked.connect(double_clicked)

@@ -8,7 +8,8 @@ The window composes the parts and builds the menus; each part has a room of its 
 - `ui.action_state`: what the action buttons show, as `app.policy` decides;
 - `ui.sync_controller`: sync, its progress and cancelling, online/offline;
 - `ui.first_run`: the welcome panel (a key, the demo, offline review);
-- `ui.layout_memory`: the layout, remembered per profile.
+- `ui.layout_memory`: the layout, remembered per profile;
+- `ui.billing_view` and `ui.attention_view`: the Billing tab and "Needs attention".
 """
 
 from __future__ import annotations
@@ -20,7 +21,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.cache import queries
 from app.context import Context
@@ -30,7 +38,11 @@ from app.errors import KeyProblemError, KnownError
 from app.policy import Action, Situation
 from ui.action_state import show_actions
 from ui.activity_model import ActivityModel
+from ui.attention_model import AttentionModel
+from ui.attention_view import AttentionPane, AttentionView
 from ui.banner import Banner
+from ui.billing_pane import BillingPane
+from ui.billing_view import BillingView
 from ui.cards_model import CardsModel
 from ui.cards_pane import CardsPane
 from ui.customer_view import CustomerView, safe_read
@@ -91,8 +103,11 @@ class MainWindow(QMainWindow):
         self.customers_model = CustomersModel(self)
         self.cards_model = CardsModel(self)
         self.activity_model = ActivityModel(self)
+        self.attention_model = AttentionModel(self)
         self._build()
         self.view = CustomerView(self.customers, self.cards, self.runner)
+        self.billing_view = BillingView(self, self.billing, self.cards.tabs, self.view)
+        self.attention_view = AttentionView(self, self.attention, self.lists, self.view)
         self.sync = SyncController(self, self)
         self.first_run = FirstRun(self, self)
         self.add_card_flow = AddCardFlow(self, self)
@@ -111,9 +126,17 @@ class MainWindow(QMainWindow):
         self.banner = Banner(self)
         self.customers = CustomersPane(self.customers_model, self)
         self.cards = CardsPane(self.cards_model, self.activity_model, self)
+        self.billing = BillingPane(self)
+        self.cards.tabs.addTab(self.billing, "Billing")
+        self.attention = AttentionPane(self.attention_model, self)
+        self.lists = QTabWidget(self)
+        self.lists.setObjectName("CustomerLists")
+        self.lists.setDocumentMode(True)
+        self.lists.addTab(self.customers, "Customers")
+        self.lists.addTab(self.attention, "Needs attention")
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("MainSplitter")
-        self.splitter.addWidget(self.customers)
+        self.splitter.addWidget(self.lists)
         self.splitter.addWidget(self.cards)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
@@ -176,6 +199,9 @@ class MainWindow(QMainWindow):
         self.activity_action.setShortcut(QKeySequence("Ctrl+2"))
         self.cards_tab_action = QAction("Ca&rds of this customer", self)
         self.cards_tab_action.setShortcut(QKeySequence("Ctrl+1"))
+        self.billing_tab_action = QAction("&Billing of this customer", self)
+        self.billing_tab_action.setShortcut(QKeySequence("Ctrl+3"))
+        self.attention_action = QAction("Customers who need a&ttention", self)
         view_menu = bar.addMenu("&View")
         view_menu.addActions(
             [
@@ -184,10 +210,14 @@ class MainWindow(QMainWindow):
                 self.detached_action,
                 self.cards_tab_action,
                 self.activity_action,
+                self.billing_tab_action,
+                self.attention_action,
             ]
         )
         # Shortcuts work while the menu bar is hidden (or native) too.
-        self.addActions([self.find_action, self.cards_tab_action, self.activity_action])
+        self.addActions(
+            [self.find_action, self.cards_tab_action, self.activity_action, self.billing_tab_action]
+        )
 
         pane = self.cards
         card_menu = bar.addMenu("&Card")
@@ -214,6 +244,8 @@ class MainWindow(QMainWindow):
         self.cards.show_detached.toggled.connect(self.detached_action.setChecked)
         self.cards_tab_action.triggered.connect(self.view.show_cards_tab)
         self.activity_action.triggered.connect(self.view.show_activity_tab)
+        self.billing_tab_action.triggered.connect(self.show_billing_tab)
+        self.attention_action.triggered.connect(self.show_attention)
         self.cards.set_default_action.triggered.connect(self.set_default)
         self.cards.detach_action.triggered.connect(self.detach)
         self.cards.add_card_action.triggered.connect(self.add_card_flow.start)
@@ -326,6 +358,16 @@ class MainWindow(QMainWindow):
     @Slot()
     def show_welcome(self) -> None:
         self.first_run.show_welcome()
+
+    @Slot()
+    def show_billing_tab(self) -> None:
+        self.cards.tabs.setCurrentWidget(self.billing)
+        self.billing.invoices_table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @Slot()
+    def show_attention(self) -> None:
+        self.lists.setCurrentWidget(self.attention)
+        self.attention.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     # -- closing -------------------------------------------------------------------------------
 

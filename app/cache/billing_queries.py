@@ -1,15 +1,20 @@
 """Reads of the billing cache: a customer's subscriptions and invoices, and "Needs attention"
 for every customer at once, in three set-based queries over indexed columns (never one per
-customer or per row)."""
+customer or per row).
+
+The window pages "Needs attention" as it pages the customers: `attention_ranking` orders every
+customer who needs attention in one query, and `needs_attention(customers=...)` reads the
+reasons of one page of them."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from peewee import JOIN, Expression, Select, fn
+from peewee import JOIN, SQL, Case, Expression, Select, fn
 
 from app.billing import (
     BEHIND,
@@ -107,6 +112,38 @@ class _Paying:
             ),
         )
 
+    def flagged(self) -> Expression:
+        """Billable subscriptions of customers not deleted with something to tell."""
+        something: Expression = (
+            Subscription.status.in_(BEHIND)
+            | self.payer.is_null()
+            | ~Card.is_active
+            | self.expired
+            | self.expires_before_renewal
+        )
+        return cast(Expression, Subscription.status.in_(BILLABLE) & ~Customer.deleted & something)
+
+    def severity(self) -> Case:
+        """The rank (`SEVERITY`) of a flagged subscription's most severe reason, as
+        `_subscription_problems` tells them."""
+        gone = Card.card_type.is_null(False) & ~Card.is_active
+        return Case(
+            None,
+            [
+                (Subscription.status.in_(BEHIND), SEVERITY[Reason.PAST_DUE]),
+                (Card.is_active & self.expired, SEVERITY[Reason.CARD_EXPIRED]),
+                (
+                    Subscription.status.in_(RUNNING) & (self.payer.is_null() | gone),
+                    SEVERITY[Reason.NO_DEFAULT_CARD],
+                ),
+                (
+                    Card.is_active & self.expires_before_renewal,
+                    SEVERITY[Reason.CARD_EXPIRES_BEFORE_RENEWAL],
+                ),
+            ],
+            None,
+        )
+
     def select(self, *columns: Any) -> Select:
         """Subscriptions with their customer and the paying card (when cached)."""
         return (
@@ -178,13 +215,18 @@ class _Found:
         self.reasons[customer[0]].setdefault(reason, detail)
 
 
-def needs_attention(today: date | None = None) -> list[AttentionEntry]:
+def needs_attention(
+    today: date | None = None, customers: Collection[str] | None = None
+) -> list[AttentionEntry]:
     """Every customer (not deleted) who needs attention, and why: ordered by their most
-    severe reason, then by name. Three queries whatever the number of customers."""
+    severe reason, then by name. Three queries whatever the number of customers.
+
+    `customers`: only these (Stripe ids), e.g. a page of `attention_ranking`."""
     found = _Found()
-    _failed_payments(found)
-    _subscription_problems(found, _Paying.on(today or date.today()))
-    due = _amounts_due(set(found.reasons))
+    only = list(customers) if customers is not None else None
+    _failed_payments(found, only)
+    _subscription_problems(found, _Paying.on(today or date.today()), only)
+    due = _amounts_due(set(found.reasons), only)
     entries = []
     for customer_id, reasons in found.reasons.items():
         name, email = found.who[customer_id]
@@ -202,7 +244,7 @@ def needs_attention(today: date | None = None) -> list[AttentionEntry]:
     return entries
 
 
-def _failed_payments(found: _Found) -> None:
+def _failed_payments(found: _Found, only: list[str] | None) -> None:
     """payment_failed: open invoices with at least one failed attempt; the newest is told."""
     query = (
         Invoice.select(
@@ -219,6 +261,8 @@ def _failed_payments(found: _Found) -> None:
         .where(Invoice.status == "open", Invoice.attempt_count > 0, ~Customer.deleted)
         .order_by(Invoice.created.desc(), Invoice.id.desc())
     )
+    if only is not None:
+        query = query.where(Invoice.customer.in_(only))
     counts: dict[str, int] = defaultdict(int)
     newest: dict[str, tuple[Any, ...]] = {}
     for row in _raw(query):
@@ -231,7 +275,7 @@ def _failed_payments(found: _Found) -> None:
         found.add(row[:3], Reason.PAYMENT_FAILED, detail)
 
 
-def _subscription_problems(found: _Found, paying: _Paying) -> None:
+def _subscription_problems(found: _Found, paying: _Paying, only: list[str] | None) -> None:
     """past_due, card_expired, no_default_card and card_expires_before_renewal: only the
     subscriptions with one of them are read."""
     query = paying.select(
@@ -250,15 +294,9 @@ def _subscription_problems(found: _Found, paying: _Paying) -> None:
         Card.is_active,
         paying.expired,
         paying.expires_before_renewal,
-    ).where(
-        Subscription.status.in_(BILLABLE),
-        ~Customer.deleted,
-        Subscription.status.in_(BEHIND)
-        | paying.payer.is_null()
-        | ~Card.is_active
-        | paying.expired
-        | paying.expires_before_renewal,
-    )
+    ).where(paying.flagged())
+    if only is not None:
+        query = query.where(Subscription.customer.in_(only))
     for row in _raw(query):
         customer = row[:3]
         sub_id, status, description, renews, payer = row[3:8]
@@ -278,7 +316,7 @@ def _subscription_problems(found: _Found, paying: _Paying) -> None:
             found.add(customer, Reason.NO_DEFAULT_CARD, no_default_card_detail(name, gone))
 
 
-def _amounts_due(customers: set[str]) -> dict[str, dict[str, int]]:
+def _amounts_due(customers: set[str], only: list[str] | None) -> dict[str, dict[str, int]]:
     """What the open invoices still ask, per customer and currency."""
     if not customers:
         return {}
@@ -287,8 +325,40 @@ def _amounts_due(customers: set[str]) -> dict[str, dict[str, int]]:
         .where(Invoice.status == "open")
         .group_by(Invoice.customer, Invoice.currency)
     )
+    if only is not None:
+        query = query.where(Invoice.customer.in_(only))
     due: dict[str, dict[str, int]] = defaultdict(dict)
     for customer_id, currency, amount in _raw(query):
         if customer_id in customers and amount:
             due[customer_id][currency] = int(amount)
     return due
+
+
+def attention_ranking(today: date | None = None) -> list[str]:
+    """The Stripe ids of every customer `needs_attention` lists, most severe reason first,
+    then by name as the customers list sorts it (and by id): one query, which reads ids
+    only, so that a view can read the reasons a page at a time."""
+    paying = _Paying.on(today or date.today())
+    subscriptions = paying.select(
+        Subscription.customer.alias("cid"),
+        paying.severity().alias("rank"),
+        Customer.name.alias("name"),
+    ).where(paying.flagged())
+    failed = (
+        Invoice.select(
+            Invoice.customer.alias("cid"),
+            SQL(str(SEVERITY[Reason.PAYMENT_FAILED])).alias("rank"),
+            Customer.name.alias("name"),
+        )
+        .join(Customer, on=(Customer.stripe_id == Invoice.customer))
+        .where(Invoice.status == "open", Invoice.attempt_count > 0, ~Customer.deleted)
+    )
+    flagged = failed.union_all(subscriptions).alias("flagged")
+    rank = fn.MIN(flagged.c.rank)
+    query = (
+        Select([flagged], [flagged.c.cid])
+        .group_by(flagged.c.cid, flagged.c.name)
+        .having(rank.is_null(False))
+        .order_by(rank, flagged.c.name, flagged.c.cid)
+    )
+    return [row[0] for row in _raw(query)]
