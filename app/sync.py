@@ -30,7 +30,7 @@ from typing import Any, Literal
 
 from peewee import Database
 
-from app.cache import queries, store
+from app.cache import billing_queries, queries, store
 from app.cache.locks import exclusive_sync
 from app.cache.models import now
 from app.errors import CacheError, KnownError, NotFoundError
@@ -380,7 +380,7 @@ class SyncEngine:
             )
             for customer_id in deleted:
                 store.mark_customer_deleted(customer_id, at)
-            store.upsert_invoices(list(billing.invoices.values()), at)
+            store.upsert_invoices(_not_older(billing.invoices.values()), at)
             store.delete_invoices(sorted(billing.deleted_invoices))
             store.upsert_subscriptions(subscriptions, at)  # the ones listed now win
             store.bump_version()
@@ -393,6 +393,25 @@ class SyncEngine:
 #: Within one second, the later of an invoice's states: events of the same second come in no
 #: guaranteed order.
 _INVOICE_STAGE = {"draft": 0, "open": 1}
+
+
+def _progress(status: str, attempts: int) -> tuple[int, int]:
+    """How far along an invoice is: draft, open, then final (paid, void, uncollectible), and
+    within a stage, how many payment attempts it has seen. It never goes back."""
+    return _INVOICE_STAGE.get(status, 2), attempts
+
+
+def _not_older(snapshots: Iterable[InvoiceData]) -> list[InvoiceData]:
+    """The event snapshots that are not behind what the cache holds: an event replayed after
+    a full sync (events of the second it started are listed again) carries an older state of
+    an invoice the full sync read as it is now, and must not put it back."""
+    wanted = list(snapshots)
+    held = billing_queries.invoice_states([i.id for i in wanted])
+    return [
+        i
+        for i in wanted
+        if i.id not in held or _progress(i.status, i.attempt_count) >= _progress(*held[i.id])
+    ]
 
 
 class _BillingEvents:

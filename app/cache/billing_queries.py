@@ -362,3 +362,11 @@ def attention_ranking(today: date | None = None) -> list[str]:
         .order_by(rank, flagged.c.name, flagged.c.cid)
     )
     return [row[0] for row in _raw(query)]
+
+
+def invoice_states(stripe_ids: list[str]) -> dict[str, tuple[str, int]]:
+    """(status, attempt count) of these invoices as the cache holds them."""
+    query = Invoice.select(Invoice.stripe_id, Invoice.status, Invoice.attempt_count).where(
+        Invoice.stripe_id.in_(stripe_ids)
+    )
+    return {row[0]: (row[1], row[2]) for row in _tuples(query)}

@@ -19,8 +19,8 @@ from app.context import Context
 from app.gateway import card_from, subscription_from
 from app.records import CustomerData, InvoiceData
 from app.settings import Profile
-from tests.app.billing_account import DECLINED, GOOD, plan, shape, subscribe
 from tests.support.account import Account
+from tests.support.billing_account import DECLINED, GOOD, plan, shape, subscribe
 
 INVOICE_FIELDS = {
     "id",

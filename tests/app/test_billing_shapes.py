@@ -17,7 +17,7 @@ from app.gateway import (
     subscription_from,
 )
 from app.records import CustomerData
-from tests.app.billing_account import shape
+from tests.support.billing_account import shape
 
 EXAMPLE_TIME = datetime.fromtimestamp(1234567890, UTC)
 

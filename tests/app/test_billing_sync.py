@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,9 +15,11 @@ from pytest_httpserver import HTTPServer
 from app.billing import Reason
 from app.cache import billing_queries
 from app.context import Context
+from app.gateway import EventData
 from app.settings import Profile
-from app.sync import history_start
-from tests.app.billing_account import (
+from app.sync import SyncProgress, history_start
+from tests.support.account import Account
+from tests.support.billing_account import (
     DECLINED,
     GOOD,
     pay,
@@ -25,7 +28,6 @@ from tests.app.billing_account import (
     subscribe,
     this_month,
 )
-from tests.support.account import Account
 
 
 def reasons(customer: str) -> list[str]:
@@ -211,3 +213,27 @@ def test_the_invoice_list_stops_at_the_first_page_reaching_past_the_history(
 
     assert len(read) == 100 + len(range(100, 301, 4))
     assert len(httpserver.log) == gateway.requests_sent == 2
+
+
+def test_an_event_replayed_after_a_full_sync_never_puts_an_invoice_back(
+    account: Account, ctx: Any
+) -> None:
+    """The first incremental sync lists again the events of the second the full sync began
+    in: an invoice's "created" event then carries it as a draft with no attempt, while the
+    full sync read it open after a failed attempt (seen with the demo's seeding)."""
+    cus, _ = account.customer("Failing Fiona", cards=[(DECLINED, 12, 2030)], default=0)
+    subscribe(account, cus, plan(account, 4900, "eur", "Pro"))
+    engine = ctx.sync_engine()
+    engine.run(full=True)
+    (failed,) = next(iter(engine.gateway.invoice_pages(0)))
+    assert (failed.status, failed.attempt_count) == ("open", 1)
+    older = replace(failed, status="draft", attempt_count=0, failure_message=None)
+
+    engine.apply_events(
+        [EventData("evt_replayed", "invoice.created", int(time.time()) - 5, cus, invoice=older)],
+        SyncProgress(),
+    )
+
+    (invoice,) = billing_queries.invoices_of(cus)
+    assert (invoice.status, invoice.attempt_count) == ("open", 1)
+    assert reasons(cus)[0] == Reason.PAYMENT_FAILED

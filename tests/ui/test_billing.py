@@ -15,9 +15,9 @@ from pytestqt.qtbot import QtBot
 from app.cache import store
 from app.cache.models import now
 from app.records import InvoiceRow
-from tests.app.billing_account import DECLINED, GOOD, plan, subscribe, this_month
 from tests.support.account import Account
 from tests.support.billing import invoice
+from tests.support.billing_account import DECLINED, GOOD, plan, subscribe, this_month
 from tests.support.window import TASK_TIMEOUT_MS, card_ids, select_customer, synced
 from ui.billing_models import day_text
 from ui.cards_model import BADGES_ROLE
