@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.errors import KnownError
 
@@ -155,7 +156,9 @@ def seed_demo(api_base: str, key: str = EMULATOR_KEY, count: int = 40, seed: int
     """Fill the emulator (never Stripe) with sample customers; return the number of cards.
 
     Some cards are expired, some expire within 60 days; names use accents and non-Latin
-    scripts. Deterministic for a given `seed` and day.
+    scripts; customers with a default card have a subscription, a few of them with a card the
+    emulator declines (so "Needs attention" has something to show). Deterministic for a given
+    `seed` and day.
     """
     import random
     from datetime import date
@@ -202,4 +205,51 @@ def seed_demo(api_base: str, key: str = EMULATOR_KEY, count: int = 40, seed: int
                 customer.id,
                 params={"invoice_settings": {"default_payment_method": rng.choice(attached)}},
             )
+    _seed_billing(client)
     return cards
+
+
+def _seed_billing(client: Any) -> None:
+    """Subscriptions for the demo customers who have a default card (three plans, in
+    euros, dollars and yen); three of them get a card that the emulator declines."""
+    plans = [
+        client.v1.plans.create(
+            params={
+                "amount": amount,
+                "currency": currency,
+                "interval": interval,
+                "nickname": name,
+                "product": {"name": name},
+            }
+        ).id
+        for amount, currency, interval, name in (
+            (4900, "eur", "month", "Pro"),
+            (99000, "usd", "year", "Team"),
+            (4900, "jpy", "month", "Basic"),
+        )
+    ]
+    customers = client.v1.customers.list(params={"limit": 100}).data
+    paying = [
+        c for c in customers if c.invoice_settings and c.invoice_settings.default_payment_method
+    ]
+    for n, customer in enumerate(paying):
+        if n % 7 == 3:  # localstripe declines every charge on this card
+            declined = client.v1.payment_methods.create(
+                params={
+                    "type": "card",
+                    "card": {
+                        "number": "4000000000000341",
+                        "exp_month": 8,
+                        "exp_year": 2030,
+                        "cvc": "123",
+                    },
+                }
+            )
+            client.v1.payment_methods.attach(declined.id, params={"customer": customer.id})
+            client.v1.customers.update(
+                customer.id,
+                params={"invoice_settings": {"default_payment_method": declined.id}},
+            )
+        client.v1.subscriptions.create(
+            params={"customer": customer.id, "items": [{"plan": plans[n % len(plans)]}]}
+        )

@@ -159,15 +159,10 @@ class Shots:
         from app.emulator import seed_demo
 
         seed_demo(self.emulator.api_base, self.emulator.key, count=40)
-        self.seed_billing()
         ctx = self.demo_context()
         ctx.sync_engine().run(full=True)
         window = self.window(ctx)
-        # A full sync again, which also shows "Online". Not the incremental one the window
-        # starts on opening: it would replay the billing events of the seeding (the cursor
-        # starts at the full sync's second) and their older invoice snapshots (drafts) would
-        # replace the invoices the full sync read.
-        window.start_sync(full=True)
+        window.start_sync()  # also shows "Online"
         self.wait(window.sync_finished)
         customer = self.pick_customer(window)
         self.select(window, customer)
@@ -234,56 +229,6 @@ class Shots:
         self.select(window, customer)
         self.save(window, "small-1024x700")
         window.resize(*SIZE)
-
-    def seed_billing(self) -> None:
-        """Subscriptions for the demo customers who have a default card (three plans, in
-        euros, dollars and yen); three of them get a card that the emulator declines."""
-        import stripe
-
-        client = stripe.StripeClient(
-            self.emulator.key, base_addresses={"api": self.emulator.api_base}
-        )
-        plans = [
-            client.v1.plans.create(
-                params={
-                    "amount": amount,
-                    "currency": currency,
-                    "interval": interval,
-                    "nickname": name,
-                    "product": {"name": name},
-                }
-            ).id
-            for amount, currency, interval, name in (
-                (4900, "eur", "month", "Pro"),
-                (99000, "usd", "year", "Team"),
-                (4900, "jpy", "month", "Basic"),
-            )
-        ]
-        customers = client.v1.customers.list(params={"limit": 100}).data
-        paying = [
-            c for c in customers if c.invoice_settings and c.invoice_settings.default_payment_method
-        ]
-        for n, customer in enumerate(paying):
-            if n % 7 == 3:  # localstripe declines every charge on this card
-                declined = client.v1.payment_methods.create(
-                    params={
-                        "type": "card",
-                        "card": {
-                            "number": "4000000000000341",
-                            "exp_month": 8,
-                            "exp_year": 2030,
-                            "cvc": "123",
-                        },
-                    }
-                )
-                client.v1.payment_methods.attach(declined.id, params={"customer": customer.id})
-                client.v1.customers.update(
-                    customer.id,
-                    params={"invoice_settings": {"default_payment_method": declined.id}},
-                )
-            client.v1.subscriptions.create(
-                params={"customer": customer.id, "items": [{"plan": plans[n % len(plans)]}]}
-            )
 
     def billing(self, window: Any) -> None:
         """The Billing tab of a customer whose payment failed, and "Needs attention"; both at
