@@ -240,7 +240,8 @@ class CustomersModel(QAbstractTableModel):
         match = self._matches.get(customer.id) if self.last_four_search else None
         text = self._text(customer, kind)
         if kind == "default" and self.last_four_search:
-            text = f"{match.display_name}{' (default)' * match.is_default}" if match else "—"
+            # "Default: " before, not after: the middle elision keeps the last four digits.
+            text = f"{'Default: ' * match.is_default}{match.display_name}" if match else "—"
         if role == Qt.ItemDataRole.ToolTipRole:
             if kind == "default" and self.last_four_search:
                 why = "" if match else "Found by its name, email or ID. "

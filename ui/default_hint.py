@@ -12,6 +12,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QBoxLayout, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
+from app.cards import expiry_text
 from app.policy import Action, Situation, why_not
 from app.records import CardRow
 from ui.cards_pane import CardsPane
@@ -21,6 +22,11 @@ NO_DEFAULT = "No default card: Stripe has no card to charge this customer's invo
 ALL_EXPIRED = (
     "No default card, and every saved card has expired: add a card to make it the default."
 )
+
+
+def _named(card: CardRow) -> str:
+    """The card's name and expiry: two cards of one brand may end alike."""
+    return f"{card.display_name} ({expiry_text(card.exp_month, card.exp_year)})"
 
 
 class DefaultHint(QWidget):
@@ -57,16 +63,21 @@ class DefaultHint(QWidget):
         if now.customer is None or not cards or any(c.is_default for c in cards):
             self.hide()
             return
-        self.candidates = [
-            c
-            for c in cards
-            if why_not(Action.SET_DEFAULT, replace(now, card=c, stripe_off="", busy=False)) == ""
-        ]
+        # The cards that may be the default, the one that lasts longest first.
+        self.candidates = sorted(
+            (
+                c
+                for c in cards
+                if not why_not(Action.SET_DEFAULT, replace(now, card=c, stripe_off="", busy=False))
+            ),
+            key=lambda c: (c.exp_year, c.exp_month),
+            reverse=True,
+        )
         self.label.setText(NO_DEFAULT if self.candidates else ALL_EXPIRED)
         self.button.setVisible(bool(self.candidates))
         if self.candidates:
             first = self.candidates[0]
-            self.button.setText(f"Make {first.display_name} the default")
+            self.button.setText(f"Make {_named(first)} the default")
             refusal = why_not(Action.SET_DEFAULT, replace(now, card=first))
             self.button.setEnabled(not refusal)
             self.button.setToolTip(refusal or "Asks first, then makes it the default card")
@@ -74,7 +85,7 @@ class DefaultHint(QWidget):
             if len(self.candidates) > 1:
                 menu = QMenu(self.button)
                 for card in self.candidates:
-                    pick = QAction(f"Make {card.display_name} the default", menu)
+                    pick = QAction(f"Make {_named(card)} the default", menu)
                     pick.triggered.connect(lambda _=False, c=card: self.pick(c))
                     menu.addAction(pick)
             old = self.button.menu()

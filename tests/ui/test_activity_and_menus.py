@@ -152,7 +152,7 @@ def test_a_customer_without_a_default_card_gets_a_hint_and_a_one_step_fix(
     hint = window.default_hint
     qtbot.waitUntil(hint.isVisible)
     assert "No default card" in hint.label.text()
-    assert hint.button.text() == "Make Visa •••• 4242 the default"  # not the expired one
+    assert hint.button.text() == "Make Visa •••• 4242 (12/2030) the default"  # not the expired one
     select_card(window, expired)
     QTimer.singleShot(0, lambda: qtbot.keyClick(open_modal(DefaultDialog), Qt.Key.Key_Return))
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:

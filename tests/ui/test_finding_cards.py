@@ -44,7 +44,7 @@ def test_a_last_four_search_shows_and_selects_the_card_that_matched(
     assert model.headerData(LAST, Qt.Orientation.Horizontal) == "Matching card"
     # Ada's default is the Visa: the row shows the Mastercard that matched.
     assert shown[ada] == "Mastercard •••• 4444"
-    assert shown[grace] == "Mastercard •••• 4444 (default)"
+    assert shown[grace] == "Default: Mastercard •••• 4444"
     assert "Visa •••• 4242" in model.index(rows[ada], LAST).data(Qt.ItemDataRole.ToolTipRole)
 
     select_customer(qtbot, window, ada)
