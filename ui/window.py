@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
         self.cards_tab_action = QAction("Ca&rds of this customer", self)
         self.cards_tab_action.setShortcut(QKeySequence("Ctrl+1"))
         self.account_activity_action = QAction("Activity of the a&ccount…", self)
-        self.account_activity_action.setShortcut(QKeySequence("Ctrl+3"))
+        self.account_activity_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
         view_menu = bar.addMenu("&View")
         view_menu.addActions(
             [
