@@ -6,7 +6,8 @@ Prints `LISTENING <port>` on stdout once it accepts connections.
 
 Changes make it closer to Stripe: a card's brand, country and funding follow its number
 (localstripe calls every card a French Visa); SetupIntents behave as Stripe's do (see
-`_patch_setup_intents`); and, for the demo only (`--with-portal`), a stand-in billing portal
+`_patch_setup_intents`); its Stripe.js stand-in takes the card as the demo's hint prints it
+(`_fix_stripe_js`); and, for the demo only (`--with-portal`), a stand-in billing portal
 answers `POST /v1/billing_portal/sessions` with a local page.
 """
 
@@ -19,7 +20,15 @@ import logging
 import secrets
 import socket
 import sys
+from pathlib import Path
 from typing import Any
+
+#: Served after localstripe's Stripe.js stand-in: its card inputs accept "4242 4242 4242
+#: 4242" and MM/YY or MM/YYYY, and empty or malformed input gets a sentence.
+STRIPE_JS_FIXES = (
+    Path(__file__).resolve().parent.parent / "resources" / "emulator" / "stripe-js-fixes.js"
+)
+STRIPE_JS_PATH = "/js.stripe.com/v3/"
 
 #: Test card prefixes and what Stripe says of them: brand, country, funding.
 _CARDS = [
@@ -118,6 +127,21 @@ def _patch_setup_intents(resources: Any) -> None:
     ]
 
 
+def _fix_stripe_js(server: Any) -> None:
+    """Serve localstripe's Stripe.js stand-in with our fixes after it (same script, so the
+    fixes see its `Element` class and `Stripe` function)."""
+    web = server.web
+    standin = Path(server.__file__).with_name("localstripe-v3.js")
+
+    async def fixed(request: Any, handler: Any) -> Any:
+        if request.path != STRIPE_JS_PATH:
+            return await handler(request)
+        text = standin.read_text(encoding="utf-8") + "\n" + STRIPE_JS_FIXES.read_text("utf-8")
+        return web.Response(text=text, content_type="application/javascript")
+
+    server.app.middlewares.insert(0, web.middleware(fixed))
+
+
 def _add_portal(server: Any) -> None:
     """A stand-in billing portal for the demo; localstripe has none."""
     web = server.web
@@ -171,6 +195,8 @@ def main() -> None:
     _patch_card_facts(resources)
     _patch_setup_intents(resources)
     from localstripe import server  # binds its routes: after the patches
+
+    _fix_stripe_js(server)
 
     if args.with_portal:
         _add_portal(server)

@@ -242,9 +242,12 @@ class Operations:
         log.info("detached %s from %s", pm_id, card.customer)
         return card
 
-    def portal_link(self, customer_id: str) -> PortalLink:
-        """A billing portal session made now (they are short-lived), or the login link."""
-        with self._audited(Action.PORTAL, customer=check_customer_id(customer_id)) as pending:
+    def portal_link(self, customer_id: str, action: Action = Action.PORTAL) -> PortalLink:
+        """A billing portal session made now (they are short-lived), or the login link;
+        audited as `action`: opened (PORTAL) or copied (COPY_LINK) for the customer."""
+        if action not in (Action.PORTAL, Action.COPY_LINK):
+            raise ValueError(f"a portal link is not made for {action}")
+        with self._audited(action, customer=check_customer_id(customer_id)) as pending:
             try:
                 url = self.gateway.portal_session(customer_id)
                 link = PortalLink(url, True, "The link expires soon: use it within a few minutes.")

@@ -176,6 +176,7 @@ class Shots:
         self.detach_confirmation(window)
         self.add_card(window, customer)
         self.error_banner(window)
+        self.menus_and_help(window)
         window.close()
 
         offline = self.window(self.demo_context(f"http://127.0.0.1:{closed_port()}"))
@@ -399,6 +400,33 @@ class Shots:
         window.cards.tabs.setCurrentIndex(1)
         self.save(window, "error-banner")
         window.cards.tabs.setCurrentIndex(0)
+
+    def menus_and_help(self, window: Any) -> None:
+        """A row's context menu, a customer without a default card, About, the account's
+        activity."""
+        from PySide6.QtCore import QPoint
+
+        from app.cache import queries
+
+        table = window.customers.table
+        index = table.model().index(table.currentIndex().row(), 0)
+        menu = window.customer_menu.menu_at(index)
+        menu.popup(table.viewport().mapToGlobal(table.visualRect(index).center() + QPoint(40, 0)))
+        self.save_screen(window, "context-menu")
+        menu.close()
+        for row in queries.customer_rows(queries.customers_query()):
+            if row.card_count and not row.default_payment_method:
+                self.select(window, row.id)
+                if window.default_hint.candidates:
+                    break
+        self.save(window, "no-default-card")
+        about = window.help.show_about()
+        self.save_screen(window, "help-about")
+        about.close()
+        activity = window.show_account_activity()
+        activity.move(window.x() + 60, window.y() + 80)
+        self.save(activity, "account-activity")
+        activity.close()
 
     def first_run(self) -> None:
         from app.context import Context

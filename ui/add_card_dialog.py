@@ -17,8 +17,8 @@ import logging
 import secrets
 from collections.abc import Callable
 
-from PySide6.QtCore import QFile, QIODevice, QObject, Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QEvent, QFile, QIODevice, QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEngineNewWindowRequest,
@@ -261,7 +261,8 @@ class AddCardDialog(QDialog):
         if setup.emulator_origin:
             demo = QLabel(
                 "Local emulator: use Stripe's test cards, e.g. 4242 4242 4242 4242 (saved), "
-                "4000 0000 0000 0002 (declined), 4000 0025 0000 3155 (asks for 3-D Secure).",
+                "4000 0000 0000 0002 (declined), 4000 0025 0000 3155 (asks for 3-D Secure), "
+                "with any future expiry (MM/YY or MM/YYYY) and any 3-digit CVC.",
                 self,
             )
             demo.setWordWrap(True)
@@ -281,6 +282,27 @@ class AddCardDialog(QDialog):
 
         self.page.setHtml(build_page(setup, _qwebchannel_js(), nonce=_nonce()), QUrl(PAGE_URL))
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)
+        self._watched: QWidget | None = None
+        self._watch_page_keys()
+
+    def _watch_page_keys(self) -> None:
+        """Esc reaches the page first (Chromium keeps it while a field has the focus): seen
+        on the page's widget before the page, it cancels as Cancel does."""
+        proxy = self.view.focusProxy()
+        if proxy is not None and proxy is not self._watched:
+            proxy.installEventFilter(self)
+            self._watched = proxy
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self._watched
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            self.reject()
+            return True
+        return super().eventFilter(watched, event)
 
     # -- the page -----------------------------------------------------------------------------
 
@@ -288,6 +310,9 @@ class AddCardDialog(QDialog):
     def _loaded(self, ok: bool) -> None:
         if not ok:
             self.show_notice("The card form could not be shown; close this window and try again.")
+        else:
+            self._watch_page_keys()
+            self.view.setFocus(Qt.FocusReason.OtherFocusReason)  # the page focuses its first field
         self.page_loaded.emit(ok)
 
     @Slot(QWebEnginePage.RenderProcessTerminationStatus, int)

@@ -157,9 +157,13 @@ class CustomerView(QObject):
         )
         self._show_cards()
         entries = safe_read(lambda: queries.audit_entries(customer.id, ACTIVITY_LIMIT)) or []
-        self.cards.activity_model.set_entries(entries)
+        names = {card.id: card.display_name for card in self.all_cards}
+        self.cards.activity_model.set_entries(entries, names)
         self.cards.set_activity_count(len(entries))
-        self.select_card(selected.id if selected else None, else_first=True)
+        # A customer opened from a last-four search shows the card that matched.
+        match = None if keep_card else self.customers.model.matching_card(customer.id)
+        pick = selected or match
+        self.select_card(pick.id if pick else None, else_first=True)
         self.customer_shown.emit(customer)
         self.changed.emit()
 

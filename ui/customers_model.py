@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 
 from app.cache import queries
 from app.cards import SOON_DAYS
-from app.records import CustomerRow
+from app.records import CardRow, CustomerRow
 from ui.pages import Pages
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ class CustomersModel(QAbstractTableModel):
         self._use_sort_index = True
         #: Set when a read failed; data() then shows nothing rather than raising.
         self.failed = False
+        #: In a last-four search: the matching card of each customer of the loaded pages.
+        self._matches: dict[str, CardRow] = {}
 
     # -- what is shown ------------------------------------------------------------------------
 
@@ -72,6 +74,15 @@ class CustomersModel(QAbstractTableModel):
     @property
     def expiring_only(self) -> bool:
         return self._expiring
+
+    @property
+    def last_four_search(self) -> bool:
+        """The search is a card's last digits: the last column shows the matching card."""
+        return bool(queries.LAST_FOUR_SEARCH.fullmatch(self._search))
+
+    def matching_card(self, customer_id: str) -> CardRow | None:
+        """In a last-four search, the customer's card that matched (None otherwise)."""
+        return self._matches.get(customer_id) if self.last_four_search else None
 
     def _options(self) -> dict[str, Any]:
         return {
@@ -114,10 +125,17 @@ class CustomersModel(QAbstractTableModel):
         self.endResetModel()
 
     def _prefill(self, first: queries.FirstPage | None) -> None:
+        self._matches.clear()
         if first is not None:
             self._use_sort_index = first.use_sort_index
             if first.rows is not None:
                 self._pages.put(0, first.rows)
+                self._match(first.rows)
+
+    def _match(self, page: list[CustomerRow]) -> None:
+        """One query a page, in a last-four search: which card of each customer matched."""
+        if self.last_four_search:
+            self._matches.update(queries.cards_matching([c.id for c in page], self._search))
 
     def _read_first_page(self) -> queries.FirstPage | None:
         """The number of rows; for a search, the first page too (see `queries.first_page`).
@@ -142,6 +160,7 @@ class CustomersModel(QAbstractTableModel):
     def _load(self, number: int) -> list[CustomerRow]:
         try:
             page = queries.customer_rows(self.query(), number * PAGE, PAGE)
+            self._match(page)
         except Exception:
             log.exception("could not read customers %d-%d", number * PAGE, number * PAGE + PAGE)
             self.failed = True
@@ -171,6 +190,8 @@ class CustomersModel(QAbstractTableModel):
     ) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
             if role == Qt.ItemDataRole.DisplayRole:
+                if COLUMNS[section].sort == "default" and self.last_four_search:
+                    return "Matching card"
                 return COLUMNS[section].title
             if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[section].sort == "cards":
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -204,8 +225,15 @@ class CustomersModel(QAbstractTableModel):
             if kind == "cards":
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
+        match = self._matches.get(customer.id) if self.last_four_search else None
         text = self._text(customer, kind)
+        if kind == "default" and self.last_four_search:
+            # "Default: " before, not after: the middle elision keeps the last four digits.
+            text = f"{'Default: ' * match.is_default}{match.display_name}" if match else "—"
         if role == Qt.ItemDataRole.ToolTipRole:
+            if kind == "default" and self.last_four_search:
+                why = "" if match else "Found by its name, email or ID. "
+                return f"{why}Default card: {customer.default_card_label or 'none'}"
             return text if kind in ("name", "email") and text else None
         return text
 
@@ -232,4 +260,5 @@ class CustomersModel(QAbstractTableModel):
         # A reset, not a layout change: rows move, and the window re-selects by customer id.
         self.beginResetModel()
         self._pages.clear()
+        self._matches.clear()
         self.endResetModel()

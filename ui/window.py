@@ -36,6 +36,7 @@ from app.credentials import SecretKey
 from app.emulator import Emulator
 from app.errors import KeyProblemError, KnownError
 from app.policy import Action, Situation
+from ui.account_activity import AccountActivity
 from ui.action_state import show_actions
 from ui.activity_model import ActivityModel
 from ui.attention_model import AttentionModel
@@ -45,16 +46,20 @@ from ui.billing_pane import BillingPane
 from ui.billing_view import BillingView
 from ui.cards_model import CardsModel
 from ui.cards_pane import CardsPane
+from ui.column_fit import ACTIVITY, CUSTOMERS, ColumnFit
 from ui.customer_view import CustomerView, safe_read
 from ui.customers_model import CustomersModel
 from ui.customers_pane import CustomersPane
+from ui.default_hint import DefaultHint
 from ui.first_run import FirstRun, empty_cache_text
 from ui.header import HeaderBar
+from ui.help_menu import HelpMenu
 from ui.layout_memory import LayoutMemory
 from ui.operations import cards
 from ui.operations.add_card import AddCardFlow
 from ui.operations.portal import PortalLinks
 from ui.resources import app_icon
+from ui.row_menus import RowMenu
 from ui.shell import mode_of
 from ui.sync_controller import SyncController
 from ui.tasks import TaskRunner
@@ -113,6 +118,8 @@ class MainWindow(QMainWindow):
         self.add_card_flow = AddCardFlow(self, self)
         self.portal = PortalLinks(self, self)
         self.layout_memory = LayoutMemory(self, self.splitter, self.customers, self.cards)
+        self.default_hint = DefaultHint(self.cards, self.view, self.situation)
+        self.account_activity: AccountActivity | None = None
         self._build_menus()
         self._connect()
         self.load_context()
@@ -141,6 +148,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
+        ColumnFit(self.customers.table, CUSTOMERS)
+        ColumnFit(self.cards.activity_table, ACTIVITY)
         self.welcome = WelcomePanel(self)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self.splitter)
@@ -202,6 +211,8 @@ class MainWindow(QMainWindow):
         self.billing_tab_action = QAction("&Billing of this customer", self)
         self.billing_tab_action.setShortcut(QKeySequence("Ctrl+3"))
         self.attention_action = QAction("Customers who need a&ttention", self)
+        self.account_activity_action = QAction("Activity of the a&ccount…", self)
+        self.account_activity_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
         view_menu = bar.addMenu("&View")
         view_menu.addActions(
             [
@@ -212,11 +223,18 @@ class MainWindow(QMainWindow):
                 self.activity_action,
                 self.billing_tab_action,
                 self.attention_action,
+                self.account_activity_action,
             ]
         )
         # Shortcuts work while the menu bar is hidden (or native) too.
         self.addActions(
-            [self.find_action, self.cards_tab_action, self.activity_action, self.billing_tab_action]
+            [
+                self.find_action,
+                self.cards_tab_action,
+                self.activity_action,
+                self.billing_tab_action,
+                self.account_activity_action,
+            ]
         )
 
         pane = self.cards
@@ -227,6 +245,23 @@ class MainWindow(QMainWindow):
         card_menu.addSeparator()
         card_menu.addActions([pane.portal_action, pane.copy_link_action])
         self.addActions([sync.sync_action, sync.full_sync_action, self.key_action])
+        self.help = HelpMenu(self, lambda: self.ctx)
+        # Right-click menus on the rows: the very actions of the buttons.
+        self.customer_menu = RowMenu(
+            self.customers.table,
+            [
+                pane.add_card_action,
+                None,
+                pane.portal_action,
+                pane.copy_link_action,
+                None,
+                self.activity_action,
+            ],
+        )
+        self.card_menu = RowMenu(
+            pane.cards_table,
+            [pane.set_default_action, pane.detach_action, None, pane.add_card_action],
+        )
 
     def _connect(self) -> None:
         self.view.changed.connect(self.update_actions)
@@ -246,6 +281,7 @@ class MainWindow(QMainWindow):
         self.activity_action.triggered.connect(self.view.show_activity_tab)
         self.billing_tab_action.triggered.connect(self.show_billing_tab)
         self.attention_action.triggered.connect(self.show_attention)
+        self.account_activity_action.triggered.connect(self.show_account_activity)
         self.cards.set_default_action.triggered.connect(self.set_default)
         self.cards.detach_action.triggered.connect(self.detach)
         self.cards.add_card_action.triggered.connect(self.add_card_flow.start)
@@ -354,6 +390,21 @@ class MainWindow(QMainWindow):
     def add_card_dialog(self) -> AddCardDialog | None:
         """The add-card dialog while it is open."""
         return self.add_card_flow.dialog
+
+    @Slot()
+    def show_account_activity(self) -> AccountActivity:
+        """The account-wide activity, read afresh; one window, raised when open."""
+        if self.account_activity is None:
+            self.account_activity = AccountActivity(self)
+            self.action_finished.connect(lambda *_: self._refresh_account_activity())
+        self.account_activity.reload()
+        self.account_activity.show()
+        self.account_activity.raise_()
+        return self.account_activity
+
+    def _refresh_account_activity(self) -> None:
+        if self.account_activity is not None and self.account_activity.isVisible():
+            self.account_activity.reload()
 
     @Slot()
     def show_welcome(self) -> None:

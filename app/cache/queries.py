@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
@@ -12,7 +13,7 @@ from peewee import JOIN, SQL, Case, Expression, NodeList, Select, SqliteDatabase
 from app.cache import chain
 from app.cache.migrations import missing_audit_triggers
 from app.cache.models import AuditEntry, Card, Customer, SyncState, fold
-from app.cards import expiring_range
+from app.cards import display_name, expiring_range
 from app.records import AuditRow, CardRow, CustomerRow, SyncStatus
 
 #: The columns behind CustomerRow and CardRow, in their fields' order.
@@ -193,6 +194,32 @@ def cards_of(customer_id: str, *, include_inactive: bool = False) -> list[CardRo
     return [CardRow(*row) for row in _tuples(query)]
 
 
+#: A search for a card's last digits: up to four digits and nothing else.
+LAST_FOUR_SEARCH = re.compile(r"[0-9]{1,4}")
+
+
+def cards_matching(customer_ids: Sequence[str], digits: str) -> dict[str, CardRow]:
+    """For a last-four search: each of these customers' active card whose last four digits
+    hold `digits` (the default first, else the newest), in one query."""
+    if not customer_ids or not LAST_FOUR_SEARCH.fullmatch(digits):
+        return {}
+    query = (
+        Card.select(*CARD_COLUMNS)
+        .join(Customer)
+        .where(
+            Customer.stripe_id.in_(list(customer_ids)),
+            Card.is_active,
+            _like(Card.last_four, digits),
+        )
+        .order_by(Card.is_default.desc(), Card.created_at.desc(), Card.id)
+    )
+    found: dict[str, CardRow] = {}
+    for row in _tuples(query):
+        card = CardRow(*row)
+        found.setdefault(card.customer, card)
+    return found
+
+
 def expiring_cards(
     within_days: int, today: date | None = None
 ) -> list[tuple[CustomerRow, CardRow]]:
@@ -217,9 +244,12 @@ def expiring_cards(
 OUTCOME_UNKNOWN = "outcome unknown"
 
 
-def audit_entries(customer: str | None = None, limit: int | None = None) -> list[AuditRow]:
+def audit_entries(
+    customer: str | None = None, limit: int | None = None, *, operator: str | None = None
+) -> list[AuditRow]:
     """One row per operation, newest first: an intent with the outcome that names it (or
-    OUTCOME_UNKNOWN), and entries written on their own (refusals before any intent)."""
+    OUTCOME_UNKNOWN), and entries written on their own (refusals before any intent);
+    only those about `customer`, or by `operator`, when given."""
     outcome = AuditEntry.alias()
     settled = Case(
         None,
@@ -244,9 +274,28 @@ def audit_entries(customer: str | None = None, limit: int | None = None) -> list
     )
     if customer:
         query = query.where(about == customer)
+    if operator:
+        query = query.where(AuditEntry.operator == operator)
     if limit:
         query = query.limit(limit)
     return [AuditRow(*row) for row in _tuples(query)]
+
+
+def names_of(stripe_ids: Iterable[str]) -> dict[str, str]:
+    """How the operator knows these ids: a card by its brand and last four, a customer by its
+    name (else its email); two queries, whatever the number of ids."""
+    ids = sorted(set(stripe_ids))
+    if not ids:
+        return {}
+    cards = Card.select(Card.stripe_payment_method_id, Card.card_type, Card.last_four).where(
+        Card.stripe_payment_method_id.in_(ids)
+    )
+    names = {pm: display_name(brand, last4) for pm, brand, last4 in _tuples(cards)}
+    people = Customer.select(Customer.stripe_id, Customer.name, Customer.email).where(
+        Customer.stripe_id.in_(ids)
+    )
+    names.update({cus: name or email or cus for cus, name, email in _tuples(people)})
+    return names
 
 
 @dataclass(frozen=True)

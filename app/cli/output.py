@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import json
 import os
 import sys
@@ -17,7 +18,7 @@ from typing import IO, Any
 
 from app.context import Context
 from app.errors import UsageError
-from app.records import CardRow
+from app.records import AuditRow, CardRow
 from app.sync import SyncProgress
 from app.untrusted import for_csv, for_terminal
 
@@ -50,6 +51,19 @@ def table(rows: Sequence[Sequence[object]], headers: Sequence[str]) -> None:
         print("  ".join(cells).rstrip())
 
 
+AUDIT_FIELDS = tuple(f.name for f in dataclasses.fields(AuditRow))
+
+
+def audit_value(entry: AuditRow, name: str) -> Any:
+    """An audit entry's field as `audit --json` and `--csv` write it."""
+    return iso(entry.at) if name == "at" else getattr(entry, name)
+
+
+def audit_rows(entries: Sequence[AuditRow]) -> list[list[Any]]:
+    """The rows of `audit --csv` (under AUDIT_FIELDS); the window's export writes the same."""
+    return [[audit_value(e, f) for f in AUDIT_FIELDS] for e in entries]
+
+
 def card_json(card: CardRow, today: date) -> dict[str, Any]:
     return {
         "id": card.id,
@@ -76,7 +90,7 @@ def write_csv(
     if not target:
         raise UsageError("--csv needs a file name ('-' for standard output).")
     if target == "-":
-        _write_rows(sys.stdout, headers, rows)
+        write_rows(sys.stdout, headers, rows)
         return
     path = Path(target)
     if path.is_symlink():
@@ -97,7 +111,7 @@ def write_csv(
         raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
     try:
         with out:
-            _write_rows(out, headers, rows)
+            write_rows(out, headers, rows)
         os.replace(out.name, path)
         print(f"Wrote {len(rows)} {what} to {path.resolve()}.")
     except OSError as exc:
@@ -106,7 +120,8 @@ def write_csv(
         raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
 
 
-def _write_rows(out: IO[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def write_rows(out: IO[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """CSV rows with every cell a spreadsheet could run neutralised."""
     writer = csv.writer(out)
     writer.writerow(headers)
     writer.writerows([for_csv(cell) for cell in row] for row in rows)

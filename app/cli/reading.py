@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from datetime import date
-from typing import Any
 
 from app.cache import queries
 from app.cards import expiry_text
-from app.cli.output import card_json, iso, notice, print_json, say, table, write_csv
+from app.cli.output import (
+    AUDIT_FIELDS,
+    audit_rows,
+    audit_value,
+    card_json,
+    iso,
+    notice,
+    print_json,
+    say,
+    table,
+    write_csv,
+)
 from app.context import Context
 from app.errors import CacheError, UsageError
 from app.operations import known_customer
-from app.records import AuditRow
 
 #: The widest window `expiring` looks through: a hundred years.
 MAX_DAYS = 36_500
@@ -137,17 +145,15 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
         print(verdict.sentence())
         return 0
     entries = queries.audit_entries(args.customer)
-    fields = tuple(f.name for f in dataclasses.fields(AuditRow))
-
-    def value(entry: AuditRow, name: str) -> Any:
-        return iso(entry.at) if name == "at" else getattr(entry, name)
-
     if args.json:
         print_json(
-            {"success": True, "entries": [{f: value(e, f) for f in fields} for e in entries]}
+            {
+                "success": True,
+                "entries": [{f: audit_value(e, f) for f in AUDIT_FIELDS} for e in entries],
+            }
         )
     elif args.csv is not None:
-        write_csv(args.csv, fields, [[value(e, f) for f in fields] for e in entries], "entries")
+        write_csv(args.csv, AUDIT_FIELDS, audit_rows(entries), "entries")
     elif not entries:
         print("The audit log is empty.")
     else:

@@ -48,6 +48,8 @@
     style: {base: {fontSize: "16px", color: "{{text}}"}, invalid: {color: "{{danger}}"}},
   });
   card.mount("#card-element");
+  // The operator types the card at once: its first field has the focus when it is ready.
+  card.on("ready", function () { card.focus(); });
   card.on("change", function (event) {
     if (event && event.error) {
       show(event.error.message, "error");
@@ -57,9 +59,31 @@
   });
   submit.disabled = false;
 
+  // A name made of digits is a card number typed in the wrong box: it would go to Stripe as
+  // the cardholder's name. Said while typing, and refused on Save.
+  const NAME_IS_DIGITS = "The name on the card cannot be made of digits: type the " +
+                         "cardholder's name, and the card number in the box below.";
+  function nameIsDigits() {
+    return /^[\d\s.\-\/]+$/.test(nameInput.value.trim()) && /\d/.test(nameInput.value);
+  }
+  nameInput.addEventListener("input", function () {
+    if (nameIsDigits()) {
+      nameInput.setAttribute("aria-invalid", "true");
+      show(NAME_IS_DIGITS, "error");
+    } else if (nameInput.getAttribute("aria-invalid")) {
+      nameInput.removeAttribute("aria-invalid");
+      show("");
+    }
+  });
+
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     if (busy || saved) {
+      return;
+    }
+    if (nameIsDigits()) {
+      show(NAME_IS_DIGITS, "error");
+      nameInput.focus();
       return;
     }
     busy = true;

@@ -11,6 +11,11 @@ import stripe
 
 from app.emulator import Emulator
 
+#: Test cards as (number, exp_month, exp_year).
+VISA = ("4242424242424242", 12, 2030)
+MASTERCARD = ("5555555555554444", 3, 2031)
+EXPIRED_MASTERCARD = ("5555555555554444", 5, 2024)
+
 
 @dataclass
 class Account:

@@ -275,7 +275,9 @@ def test_portal_link_is_copied_with_a_warning_that_it_expires(
     monkeypatch.setattr(
         Operations,
         "portal_link",
-        lambda self, customer: PortalLink(url, True, "The link expires soon: use it quickly."),
+        lambda self, customer, action=None: PortalLink(
+            url, True, "The link expires soon: use it quickly."
+        ),
     )
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as copied:
         window.cards.copy_link_action.trigger()

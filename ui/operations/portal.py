@@ -57,7 +57,7 @@ class PortalLinks(QObject):
             return
         Op(
             Action.COPY_LINK,
-            lambda ops: ops.portal_link(customer.id),
+            lambda ops: ops.portal_link(customer.id, Action.COPY_LINK),
             "creating a billing portal link",
             lambda link: self._copied(customer, link),
         ).run_in_background(self.shell)
