@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from app.billing import subscription_name
@@ -27,43 +27,58 @@ def _date(value: Any) -> str:
     return value.date().isoformat() if value else "—"
 
 
+#: The JSON fields of `invoices` and `subscriptions`, in the contract's order; times are ISO.
+INVOICE_FIELDS = [
+    "id",
+    "number",
+    "status",
+    "amount_due",
+    "amount_paid",
+    "amount_remaining",
+    "amount_due_decimal",
+    "currency",
+    "created",
+    "due_date",
+    "paid_at",
+    "attempt_count",
+    "next_payment_attempt",
+    "subscription",
+    "payment_method",
+    "payment_method_display",
+    "failure_message",
+    "hosted_invoice_url",
+]
+SUBSCRIPTION_FIELDS = [
+    "id",
+    "status",
+    "description",
+    "amount",
+    "currency",
+    "interval",
+    "interval_count",
+    "current_period_end",
+    "cancel_at_period_end",
+    "payment_method",
+    "payment_method_display",
+]
+
+
+def record_json(record: object, fields: Sequence[str], **extra: Any) -> dict[str, Any]:
+    """`fields` of `record` (or of `extra`), datetimes as ISO 8601 UTC."""
+    out: dict[str, Any] = {}
+    for name in fields:
+        value = extra[name] if name in extra else getattr(record, name)
+        out[name] = iso(value) if isinstance(value, datetime) else value
+    return out
+
+
 def invoice_json(invoice: InvoiceRow) -> dict[str, Any]:
-    return {
-        "id": invoice.id,
-        "number": invoice.number,
-        "status": invoice.status,
-        "amount_due": invoice.amount_due,
-        "amount_paid": invoice.amount_paid,
-        "amount_remaining": invoice.amount_remaining,
-        "amount_due_decimal": decimal_string(invoice.amount_due, invoice.currency),
-        "currency": invoice.currency,
-        "created": iso(invoice.created),
-        "due_date": iso(invoice.due_date),
-        "paid_at": iso(invoice.paid_at),
-        "attempt_count": invoice.attempt_count,
-        "next_payment_attempt": iso(invoice.next_payment_attempt),
-        "subscription": invoice.subscription,
-        "payment_method": invoice.payment_method,
-        "payment_method_display": invoice.payment_method_display,
-        "failure_message": invoice.failure_message,
-        "hosted_invoice_url": invoice.hosted_invoice_url,
-    }
+    decimal = decimal_string(invoice.amount_due, invoice.currency)
+    return record_json(invoice, INVOICE_FIELDS, amount_due_decimal=decimal)
 
 
 def subscription_json(subscription: SubscriptionRow) -> dict[str, Any]:
-    return {
-        "id": subscription.id,
-        "status": subscription.status,
-        "description": subscription.description,
-        "amount": subscription.amount,
-        "currency": subscription.currency,
-        "interval": subscription.interval,
-        "interval_count": subscription.interval_count,
-        "current_period_end": iso(subscription.current_period_end),
-        "cancel_at_period_end": subscription.cancel_at_period_end,
-        "payment_method": subscription.payment_method,
-        "payment_method_display": subscription.payment_method_display,
-    }
+    return record_json(subscription, SUBSCRIPTION_FIELDS)
 
 
 def amounts_text(entry: AttentionEntry) -> str:

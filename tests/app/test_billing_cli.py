@@ -16,7 +16,7 @@ from playhouse.test_utils import count_queries
 from app.cache import billing_queries, store
 from app.cache.models import now
 from app.context import Context
-from app.gateway import card_from, subscription_from
+from app.gateway.convert import card_from, subscription_from
 from app.records import CustomerData, InvoiceData
 from app.settings import Profile
 from tests.support.account import Account

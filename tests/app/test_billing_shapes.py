@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from app.billing import card_that_pays
-from app.gateway import (
+from app.gateway.convert import (
     card_from,
     customer_from,
     event_from,

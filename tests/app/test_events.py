@@ -9,7 +9,7 @@ from typing import Any
 
 from app.cache import queries
 from app.context import Context
-from app.gateway import event_from
+from app.gateway.convert import event_from
 from app.sync import SyncProgress
 from tests.support.account import Account
 

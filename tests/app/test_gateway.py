@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.gateway import card_from, customer_from, event_from
+from app.gateway.convert import card_from, customer_from, event_from
 
 
 def test_the_default_in_force_is_the_invoice_default_else_a_card_default_source() -> None:
