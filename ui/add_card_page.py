@@ -26,6 +26,7 @@ from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
+from app import untrusted
 from app.ids import SETUP_INTENT_RE
 from app.operations import CardSetup
 from ui import palette
@@ -75,8 +76,6 @@ _CSP = (
 #: Stripe's frames that may open a card issuer's 3-D Secure page inside themselves.
 THREE_DS_OPENERS = ("hooks.stripe.com", "js.stripe.com")
 MAX_MESSAGE = 4000
-MAX_ERROR = 400
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 
 
 def origin_of(url: str) -> str:
@@ -270,5 +269,6 @@ def parse_message(text: object) -> PageMessage:
     if key == "setup_intent" and isinstance(value, str) and SETUP_INTENT_RE.fullmatch(value):
         return PageMessage(setup_intent=value)
     if key == "error" and isinstance(value, str):
-        return PageMessage(error=_CONTROL.sub(" ", value).strip()[:MAX_ERROR] or "(empty)")
+        # Stripe's (or a forger's) text, shown in the dialog: neutralised as everywhere else.
+        return PageMessage(error=untrusted.message(value) or "(empty)")
     raise ValueError(f"unexpected member {key[:40]!r}")
