@@ -185,8 +185,7 @@ class Operations:
     ) -> None:
         """After Stripe said yes: the customer and the card with the outcome."""
         with self._done(pending, detail, customer=customer.id, target=card.id) as at:
-            ids = store.upsert_customers([customer], at)
-            store.upsert_cards({customer.id: [card]}, ids, at, complete=False)
+            store.write_customers([customer], {customer.id: [card]}, at, complete=False)
 
     def refuse(
         self,

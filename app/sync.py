@@ -281,8 +281,7 @@ class SyncEngine:
             except NotFoundError:  # deleted on Stripe between the list and the fetch
                 customers.append(_deleted(customer))
         with self.db.atomic():
-            ids = store.upsert_customers(customers, started)
-            store.upsert_cards(cards, ids, started, complete=False)
+            store.write_customers(customers, cards, started, complete=False)
             store.bump_version()
         result.customers += len(customers)
         result.cards += sum(len(c) for c in cards.values())
@@ -371,11 +370,9 @@ class SyncEngine:
         at = now()
         with self.db.atomic():
             live = {c: d for c, d in customers.items() if c not in deleted}
-            ids = store.upsert_customers(list(live.values()), at)
-            ids.update(store.customer_ids([c for c in fetched if c not in ids]))
-            store.upsert_cards(
-                {c: cards for c, cards in fetched.items() if c in ids and c not in deleted},
-                ids,
+            store.write_customers(
+                list(live.values()),
+                {c: cards for c, cards in fetched.items() if c not in deleted},
                 at,
                 complete=True,
             )

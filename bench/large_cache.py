@@ -111,8 +111,7 @@ def write_cache(
     started = time.perf_counter()
     at = now()
     with db.atomic():
-        ids = store.upsert_customers(customers, at)
-        store.upsert_cards(cards, ids, at, complete=False)
+        store.write_customers(customers, cards, at, complete=False)
         store.deactivate_unseen(at)
         SyncState.update(last_full_sync=at, last_sync=at).where(SyncState.id == 1).execute()
         store.bump_version()

@@ -1,12 +1,20 @@
-"""Writing many rows at once, for `store`: bulk upserts rendered once and run by the driver
-for every row, and updates by primary key as one executemany."""
+"""Writing many rows at once, for `store`: bulk upserts and updates by primary key, each
+rendered once and run for every row.
+
+SQLite, in this process, runs a one-row statement for every row (executemany). PostgreSQL
+gets the rows by COPY into a temporary table of the session, then one INSERT ... SELECT ...
+ON CONFLICT (or one UPDATE ... FROM) for the batch: a statement a row costs a round trip and
+an executor start each, and rows as parameters (a VALUES list, arrays) a client-side encoding
+of every value in Python, each more than the server's work of writing the row; COPY's rows
+are encoded by psycopg's C code."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from peewee import EXCLUDED, Field, SqliteDatabase, fn
+from peewee import EXCLUDED, SQL, Field, SqliteDatabase, fn
 
 from app.cache.models import BaseModel
 
@@ -17,10 +25,20 @@ def later(field: Any) -> Any:
     """On conflict, keep the later of the stored and the incoming time: when two syncs overlap
     (the window and a cron job), the one that started first must not make what the other saw
     look unseen, or the other would mark it removed."""
-    greatest = (
-        fn.GREATEST if not isinstance(field.model._meta.database.obj, SqliteDatabase) else fn.MAX
-    )
+    greatest = fn.GREATEST if not is_sqlite() else fn.MAX
     return greatest(field, EXCLUDED[field.column_name])
+
+
+def is_sqlite() -> bool:
+    return isinstance(BaseModel._meta.database.obj, SqliteDatabase)
+
+
+def among(field: Field, values: Sequence[Any]) -> Any:
+    """`field IN values`; on PostgreSQL `field = ANY(array)`, one parameter instead of one a
+    value (psycopg parses every placeholder of a statement in Python)."""
+    if is_sqlite():
+        return field.in_(list(values))
+    return field == SQL("ANY(%s)", [list(values)])
 
 
 def bulk_upsert(
@@ -35,60 +53,136 @@ def bulk_upsert(
     stored takes every given column, except the conflict target, those `update` computes and
     those in `keep_stored`.
 
-    Peewee renders the statement once, for the first row, and the driver runs it for every
-    row (executemany). Rendering 300,000 rows of SQL value by value took most of the time of
-    writing a large account. Every row has the same keys; what Peewee adds on its own (the
-    defaults of fields not given, values in the conflict clause) is the same for every row."""
+    Every row has the same keys; the fields not given take their model defaults, which must
+    be the same for every row (no callables), else Peewee renders every row."""
     if not rows:
         return
     fields = list(rows[0])
+    defaults = [(f, v) for f, v in model._meta.defaults.items() if f not in fields]
+    if any(callable(value) for _, value in defaults):
+        on_conflict = _on_conflict(fields, conflict_target, update, keep_stored)
+        for start in range(0, len(rows), BATCH):
+            model.insert_many(rows[start : start + BATCH]).on_conflict(**on_conflict).execute()
+        return
+    fixed = [field.db_value(value) for field, value in defaults]
+    converters = [(field, field.db_value) for field in fields]
+    upsert_values(
+        model,
+        [*fields, *(field for field, _ in defaults)],
+        [[convert(row[field]) for field, convert in converters] + fixed for row in rows],
+        conflict_target=conflict_target,
+        update=update,
+        keep_stored=keep_stored,
+    )
+
+
+def upsert_values(
+    model: type[BaseModel],
+    fields: Sequence[Field],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict_target: Sequence[Field],
+    update: Mapping[Field, Any],
+    keep_stored: Sequence[Field] = (),
+) -> None:
+    """`bulk_upsert` of rows given as the database values of `fields`, in that order: every
+    column without a database default must be among them."""
+    if not rows:
+        return
+    on_conflict = _on_conflict(fields, conflict_target, update, keep_stored)
+    if is_sqlite():
+        sql, params = (
+            model.insert_many([rows[0]], fields=list(fields))
+            .on_conflict(**on_conflict)
+            .returning()
+            .sql()
+        )
+        constant = list(params[len(fields) :])  # in the conflict clause, after the row
+        model._meta.database.cursor().executemany(sql, [[*row, *constant] for row in rows])
+        return
+    stage = _staged(model, fields, rows)
+    source = SQL(f'SELECT {_names(fields)} FROM "{stage}"')
+    model.insert_from(source, list(fields)).on_conflict(**on_conflict).returning().execute()
+
+
+def _on_conflict(
+    fields: Sequence[Field],
+    conflict_target: Sequence[Field],
+    update: Mapping[Field, Any],
+    keep_stored: Sequence[Field],
+) -> dict[str, Any]:
     unchanged = {field.name for field in (*conflict_target, *update, *keep_stored)}
-    on_conflict = {
+    return {
         "conflict_target": conflict_target,
         "preserve": [field for field in fields if field.name not in unchanged],
         "update": update,
     }
-    first = [field.db_value(rows[0][field]) for field in fields]
-    sql, params = (
-        model.insert_many([[rows[0][field] for field in fields]], fields=fields)
-        .on_conflict(**on_conflict)
-        .sql()
-    )
-    per_row_defaults = any(
-        callable(default) for field, default in model._meta.defaults.items() if field not in fields
-    )
-    if per_row_defaults or list(params[: len(fields)]) != first:
-        # Not the layout this fast path expects: let Peewee render every row.
-        for start in range(0, len(rows), BATCH):
-            model.insert_many(rows[start : start + BATCH]).on_conflict(**on_conflict).execute()
-        return
-    constant = list(params[len(fields) :])
-    converters = [(field, field.db_value) for field in fields]
-    model._meta.database.cursor().executemany(
-        sql, [[convert(row[field]) for field, convert in converters] + constant for row in rows]
-    )
 
 
 def update_by_id(
     model: type[BaseModel], fields: Sequence[Field], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """UPDATE model SET fields = values WHERE id = the last value, for each row, as one
-    executemany."""
+    """UPDATE model SET fields = values WHERE id = the last value, for each row."""
     if not rows:
         return
     db = model._meta.database
     key = model._meta.primary_key
     assert isinstance(key, Field)
-    assignments = ", ".join(f'"{field.column_name}" = {db.param}' for field in fields)
-    sql = (
-        f'UPDATE "{model._meta.table_name}" SET {assignments} '
-        f'WHERE "{key.column_name}" = {db.param}'
+    table, id_column = model._meta.table_name, key.column_name
+    converters = [*(field.db_value for field in fields), key.db_value]
+    values = [
+        [convert(value) for convert, value in zip(converters, row, strict=True)] for row in rows
+    ]
+    if is_sqlite():
+        assignments = ", ".join(f'"{field.column_name}" = ?' for field in fields)
+        db.cursor().executemany(
+            f'UPDATE "{table}" SET {assignments} WHERE "{id_column}" = ?', values
+        )
+        return
+    stage = _staged(model, [*fields, key], values)
+    assignments = ", ".join(f'"{f.column_name}" = s."{f.column_name}"' for f in fields)
+    db.execute_sql(
+        f'UPDATE "{table}" SET {assignments} FROM "{stage}" AS s '
+        f'WHERE "{table}"."{id_column}" = s."{id_column}"'
     )
-    converters = [field.db_value for field in fields]
-    db.cursor().executemany(
-        sql,
-        [
-            [convert(value) for convert, value in zip(converters, row, strict=False)] + [row[-1]]
-            for row in rows
-        ],
+
+
+def _names(fields: Sequence[Field]) -> str:
+    return ", ".join(f'"{field.column_name}"' for field in fields)
+
+
+def _staged(model: type[BaseModel], fields: Sequence[Field], rows: Sequence[Sequence[Any]]) -> str:
+    """COPY `rows` (values of `fields`) into the session's empty temporary twin of the model's
+    table; its name. Emptied by TRUNCATE before each use (deleted rows would be read again);
+    its rows go at commit anyway."""
+    db = model._meta.database
+    table = model._meta.table_name
+    stage = f"stage_{table}"
+    db.execute_sql(
+        f'CREATE TEMPORARY TABLE IF NOT EXISTS "{stage}" ON COMMIT DELETE ROWS '
+        f'AS SELECT * FROM "{table}" WITH NO DATA'
     )
+    db.execute_sql(f'TRUNCATE "{stage}"')
+    with db.cursor().copy(f'COPY "{stage}" ({_names(fields)}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(row)
+    return stage
+
+
+@contextlib.contextmanager
+def planned_each_time() -> Iterator[None]:
+    """Within, PostgreSQL plans every statement for its own parameters and the table as it is.
+
+    psycopg prepares a statement on the server once it has run it five times, and the server
+    then keeps a generic plan made while the table was small: a write that fills an empty
+    table in one transaction went on scanning it whole for each lookup (quadratic)."""
+    if is_sqlite():
+        yield
+        return
+    connection = BaseModel._meta.database.connection()
+    threshold = connection.prepare_threshold
+    connection.prepare_threshold = None
+    try:
+        yield
+    finally:
+        connection.prepare_threshold = threshold

@@ -6,13 +6,13 @@ import json
 import os
 import pwd
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from typing import Any, Literal, cast
+from datetime import datetime
+from typing import Any, Literal
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
-from app.cache import chain
-from app.cache.bulk import BATCH, bulk_upsert, later, update_by_id
+from app.cache import chain, customer_write
+from app.cache.bulk import bulk_upsert, later
 from app.cache.models import (
     AuditEntry,
     BaseModel,
@@ -21,10 +21,9 @@ from app.cache.models import (
     Invoice,
     Subscription,
     SyncState,
-    fold,
     now,
 )
-from app.cards import display_name, month_index
+from app.cards import month_index
 from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
 from app.untrusted import message
 
@@ -34,156 +33,43 @@ from app.untrusted import message
 Outcome = Literal["intent", "ok", "refused", "failed", "not done"]
 
 
-def _ts(seconds: int | None) -> datetime | None:
-    return datetime.fromtimestamp(seconds, UTC) if seconds else None
-
-
-def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
-    return fold(" ".join([name, email, stripe_id, *last_fours]))
+def write_customers(
+    customers: Sequence[CustomerData],
+    cards: Mapping[str, Sequence[CardData]],
+    seen_at: datetime,
+    *,
+    complete: bool,
+) -> dict[str, int]:
+    """Insert or update customers and their cards, each row once; their cache ids by Stripe
+    id (see `customer_write.write_customers`)."""
+    return customer_write.write_customers(customers, cards, seen_at, complete=complete)
 
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
-    """Insert or update customers; return their cache ids by Stripe id."""
-    bulk_upsert(
-        Customer,
-        [
-            {
-                Customer.stripe_id: c.id,
-                Customer.name: c.name,
-                Customer.email: c.email,
-                Customer.default_payment_method: c.default_payment_method,
-                Customer.deleted: c.deleted,
-                Customer.created: _ts(c.created),
-                Customer.synced_at: seen_at,
-                Customer.seen_at: seen_at,
-                Customer.search_key: _search_key(c.name, c.email, c.id, ()),
-            }
-            for c in rows
-        ],
-        conflict_target=[Customer.stripe_id],
-        update={Customer.seen_at: later(Customer.seen_at)},
-        # Recomputed with the cards' last fours by refresh_summaries.
-        keep_stored=[Customer.search_key],
-    )
-    return customer_ids([c.id for c in rows])
-
-
-def customer_ids(stripe_ids: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for start in range(0, len(stripe_ids), BATCH):
-        chunk = stripe_ids[start : start + BATCH]
-        query = Customer.select(Customer.id, Customer.stripe_id).where(
-            Customer.stripe_id.in_(chunk)
-        )
-        out.update({c.stripe_id: c.id for c in query})
-    return out
+    """Insert or update customers, their stored cards kept; their cache ids by Stripe id."""
+    return write_customers(rows, {}, seen_at, complete=False)
 
 
 def upsert_cards(
     cards_by_customer: Mapping[str, Sequence[CardData]],
-    ids: dict[str, int],
+    ids: Mapping[str, int],
     seen_at: datetime,
     *,
     complete: bool,
 ) -> None:
-    """Write each customer's cards as Stripe listed them.
-
-    With `complete`, a card of those customers that Stripe did not list is marked inactive
-    at once: the caller has that customer's whole, current list (an incremental re-fetch).
-    A full sync passes False and deactivates only after it has finished.
-    """
-    rows = []
-    for stripe_id, cards in cards_by_customer.items():
-        for card in cards:
-            rows.append(
-                {
-                    Card.stripe_payment_method_id: card.id,
-                    Card.customer: ids[stripe_id],
-                    Card.card_type: card.card_type[:20],
-                    Card.last_four: card.last_four,
-                    Card.exp_month: card.exp_month,
-                    Card.exp_year: card.exp_year,
-                    Card.country: card.country,
-                    Card.funding: card.funding,
-                    Card.is_active: True,
-                    Card.created_at: _ts(card.created) or seen_at,
-                    Card.updated_at: seen_at,
-                    Card.seen_at: seen_at,
-                }
-            )
-    bulk_upsert(
-        Card,
-        rows,
-        conflict_target=[Card.stripe_payment_method_id],
-        update={Card.seen_at: later(Card.seen_at)},
-        keep_stored=[Card.created_at],
+    """Write the cards of customers already in the cache (`ids`, as `upsert_customers`
+    returned them) as Stripe listed them. Writing a customer and its cards in one
+    `write_customers` writes the customer's row once instead of twice."""
+    write_customers(
+        [],
+        {c: cards for c, cards in cards_by_customer.items() if c in ids},
+        seen_at,
+        complete=complete,
     )
-    if complete and cards_by_customer:
-        cache_ids = [ids[s] for s in cards_by_customer]
-        Card.update(is_active=False, is_default=False, updated_at=seen_at).where(
-            Card.customer.in_(cache_ids), Card.seen_at < seen_at, Card.is_active
-        ).execute()
-    refresh_summaries([ids[s] for s in cards_by_customer])
 
 
-def refresh_summaries(customer_ids_: Sequence[int]) -> None:
-    """Recompute default flags, card count, default label and search key of these customers.
-
-    Two reads and two writes per BATCH customers, never a statement per customer: a full
-    sync of 100,000 customers refreshes them all."""
-    for start in range(0, len(customer_ids_), BATCH):
-        chunk = list(customer_ids_[start : start + BATCH])
-        customers = cast(
-            list[tuple[Any, ...]],
-            list(
-                Customer.select(
-                    Customer.id,
-                    Customer.stripe_id,
-                    Customer.name,
-                    Customer.email,
-                    Customer.default_payment_method,
-                )
-                .where(Customer.id.in_(chunk))
-                .tuples()
-            ),
-        )
-        #: Active cards by customer: (card id, payment method id, brand, last four).
-        cards: dict[int, list[tuple[int, str, str, str]]] = {c[0]: [] for c in customers}
-        card_rows = cast(
-            Iterable[tuple[Any, ...]],
-            Card.select(
-                Card.id,
-                Card.customer,
-                Card.stripe_payment_method_id,
-                Card.card_type,
-                Card.last_four,
-            )
-            .where(Card.customer.in_(chunk), Card.is_active)
-            .order_by(Card.id)
-            .tuples(),
-        )
-        for card_id, customer_id, pm_id, card_type, last_four in card_rows:
-            cards[customer_id].append((card_id, pm_id, card_type, last_four))
-        default_ids: list[int] = []
-        summaries: list[tuple[int, str, str, int]] = []
-        for cid, stripe_id, name, email, default_pm in customers:
-            label = ""
-            for card_id, pm_id, card_type, last_four in cards[cid]:
-                if pm_id == default_pm:
-                    label = display_name(card_type, last_four)
-                    default_ids.append(card_id)
-            last_fours = sorted({card[3] for card in cards[cid]})
-            summaries.append(
-                (len(cards[cid]), label, _search_key(name, email, stripe_id, last_fours), cid)
-            )
-        update_by_id(
-            Customer,
-            [Customer.card_count, Customer.default_card_label, Customer.search_key],
-            summaries,
-        )
-        Card.update(is_default=Card.id.in_(default_ids) if default_ids else False).where(
-            Card.customer.in_(chunk)
-        ).execute()
+customer_ids = customer_write.customer_ids
+refresh_summaries = customer_write.refresh_summaries
 
 
 def deactivate_unseen(started: datetime) -> tuple[int, int]:

@@ -118,8 +118,7 @@ def write_cases() -> dict[str, str]:
     }
     cards[ids["Expired"]] = [card("pm_old4242", ids["Expired"], 1, 2020)]
     renews = datetime.now(UTC) + timedelta(days=62)
-    keys = store.upsert_customers(rows, at)
-    store.upsert_cards(cards, keys, at, complete=True)
+    store.write_customers(rows, cards, at, complete=True)
     store.upsert_subscriptions(
         [
             subscription("sub_failing", ids["Failing"], "past_due"),
