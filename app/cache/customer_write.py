@@ -13,10 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from app.cache.bulk import BATCH, among, later, planned_each_time, update_by_id, upsert_values
+from app.cache.bulk import among, later, lookups_by_index, update_by_id, upsert_values
 from app.cache.models import Card, Customer, fold, now
 from app.cards import display_name
 from app.records import CardData, CustomerData
+
+#: Customers a batch: each batch reads what is stored of them, then writes them and their cards
+#: in a few statements (under SQLite's 32,766 variables in a list of ids).
+BATCH = 2000
 
 
 def search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]) -> str:
@@ -80,7 +84,7 @@ def write_customers(
     given = {c.id: c for c in customers}  # the last given wins
     order = [*given, *(s for s in cards if s not in given)]
     ids: dict[str, int] = {}
-    with planned_each_time():
+    with lookups_by_index():
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             stored = _stored_customers(among(Customer.stripe_id, chunk))
@@ -91,7 +95,7 @@ def write_customers(
 def refresh_summaries(customer_ids_: Sequence[int]) -> None:
     """Recompute the default flags and the summaries of these customers from their stored
     cards (after cards were marked inactive); only what changes is written."""
-    with planned_each_time():
+    with lookups_by_index():
         for start in range(0, len(customer_ids_), BATCH):
             chunk = list(customer_ids_[start : start + BATCH])
             stored = _stored_customers(among(Customer.id, chunk))
@@ -124,21 +128,20 @@ def _write_batch(
             complete=complete,
         )
     at = seen_at.timestamp()
-    upsert_values(
+    ids = {stripe_id: row.id for stripe_id, row in stored.items()}
+    ids |= upsert_values(
         Customer,
         CUSTOMER_COLUMNS,
         batch.customers,
         conflict_target=[Customer.stripe_id],
         update={Customer.seen_at: later(Customer.seen_at)},
+        ids=True,
     )
     update_by_id(
         Customer,
         [Customer.card_count, Customer.default_card_label, Customer.search_key],
         batch.summaries,
     )
-    ids = {stripe_id: row.id for stripe_id, row in stored.items()}
-    new = [row[0] for row in batch.customers if row[0] not in ids]
-    ids.update(customer_ids(new))
     upsert_values(
         Card,
         CARD_COLUMNS,
