@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench clean
+.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench bench-large clean
 
 setup: system venv
 
@@ -49,6 +49,12 @@ lock: venv
 
 bench: setup
 	$(PY) bench/run.py
+
+# A million customers on SQLite and PostgreSQL; the caches are kept in BENCH_CACHE and reused
+# (BENCH_ARGS=--rebuild builds them again). Several GB of disk.
+BENCH_CACHE ?= $(HOME)/.cache/billing-admin-bench
+bench-large: setup
+	$(PY) bench/large_run.py --cache-dir $(BENCH_CACHE) $(BENCH_ARGS)
 
 screenshots: setup
 	scripts/with-test-services $(PY) scripts/screenshots.py

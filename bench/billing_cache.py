@@ -23,17 +23,19 @@ def make_billing(
     invoices_each: int = 3,
     seed: int = 7,
     realistic: bool = True,
+    start: int = 0,
 ) -> tuple[list[SubscriptionData], list[InvoiceData]]:
     """A subscription per customer and `invoices_each` invoices. `realistic`: as in a live
     account, a subscription whose customer has no card, or only an expired one, has mostly
     been cancelled after its failed renewals (97%); otherwise the large cache's random cards
     (a fifth of the customers have none, a fifth have expired) leave half the customers
-    needing attention, the worst case."""
+    needing attention, the worst case. `start`: the number of the first customer, when the
+    customers come a slice at a time."""
     rng = random.Random(seed)
     today = datetime.now(UTC)
     subs: list[SubscriptionData] = []
     invoices: list[InvoiceData] = []
-    for n, customer in enumerate(customers):
+    for n, customer in enumerate(customers, start=start):
         sub_id = f"sub_bench{n:08d}"
         currency = "jpy" if n % 10 == 0 else "eur"
         status = rng.choice(STATUSES)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.cache import store
-from app.cache.db import open_cache
+from app.cache.db import OpenedCache, open_cache
 from app.cache.models import SyncState, now
 from app.records import CardData, CustomerData
 
@@ -107,14 +107,20 @@ def write_cache(
 ) -> float:
     """Write everything the way a full sync does; return the seconds it took."""
     opened = open_cache(path)
-    db = opened.db
+    seconds = write_into(opened, customers, cards)
+    opened.close()
+    return seconds
+
+
+def write_into(
+    opened: OpenedCache, customers: list[CustomerData], cards: dict[str, Sequence[CardData]]
+) -> float:
+    """`write_cache` into an open cache (SQLite or PostgreSQL)."""
     started = time.perf_counter()
     at = now()
-    with db.atomic():
+    with opened.db.atomic():
         store.write_customers(customers, cards, at, complete=False)
         store.deactivate_unseen(at)
         SyncState.update(last_full_sync=at, last_sync=at).where(SyncState.id == 1).execute()
         store.bump_version()
-    seconds = time.perf_counter() - started
-    opened.close()
-    return seconds
+    return time.perf_counter() - started

@@ -115,6 +115,12 @@ def database(server_url: str, name: str, *, fresh: bool) -> str:
     return server_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def exists(server_url: str, name: str) -> bool:
+    with psycopg.connect(server_url, autocommit=True) as admin:
+        found = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return found is not None
+
+
 def database_mb(server_url: str, name: str) -> float:
     with psycopg.connect(server_url, autocommit=True) as admin:
         row = admin.execute("SELECT pg_database_size(%s)", (name,)).fetchone()
