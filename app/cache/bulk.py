@@ -14,7 +14,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from peewee import EXCLUDED, SQL, Field, SqliteDatabase, fn
+from peewee import EXCLUDED, SQL, Expression, Field, SqliteDatabase, fn
 
 from app.cache.models import BaseModel
 
@@ -34,11 +34,14 @@ def is_sqlite() -> bool:
 
 
 def among(field: Field, values: Sequence[Any]) -> Any:
-    """`field IN values`; on PostgreSQL `field = ANY(array)`, one parameter instead of one a
-    value (psycopg parses every placeholder of a statement in Python)."""
-    if is_sqlite():
-        return field.in_(list(values))
-    return field == SQL("ANY(%s)", [list(values)])
+    """`field IN values`, the values passed as they are (Peewee renders each value of an `in_`
+    in Python: a fifth of the time of a large write); on PostgreSQL `field = ANY(array)`, one
+    parameter instead of one a value (psycopg parses every placeholder in Python)."""
+    if not is_sqlite():
+        return field == SQL("ANY(%s)", [list(values)])
+    if not values:
+        return SQL("0")
+    return Expression(field, "IN", SQL(f"({', '.join('?' * len(values))})", list(values)))
 
 
 def bulk_upsert(
@@ -180,6 +183,29 @@ def _staged(model: type[BaseModel], fields: Sequence[Field], rows: Sequence[Sequ
         for row in rows:
             copy.write_row(row)
     return stage
+
+
+#: SQLite's page cache while writing a large batch (KiB), and from how many rows on.
+LARGE_WRITE_CACHE_KIB, LARGE_WRITE_ROWS = 262_144, 50_000
+
+
+@contextlib.contextmanager
+def room_for(rows: int) -> Iterator[None]:
+    """Within, SQLite keeps up to 256 MB of pages while writing `rows` rows, when they are many.
+
+    Each row goes into indexes in random order (name, email, search key); with the usual 16 MB
+    the transaction spilled pages to the WAL and read them back many times over (a write of
+    300,000 customers: half its time, 15% of its CPU). The pages are freed when it ends."""
+    if rows < LARGE_WRITE_ROWS or not is_sqlite():
+        yield
+        return
+    db = BaseModel._meta.database
+    (before,) = db.execute_sql("PRAGMA cache_size").fetchone()
+    db.execute_sql(f"PRAGMA cache_size = -{LARGE_WRITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        db.execute_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from app.cache.bulk import among, later, lookups_by_index, update_by_id, upsert_values
+from app.cache.bulk import among, later, lookups_by_index, room_for, update_by_id, upsert_values
 from app.cache.models import Card, Customer, fold, now
 from app.cards import display_name
 from app.records import CardData, CustomerData
@@ -84,7 +84,7 @@ def write_customers(
     given = {c.id: c for c in customers}  # the last given wins
     order = [*given, *(s for s in cards if s not in given)]
     ids: dict[str, int] = {}
-    with lookups_by_index():
+    with lookups_by_index(), room_for(len(order) + sum(len(held) for held in cards.values())):
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             stored = _stored_customers(among(Customer.stripe_id, chunk))

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
 from app.cache import chain, customer_write
-from app.cache.bulk import later, upsert_values
+from app.cache.bulk import later, room_for, upsert_values
 from app.cache.models import (
     AuditEntry,
     BaseModel,
@@ -154,22 +154,17 @@ def upsert_subscriptions(rows: Sequence[SubscriptionData], seen_at: datetime) ->
     latest = _latest(rows)
     fields, values = _record_values(Subscription, latest)
     at = seen_at.timestamp()
-    upsert_values(
-        Subscription,
-        [*fields, Subscription.period_end_month, Subscription.seen_at],
-        [
-            [
-                *row,
-                month_index(s.current_period_end.year, s.current_period_end.month)
-                if s.current_period_end
-                else None,
-                at,
-            ]
-            for s, row in zip(latest, values, strict=True)
-        ],
-        conflict_target=[Subscription.stripe_id],
-        update={Subscription.seen_at: later(Subscription.seen_at)},
-    )
+    for s, row in zip(latest, values, strict=True):
+        end = s.current_period_end
+        row += [month_index(end.year, end.month) if end else None, at]
+    with room_for(len(values)):
+        upsert_values(
+            Subscription,
+            [*fields, Subscription.period_end_month, Subscription.seen_at],
+            values,
+            conflict_target=[Subscription.stripe_id],
+            update={Subscription.seen_at: later(Subscription.seen_at)},
+        )
 
 
 def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
@@ -180,16 +175,17 @@ def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
     kept = (Invoice.payment_method, Invoice.card_label, Invoice.failure_message)
     fields, values = _record_values(Invoice, _latest(rows))
     at = seen_at.timestamp()
-    upsert_values(
-        Invoice,
-        [*fields, Invoice.seen_at],
-        [[*row, at] for row in values],
-        conflict_target=[Invoice.stripe_id],
-        update={
-            Invoice.seen_at: later(Invoice.seen_at),
-            **{f: fn.COALESCE(EXCLUDED[f.column_name], f) for f in kept},
-        },
-    )
+    with room_for(len(values)):
+        upsert_values(
+            Invoice,
+            [*fields, Invoice.seen_at],
+            [[*row, at] for row in values],
+            conflict_target=[Invoice.stripe_id],
+            update={
+                Invoice.seen_at: later(Invoice.seen_at),
+                **{f: fn.COALESCE(EXCLUDED[f.column_name], f) for f in kept},
+            },
+        )
 
 
 def _latest(rows: Sequence[Any]) -> list[Any]:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.cache import customer_write, queries, store
+from app.cache import bulk, customer_write, queries, store
 from app.cache.models import Card, Customer, database, fold, now
 from app.cards import display_name
 from app.context import Context
@@ -216,3 +216,28 @@ def test_a_fresh_write_inserts_each_row_once_and_updates_none() -> None:
 
     cards = sum(len(held) for held in CARDS.values())
     assert counts == {"customer": (len(PEOPLE), 0), "card": (cards, 0)}
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.usefixtures("cache")
+def test_a_large_write_gives_back_the_page_cache_it_borrowed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large write keeps more of SQLite's pages in memory while it runs (app/cache/bulk.py
+    `room_for`), and no more than before once it has finished."""
+    monkeypatch.setattr(bulk, "LARGE_WRITE_ROWS", 3)
+    before = database.execute_sql("PRAGMA cache_size").fetchone()[0]
+    during: list[int] = []
+    stored = customer_write._stored_customers
+
+    def watching(where: Any) -> Any:
+        during.append(database.execute_sql("PRAGMA cache_size").fetchone()[0])
+        return stored(where)
+
+    monkeypatch.setattr(customer_write, "_stored_customers", watching)
+
+    write(PEOPLE, CARDS)
+
+    assert during == [-bulk.LARGE_WRITE_CACHE_KIB]
+    assert database.execute_sql("PRAGMA cache_size").fetchone()[0] == before
+    assert shown("cus_two") == expected(PEOPLE[2], CARDS["cus_two"])
