@@ -43,7 +43,7 @@ hooks: venv
 # Pins already in the lock are kept while pyproject.toml allows them; to move every package
 # to its newest allowed version: make lock LOCK_ARGS=--upgrade
 lock: venv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev --extra dist \
 		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet \
 		-o requirements.lock $(LOCK_ARGS)
 
