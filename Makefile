@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench clean
+.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench dist dist-check clean
 
 setup: system venv
 
@@ -56,5 +56,14 @@ screenshots: setup
 install-desktop: venv
 	scripts/install-desktop
 
+# The desktop bundle: dist/billing-admin-VERSION-linux-x86_64.tar.gz (PyInstaller, one folder,
+# with install.sh); dist-check installs it in a temporary HOME and runs it with no venv
+# (scripts/check-bundle), as CI does.
+dist: setup
+	scripts/make-dist
+
+dist-check: setup dist
+	scripts/check-bundle
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist
