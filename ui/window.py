@@ -123,8 +123,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.load_context()
-        if sync_on_start and self.key is not None and self._synced_before(FRESH):
-            QTimer.singleShot(0, self.sync.sync_now)
+        if sync_on_start and self.key is not None:
+            if self._synced_before(FRESH):
+                QTimer.singleShot(0, self.sync.sync_now)
+            else:  # the demo synced a moment ago: Stripe answered, say so
+                self.sync.go_online()
 
     # -- building ---------------------------------------------------------------------------
 
