@@ -67,11 +67,13 @@ def as_text(checks: list[Check], profile: str) -> str:
         lines.append(f"  {status:<7}  {check.name:<{width}}  {for_terminal(check.detail)}")
         if check.fix:
             lines.append(f"  {'':<7}  {'':<{width}}  fix: {for_terminal(check.fix)}")
-    lines.append(summary(checks))
+    counted = summary(checks)
+    lines.append(counted if counted.endswith(".") else f"{counted}: see the fixes above.")
     return "\n".join(lines)
 
 
 def summary(checks: list[Check]) -> str:
+    """'Everything is ready.' or how many failed and warned ("1 failed and 2 warnings")."""
     failed = sum(check.status is Status.FAILED for check in checks)
     warned = sum(check.status is Status.WARNING for check in checks)
     if not failed and not warned:
@@ -79,4 +81,4 @@ def summary(checks: list[Check]) -> str:
     parts = [f"{failed} failed"] if failed else []
     if warned:
         parts.append(f"{warned} warning{'s' if warned != 1 else ''}")
-    return f"{' and '.join(parts)}: see the fixes above."
+    return " and ".join(parts)

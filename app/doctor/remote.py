@@ -178,45 +178,43 @@ def _portal(gateway: Gateway, settings: Settings, key: SecretKey, profile: str) 
     (`portal_configuration`) or the account's default, saved once in the Dashboard."""
     where = "test/" if key.mode is Mode.TEST else ""
     dashboard = f"https://dashboard.stripe.com/{where}settings/billing/portal"
+
+    def missing(why: str, *, certain: bool = True) -> Check:
+        return _no_portal(settings, profile, why, dashboard, certain=certain)
+
     chosen = settings.portal_configuration
     if chosen:
         answer = _get(gateway, f"/v1/billing_portal/configurations/{chosen}", {})
         if answer.status == 200 and (answer.body or {}).get("active"):
             return Check("billing portal", OK, f"The configuration {chosen} is active.")
         if answer.status == 200:
-            return _no_portal(
-                settings, profile, f"the configuration {chosen} is not active", dashboard
-            )
+            return missing(f"the configuration {chosen} is not active")
         if answer.from_stripe and answer.status == 404:
-            return _no_portal(settings, profile, f"Stripe has no configuration {chosen}", dashboard)
-    else:
-        answer = _get(
-            gateway, "/v1/billing_portal/configurations", {"is_default": "true", "limit": 1}
+            return missing(f"Stripe has no configuration {chosen}")
+        return _unclear(answer)
+    answer = _get(gateway, "/v1/billing_portal/configurations", {"is_default": "true", "limit": 1})
+    found = (answer.body or {}).get("data") if answer.status == 200 else None
+    if isinstance(found, list) and found and found[0].get("active"):
+        return Check("billing portal", OK, f"The default configuration {found[0]['id']} is active.")
+    if isinstance(found, list):
+        return missing(
+            "the default configuration is not active"
+            if found
+            else ("no default configuration was ever saved")
         )
-        data = (answer.body or {}).get("data") if answer.status == 200 else None
-        if isinstance(data, list) and data and data[0].get("active"):
-            return Check(
-                "billing portal", OK, f"The default configuration {data[0].get('id')} is active."
-            )
-        if isinstance(data, list):
-            why = (
-                "the default configuration is not active"
-                if data
-                else ("no default configuration was ever saved")
-            )
-            return _no_portal(settings, profile, why, dashboard)
-        if not answer.from_stripe and answer.status == 404:
-            return _no_portal(
-                settings,
-                profile,
-                f"{settings.api_base} offers no billing portal (an emulator?)",
-                dashboard,
-                certain=False,
-            )
-        # The configurations could not be read: what Stripe says of a session tells.
-        session = _session(gateway, settings)
-        if any(sign in session.message for sign in NO_DEFAULT_PORTAL):
-            return _no_portal(settings, profile, f"Stripe says: {session.message}", dashboard)
+    # The configurations could not be read: what is said of a session tells.
+    session = _session(gateway, settings)
+    if any(sign in session.message for sign in NO_DEFAULT_PORTAL):
+        return missing(f"Stripe says: {session.message}")
+    if answer.from_stripe or answer.status != 404:
+        return _unclear(answer)
+    if not session.from_stripe:  # neither route: an emulator without a portal
+        return missing(f"{settings.api_base} offers no billing portal", certain=False)
+    # The demo's stand-in portal: sessions, and no configurations to read.
+    return Check("billing portal", OK, f"{settings.api_base} makes portal sessions.")
+
+
+def _unclear(answer: Answer) -> Check:
     return Check(
         "billing portal",
         WARNING,
