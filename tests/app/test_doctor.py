@@ -22,16 +22,13 @@ from peewee import SqliteDatabase
 from app.cache import migrations
 from app.gateway import probe
 from tests.support.account import Account
+from tests.support.doctor import run_doctor
 from tests.support.services import require_secret_service
 
 
 def doctor(cli: Any, *args: str) -> tuple[int, dict[str, dict[str, str]]]:
-    """Exit status, and each check by name, from `doctor --json`."""
-    ran = cli(*args, "doctor", "--json")
-    report = json.loads(ran.out)
-    assert report["success"] is (ran.code == 0)
-    assert all(set(c) == {"name", "status", "detail", "fix"} for c in report["checks"])
-    return ran.code, {c["name"]: c for c in report["checks"]}
+    code, checks, _ = run_doctor(cli, *args)
+    return code, checks
 
 
 def test_a_synced_test_profile_on_the_emulator_is_ready(account: Account, cli: Any) -> None:

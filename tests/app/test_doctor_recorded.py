@@ -7,7 +7,6 @@ message names the permission; stripe-python raises PermissionError for any 403),
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -15,6 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from app.doctor.permissions import NO_CUSTOMER, NO_PAYMENT_METHOD, NO_SETUP_INTENT
+from tests.support.doctor import run_doctor
 
 KEY = "rk_test_51RecordedDoctor0000abcd"
 
@@ -106,17 +106,10 @@ def serve_the_rest(server: HTTPServer, portal: dict[str, Any] = DEFAULT_PORTAL) 
     )
 
 
-def doctor(cli: Any) -> tuple[int, dict[str, dict[str, str]], str]:
-    ran = cli("doctor", "--json")
-    report = json.loads(ran.out)
-    assert report["success"] is (ran.code == 0)
-    return ran.code, {c["name"]: c for c in report["checks"]}, ran.out + ran.err
-
-
 def test_a_restricted_key_with_every_permission_passes(stripe: HTTPServer, cli: Any) -> None:
     serve_the_rest(stripe)
 
-    code, checks, said = doctor(cli)
+    code, checks, said = run_doctor(cli)
 
     assert code == 0, checks
     assert checks["secret key"]["detail"].startswith("Restricted key rk_test_…abcd, test mode")
@@ -148,7 +141,7 @@ def test_missing_permissions_are_named_as_the_dashboard_names_them(
     )
     serve_the_rest(stripe)
 
-    code, checks, said = doctor(cli)
+    code, checks, said = run_doctor(cli)
 
     assert code == 7
     assert checks["key accepted"]["status"] == "ok"
@@ -174,7 +167,7 @@ def test_a_row_with_neither_read_nor_write_is_named_once_at_write(
     )
     serve_the_rest(stripe)
 
-    code, checks, _ = doctor(cli)
+    code, checks, _ = run_doctor(cli)
 
     assert code == 7
     assert checks["key accepted"]["status"] == "ok"  # a 403, not a 401: the key is known
@@ -186,7 +179,7 @@ def test_a_row_with_neither_read_nor_write_is_named_once_at_write(
 def test_the_probes_change_nothing(stripe: HTTPServer, cli: Any) -> None:
     serve_the_rest(stripe)
 
-    doctor(cli)
+    run_doctor(cli)
 
     posts = [request.path for request, _ in stripe.log if request.method == "POST"]
     assert sorted(posts) == sorted(WRITES)
@@ -201,7 +194,7 @@ def test_a_portal_never_configured_fails_and_offers_the_login_link(
 ) -> None:
     serve_the_rest(stripe, portal=empty_list("/v1/billing_portal/configurations"))
 
-    code, checks, _ = doctor(cli)
+    code, checks, _ = run_doctor(cli)
 
     assert code == 7
     portal = checks["billing portal"]
@@ -221,7 +214,7 @@ def test_with_a_login_link_an_unconfigured_portal_is_a_warning(
     assert cli("config", "set", "portal_login_link", link).code == 0
     serve_the_rest(stripe, portal=empty_list("/v1/billing_portal/configurations"))
 
-    code, checks, _ = doctor(cli)
+    code, checks, _ = run_doctor(cli)
 
     assert code == 0
     assert checks["billing portal"]["status"] == "warning"
@@ -240,7 +233,7 @@ def test_stripes_own_sentence_about_a_missing_portal_is_understood(
     )
     serve_the_rest(stripe)
 
-    code, checks, _ = doctor(cli)
+    code, checks, _ = run_doctor(cli)
 
     assert code == 7
     portal = checks["billing portal"]
@@ -258,7 +251,7 @@ def test_a_chosen_portal_configuration_that_stripe_lacks_fails(
     )
     serve_the_rest(stripe)
 
-    code, checks, _ = doctor(cli)
+    code, checks, _ = run_doctor(cli)
 
     assert code == 7
     assert "Stripe has no configuration bpc_1Gone" in checks["billing portal"]["detail"]
