@@ -13,7 +13,7 @@ import keyring
 import keyring.backend
 from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 
-from app import credentials
+from app import credentials, untrusted
 from app.cache import migrations
 from app.cache.db import safe_url
 from app.cache.models import SchemaMigration
@@ -150,7 +150,8 @@ def _shared_cache(url: str) -> Check:
     try:
         db.connect()
     except DatabaseError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        # The server's words: repeated as any stranger's are.
+        reason = untrusted.message(str(exc).strip().split("\n")[0]) or type(exc).__name__
         return Check(
             "cache",
             FAILED,
@@ -162,7 +163,10 @@ def _shared_cache(url: str) -> Check:
         return _schema(db, where, shared=True)
     except DatabaseError as exc:
         return Check(
-            "cache", FAILED, f"The shared cache at {where} cannot be read: {exc}.", _OWNER_FIX
+            "cache",
+            FAILED,
+            f"The shared cache at {where} cannot be read: {untrusted.message(str(exc))}.",
+            _OWNER_FIX,
         )
     finally:
         with contextlib.suppress(DatabaseError):
