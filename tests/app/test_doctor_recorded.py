@@ -255,3 +255,22 @@ def test_a_chosen_portal_configuration_that_stripe_lacks_fails(
 
     assert code == 7
     assert "Stripe has no configuration bpc_1Gone" in checks["billing portal"]["detail"]
+
+
+def test_a_network_lost_midway_stops_the_probes_at_once(stripe: HTTPServer, cli: Any) -> None:
+    # A captive portal's page instead of Stripe's answer: no more requests are worth waiting for.
+    stripe.expect_request(
+        f"/v1/payment_methods/{NO_PAYMENT_METHOD}/detach", method="POST"
+    ).respond_with_data("<html>Sign in to the hotel Wi-Fi</html>", content_type="text/html")
+    serve_the_rest(stripe)
+
+    code, checks, _ = run_doctor(cli)
+
+    assert code == 0
+    permissions = checks["permissions"]
+    assert permissions["status"] == "warning"
+    assert permissions["detail"].startswith(
+        "Could not tell for Payment Methods: Write and the rest (The answer from"
+    )
+    sent = [request.path for request, _ in stripe.log]
+    assert f"/v1/setup_intents/{NO_SETUP_INTENT}/cancel" not in sent
