@@ -248,7 +248,7 @@ class MainWindow(QMainWindow):
         card_menu.addSeparator()
         card_menu.addActions([pane.portal_action, pane.copy_link_action])
         self.addActions([sync.sync_action, sync.full_sync_action, self.key_action])
-        self.help = HelpMenu(self, lambda: self.ctx)
+        self.help = HelpMenu(self, lambda: self.ctx, self.runner)
         # Right-click menus on the rows: the very actions of the buttons.
         self.customer_menu = RowMenu(
             self.customers.table,
