@@ -11,7 +11,7 @@ from typing import Any, Literal, cast
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
-from app.cache import chain
+from app.cache import chain, search_index
 from app.cache.bulk import BATCH, bulk_upsert, later, update_by_id
 from app.cache.models import (
     AuditEntry,
@@ -328,6 +328,8 @@ def drop_unseen_billing(started: datetime) -> None:
 
 
 def bump_version() -> None:
+    """The end of a write: the search index catches up, and windows learn of the change."""
+    search_index.catch_up(SyncState._meta.database.obj)
     SyncState.update(version=SyncState.version + 1).where(SyncState.id == 1).execute()
 
 

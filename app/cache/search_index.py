@@ -1,0 +1,132 @@
+"""The search index: which customers' search keys may hold a text, found without reading
+every key (one scan of 100,000 keys costs 20-35 ms; the index answers in about a millisecond).
+
+SQLite: an FTS5 table with the trigram tokenizer, holding each key written as its characters
+with SEP between and around them (`grams`): every character c is then the token "SEP c SEP"
+and every pair of neighbours "a SEP b", so that a search of one or two characters is one
+token, and a longer one asks for all its pairs. What the index returns is a superset of the
+matches (the tokenizer folds case more widely than LIKE does; pairs do not say where they
+are): the search's own LIKE decides, so the rows are exactly those LIKE finds. Contentless
+(`content=''`) and without positions (`detail='none'`): the keys stay in the customers
+table, and a token says only which rows hold it. Triggers note every write of a key,
+whatever writes it (`store`'s bulk upserts, single updates, a migration), and `catch_up`
+indexes what they noted (`store.bump_version`, at the end of every write).
+
+PostgreSQL: pg_trgm's GIN index on the key, which the planner uses for `LIKE '%…%'` itself
+(with three characters or more: shorter searches walk the name order, see `queries`).
+"""
+
+from __future__ import annotations
+
+from peewee import Database, SqliteDatabase
+
+from app.cache.models import Customer
+
+#: Between and around the characters of an indexed key (a search holding it still works:
+#: its tokens are made the same way).
+SEP = "\x01"
+TABLE = "customer_search_grams"
+#: The SQL function that writes a key as the index holds it (registered on each connection).
+FUNCTION = "search_grams"
+#: The customers written since the index last caught up (see `catch_up`).
+PENDING = "customer_search_pending"
+#: At most this many pairs of a longer search are asked of the index, the last ones (what
+#: was typed last narrows it most); LIKE checks the rest. Every pair of "cus_bench00099"
+#: took 12 ms, against 3 ms for its last four, with the same candidates.
+MAX_TOKENS = 4
+
+
+def grams(key: str | None) -> str:
+    """A search key as the index holds it: "ab" becomes SEP a SEP b SEP."""
+    return SEP + SEP.join(key or "") + SEP
+
+
+def match_expression(text: str) -> str | None:
+    """The FTS5 query for customers whose folded key may hold `text` (already folded);
+    None when the index cannot answer (empty, or a NUL, which SQLite's tokenizers stop at)."""
+    if not text or "\x00" in text:
+        return None
+    if len(text) == 1:
+        tokens = [SEP + text + SEP]
+    else:
+        pairs = (text[i] + SEP + text[i + 1] for i in range(len(text) - 1))
+        tokens = list(dict.fromkeys(reversed(list(pairs))))[:MAX_TOKENS]
+    return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
+
+
+def candidates(db: Database, expression: str, limit: int) -> list[int]:
+    """Cache ids of at most `limit` customers the index says may match."""
+    cursor = db.execute_sql(f"{candidates_sql()} LIMIT ?", (expression, limit))
+    return [row[0] for row in cursor.fetchall()]
+
+
+def candidates_sql() -> str:
+    """A query (one parameter: the expression) of the cache ids of every customer the index
+    says may match, and of those whose index entry is not written yet (see `catch_up`)."""
+    return f"SELECT rowid FROM {TABLE} WHERE {TABLE} MATCH ? UNION ALL SELECT id FROM {PENDING}"
+
+
+def register(db: SqliteDatabase) -> None:
+    """`catch_up` writes keys as the index holds them with this SQL function."""
+    db.register_function(grams, FUNCTION, 1, deterministic=True)
+
+
+def catch_up(db: Database) -> None:
+    """Bring the index up to date with the keys written since it last was (`store` calls
+    this at the end of every write, in `bump_version`).
+
+    Triggers only note which rows changed (in PENDING, with the key the index holds for each):
+    an FTS5 table written from a trigger flushes its pending terms at every row (the
+    trigger's savepoint), which made writing 100,000 customers 30 s slower; two statements
+    here write them all at once. Until then, searches read the noted rows themselves."""
+    if not isinstance(db, SqliteDatabase):
+        return
+    if db.execute_sql(f"SELECT 1 FROM {PENDING} LIMIT 1").fetchone() is None:
+        return
+    table = Customer._meta.table_name
+    # A contentless table forgets a row only when told exactly what it held.
+    db.execute_sql(
+        f"INSERT INTO {TABLE}({TABLE}, rowid, grams) SELECT 'delete', id, {FUNCTION}(held) "
+        f"FROM {PENDING} WHERE held IS NOT NULL ORDER BY id"
+    )
+    db.execute_sql(
+        f'INSERT INTO {TABLE}(rowid, grams) SELECT c."id", {FUNCTION}(c."search_key") '
+        f'FROM {PENDING} p JOIN "{table}" c ON c."id" = p.id ORDER BY p.id'
+    )
+    db.execute_sql(f"DELETE FROM {PENDING}")
+
+
+def create(db: Database) -> None:
+    """Build the index over the keys stored now, and keep it in step from now on."""
+    table = Customer._meta.table_name
+    if not isinstance(db, SqliteDatabase):
+        # pg_trgm is a trusted extension (PostgreSQL 13 on): the database's owner may create
+        # it; README "For teams" says what to do where it is not installed.
+        db.execute_sql("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        db.execute_sql(
+            f'CREATE INDEX IF NOT EXISTS "{table}_search_trgm" ON "{table}" '
+            'USING gin ("search_key" gin_trgm_ops)'
+        )
+        return
+    db.execute_sql(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
+        "grams, content='', tokenize='trigram', detail='none')"
+    )
+    # The customers whose index entry is behind their key, and the key it was written from
+    # (NULL: none yet). The first note of a row wins: it says what the index holds.
+    db.execute_sql(f"CREATE TABLE IF NOT EXISTS {PENDING} (id INTEGER PRIMARY KEY, held TEXT)")
+    db.execute_sql(f"INSERT INTO {TABLE}({TABLE}) VALUES ('delete-all')")
+    db.execute_sql(f"DELETE FROM {PENDING}")
+    db.execute_sql(f'INSERT INTO {PENDING}(id) SELECT "id" FROM "{table}"')
+    catch_up(db)
+    note = f"INSERT OR IGNORE INTO {PENDING}(id, held) VALUES"
+    for name, event, values in (
+        ("insert", "AFTER INSERT", "(new.id, NULL)"),
+        ("delete", "AFTER DELETE", "(old.id, old.search_key)"),
+        ("update", "AFTER UPDATE OF search_key", "(old.id, old.search_key)"),
+    ):
+        when = " WHEN old.search_key IS NOT new.search_key" if name == "update" else ""
+        db.execute_sql(
+            f'CREATE TRIGGER IF NOT EXISTS {TABLE}_{name} {event} ON "{table}"{when} '
+            f"BEGIN {note} {values}; END"
+        )
