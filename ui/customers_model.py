@@ -52,6 +52,17 @@ COLUMNS = (
     Column("default", "Default card"),
 )
 CUSTOMER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The roles the table shows; Qt asks for more.
+_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        CUSTOMER_ID_ROLE,
+    )
+)
 
 
 class CustomersModel(QAbstractTableModel):
@@ -252,7 +263,8 @@ class CustomersModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Painting a page asks ~11 roles of each cell: the unused ones return first.
+        if role not in _ROLES or not index.isValid():
             return None
         try:
             return self._data(index.row(), index.column(), role)
@@ -261,14 +273,6 @@ class CustomersModel(QAbstractTableModel):
             return None
 
     def _data(self, row: int, column: int, role: int) -> Any:
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.TextAlignmentRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-            CUSTOMER_ID_ROLE,
-        ):
-            return None
         customer = self.customer_at(row)
         if customer is None:
             return None

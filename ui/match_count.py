@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, QTimer, Slot
 
 from app.cache.models import database
 from ui.customers_model import CustomersModel
@@ -23,14 +23,27 @@ class MatchCounter(QObject):
         super().__init__(model)  # lives as long as the model it counts for
         self._model = model
         self._runner = runner
-        model.count_needed.connect(self._count)
+        #: Started on the next turn of the event loop, after the page is painted: started at
+        #: once, the count's thread would compete with the paint for the interpreter.
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(0)
+        self._later.timeout.connect(self._count)
+        self._generation = -1
+        model.count_needed.connect(self._soon)
 
     @Slot(int)
-    def _count(self, generation: int) -> None:
+    def _soon(self, generation: int) -> None:
+        self._generation = generation
+        self._later.start()
+
+    @Slot()
+    def _count(self) -> None:
         db = database.obj
-        if db is None:
-            return
         model = self._model
+        generation = self._generation
+        if db is None or generation != model.generation:
+            return  # another search came first: its own count follows
         self._runner.run(
             model.counter(),
             db=db,

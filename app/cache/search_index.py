@@ -54,10 +54,10 @@ def match_expression(text: str) -> str | None:
     return " ".join('"' + token.replace('"', '""') + '"' for token in tokens)
 
 
-def candidates(db: Database, expression: str, limit: int) -> list[int]:
-    """Cache ids of at most `limit` customers the index says may match."""
-    cursor = db.execute_sql(f"{candidates_sql()} LIMIT ?", (expression, limit))
-    return [row[0] for row in cursor.fetchall()]
+def candidates(db: Database, expression: str, limit: int) -> int:
+    """How many customers the index says may match, counting up to `limit`."""
+    sql = f"SELECT count(*) FROM ({candidates_sql()} LIMIT ?)"
+    return int(db.execute_sql(sql, (expression, limit)).fetchone()[0])
 
 
 def candidates_sql() -> str:
