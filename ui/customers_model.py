@@ -1,7 +1,7 @@
 """The customers table: a window onto the cache, read a page at a time.
 
 `rowCount` is one COUNT query without a search. A search reads its first page first
-(`queries.first_page` picks the quicker plan for 100,000 customers whether many or few
+(`search_pages.first_page` picks the quicker plan for 100,000 customers whether many or few
 match) and shows it; when more may match, the model asks for its count (`count_needed`),
 which `ui.match_count` reads in the background, and the rows beyond the first page are added
 when it arrives (`set_total`), unless another search or reload came first. `data` asks for
@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from app.cache import queries
+from app.cache import queries, search_pages
 from app.cards import SOON_DAYS
 from app.records import CardRow, CustomerRow
 from ui.pages import Pages
@@ -83,7 +83,7 @@ class CustomersModel(QAbstractTableModel):
         #: Bumped by every re-read: a count read for an older one is not shown.
         self._generation = 0
         self._pages = Pages[CustomerRow](PAGE, MAX_PAGES, self._load)
-        #: Whether pages are read along the sort index (see `queries.first_page`).
+        #: Whether pages are read along the sort index (see `search_pages.first_page`).
         self._use_sort_index = True
         #: Whether pages and the count are read from the search index's candidates.
         self._indexed = False
@@ -188,7 +188,7 @@ class CustomersModel(QAbstractTableModel):
         if total is None:
             self.count_needed.emit(self._generation)
 
-    def _prefill(self, first: queries.FirstPage | None) -> None:
+    def _prefill(self, first: search_pages.FirstPage | None) -> None:
         self._matches.clear()
         if first is not None:
             self._use_sort_index = first.use_sort_index
@@ -202,14 +202,14 @@ class CustomersModel(QAbstractTableModel):
         if self.last_four_search:
             self._matches.update(queries.cards_matching([c.id for c in page], self._search))
 
-    def _read_first_page(self) -> queries.FirstPage | None:
-        """The number of rows; for a search, the first page too (see `queries.first_page`).
+    def _read_first_page(self) -> search_pages.FirstPage | None:
+        """The number of rows; for a search, the first page too (see `search_pages.first_page`).
         Without a search, pages are read along the sort index as they are shown."""
         try:
             if self._search:
-                first = queries.first_page(self._search, PAGE, **self._options())
+                first = search_pages.first_page(self._search, PAGE, **self._options())
             else:
-                first = queries.FirstPage(queries.count(self.query()), None, True)
+                first = search_pages.FirstPage(queries.count(self.query()), None, True)
         except Exception:
             log.exception("could not count the cached customers")
             self.failed = True

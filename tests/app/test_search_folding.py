@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.cache import migrations, queries, store
+from app.cache import migrations, queries, search_pages, store
 from app.cache.db import open_cache
 from app.cache.models import Customer, SchemaMigration
 from app.records import CustomerData
@@ -22,7 +22,7 @@ PEOPLE = [
 
 
 def found(search: str) -> list[str]:
-    page = queries.first_page(search, 50)
+    page = search_pages.first_page(search, 50)
     return sorted(row.id for row in page.rows or [])
 
 

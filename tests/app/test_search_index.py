@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.cache import queries, store
+from app.cache import queries, search_pages, store
 from app.cache.models import Customer, fold
 from app.context import Context
 from app.records import CardData, CustomerData, CustomerRow
@@ -70,9 +70,9 @@ def _customers(count: int) -> tuple[list[CustomerData], dict[str, list[CardData]
 @pytest.fixture
 def filled(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A few hundred customers, with the thresholds lowered so that every plan of
-    `queries.first_page` (index candidates, sort-index walk, sorted matches) is taken."""
-    monkeypatch.setattr(queries, "FEW_CANDIDATES", 40)
-    monkeypatch.setattr(queries, "PROBE_ROWS", 60)
+    `search_pages.first_page` (index candidates, sort-index walk, sorted matches) is taken."""
+    monkeypatch.setattr(search_pages, "FEW_CANDIDATES", 40)
+    monkeypatch.setattr(search_pages, "PROBE_ROWS", 60)
     ctx = Context(Profile())
     db = ctx.cache().db
     rows, cards = _customers(420)
@@ -94,7 +94,7 @@ def reference(search: str, **options: Any) -> list[CustomerRow]:
 def shown(search: str, limit: int, **options: Any) -> tuple[list[CustomerRow], int]:
     """What the window shows: the first page, later pages read as the model reads them, and
     the count (now, or as the model reads it later)."""
-    first = queries.first_page(search, limit, **options)
+    first = search_pages.first_page(search, limit, **options)
     later = queries.customers_query(
         search, use_sort_index=first.use_sort_index, indexed=first.indexed, **options
     )
@@ -132,9 +132,9 @@ def test_every_order_and_the_expiring_filter_give_the_same_rows(
 
 
 def test_the_count_of_a_broad_search_is_left_for_later(filled: None) -> None:
-    first = queries.first_page("a", 25)
+    first = search_pages.first_page("a", 25)
     assert first.count is None and len(first.rows or []) == 25
-    few = queries.first_page("李小", 50)
+    few = search_pages.first_page("李小", 50)
     assert few.count == len(reference("李小")) == 30
 
 
@@ -151,8 +151,8 @@ def test_the_index_follows_every_write_of_a_key(filled: None) -> None:
             complete=False,
         )
         store.bump_version()
-    assert [r.id for r in queries.first_page("lovelace", 25).rows or []] == ["cus_ada"]
-    assert [r.id for r in queries.first_page("9876", 25).rows or []] == ["cus_ada"]
+    assert [r.id for r in search_pages.first_page("lovelace", 25).rows or []] == ["cus_ada"]
+    assert [r.id for r in search_pages.first_page("9876", 25).rows or []] == ["cus_ada"]
 
     # A new card replaces the old (an incremental re-fetch), and the name changes.
     renamed = CustomerData("cus_ada", "Ada King", "ada@example.com", None)
@@ -168,13 +168,13 @@ def test_the_index_follows_every_write_of_a_key(filled: None) -> None:
         )
         store.bump_version()
     for search, found in (("9876", []), ("5555", ["cus_ada"]), ("ada king", ["cus_ada"])):
-        assert [r.id for r in queries.first_page(search, 25).rows or []] == found, search
+        assert [r.id for r in search_pages.first_page(search, 25).rows or []] == found, search
         assert [r.id for r in reference(search)] == found
 
     with db.atomic():
         store.mark_customer_deleted("cus_ada", at)
         store.bump_version()
-    assert queries.first_page("ada king", 25).rows == []
+    assert search_pages.first_page("ada king", 25).rows == []
 
 
 def test_a_key_written_without_catching_up_is_still_found(filled: None) -> None:
@@ -185,7 +185,17 @@ def test_a_key_written_without_catching_up_is_still_found(filled: None) -> None:
         store.upsert_customers(
             [CustomerData("cus_new", "Wilhelmina Quux", "", None)], datetime.now(UTC)
         )
-    assert [r.id for r in queries.first_page("quux", 25).rows or []] == ["cus_new"]
-    assert [r.id for r in queries.first_page("q", 25).rows or []] == [
+    assert [r.id for r in search_pages.first_page("quux", 25).rows or []] == ["cus_new"]
+    assert [r.id for r in search_pages.first_page("q", 25).rows or []] == [
         r.id for r in reference("q")[:25]
     ]
+
+
+@pytest.mark.parametrize("search", ["", "a", "ana", "李", "%", "nobody here"])
+def test_the_command_line_reads_every_match_in_order_a_page_at_a_time(
+    filled: None, search: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`customers --search` reads in pages after the last row read (no query sorts more than a
+    page); names repeat, so a page may end in the middle of equal names."""
+    monkeypatch.setattr(search_pages, "LIST_PAGE", 7)
+    assert list(search_pages.customers_in_pages(search)) == reference(search)
