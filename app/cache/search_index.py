@@ -7,16 +7,21 @@ and every pair of neighbours "a SEP b", so that a search of one or two character
 token, and a longer one asks for all its pairs. What the index returns is a superset of the
 matches (the tokenizer folds case more widely than LIKE does; pairs do not say where they
 are): the search's own LIKE decides, so the rows are exactly those LIKE finds. Contentless
-(`content=''`) and without positions (`detail='none'`): the keys stay in the customers
-table, and a token says only which rows hold it. Triggers note every write of a key,
-whatever writes it (`store`'s bulk upserts, single updates, a migration), and `catch_up`
-indexes what they noted (`store.bump_version`, at the end of every write).
+(`content=''`), without positions or sizes (`detail='none'`, `columnsize=0`): the keys stay
+in the customers table, and a token says only which rows hold it (11 MB for 100,000
+customers; indexing them takes about a second). The store notes every key it writes
+(`note_new`, `note_changed`: the only writes of a key are its inserts and
+`refresh_summaries`), and `catch_up` indexes what was noted (`store.bump_version`, at the
+end of every write).
 
 PostgreSQL: pg_trgm's GIN index on the key, which the planner uses for `LIKE '%…%'` itself
-(with three characters or more: shorter searches walk the name order, see `queries`).
+(with three characters or more; a shorter search walks the name order, or scans, see
+`search_pages`).
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from peewee import Database, SqliteDatabase
 
@@ -71,14 +76,45 @@ def register(db: SqliteDatabase) -> None:
     db.register_function(grams, FUNCTION, 1, deterministic=True)
 
 
+def last_id(db: Database) -> int | None:
+    """Before writing customers: the highest cache id (new rows get higher ones), for
+    `note_new`; None on PostgreSQL, whose index needs no help."""
+    if not isinstance(db, SqliteDatabase):
+        return None
+    table = Customer._meta.table_name
+    return int(db.execute_sql(f'SELECT coalesce(max("id"), 0) FROM "{table}"').fetchone()[0])
+
+
+def note_new(db: Database, after: int | None) -> None:
+    """The customers inserted since `last_id` said `after`: the index holds nothing of them."""
+    if after is None or not isinstance(db, SqliteDatabase):
+        return
+    table = Customer._meta.table_name
+    db.execute_sql(
+        f'INSERT OR IGNORE INTO {PENDING}(id, held) SELECT "id", NULL FROM "{table}" '
+        'WHERE "id" > ?',
+        (after,),
+    )
+
+
+def note_changed(db: Database, old_keys: Sequence[tuple[int, str]]) -> None:
+    """Customers whose key is being rewritten: (cache id, the key before)."""
+    if old_keys and isinstance(db, SqliteDatabase):
+        db.cursor().executemany(
+            f"INSERT OR IGNORE INTO {PENDING}(id, held) VALUES (?, ?)", old_keys
+        )
+
+
 def catch_up(db: Database) -> None:
     """Bring the index up to date with the keys written since it last was (`store` calls
     this at the end of every write, in `bump_version`).
 
-    Triggers only note which rows changed (in PENDING, with the key the index holds for each):
-    an FTS5 table written from a trigger flushes its pending terms at every row (the
-    trigger's savepoint), which made writing 100,000 customers 30 s slower; two statements
-    here write them all at once. Until then, searches read the noted rows themselves."""
+    The store's writes only note which rows changed (`note_new`, `note_changed`: in PENDING,
+    with the key the index holds for each), and this writes them all in two statements: an
+    FTS5 table written row by row from a trigger flushes its terms at every row (the
+    trigger's savepoint), and even a trigger noting rows in a plain table cost 2 s of the 12 s
+    it takes to write 100,000 customers. Until then, searches read the noted rows themselves.
+    """
     if not isinstance(db, SqliteDatabase):
         return
     if db.execute_sql(f"SELECT 1 FROM {PENDING} LIMIT 1").fetchone() is None:
@@ -110,7 +146,7 @@ def create(db: Database) -> None:
         return
     db.execute_sql(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-        "grams, content='', tokenize='trigram', detail='none')"
+        "grams, content='', tokenize='trigram', detail='none', columnsize=0)"
     )
     # The customers whose index entry is behind their key, and the key it was written from
     # (NULL: none yet). The first note of a row wins: it says what the index holds.
@@ -119,14 +155,3 @@ def create(db: Database) -> None:
     db.execute_sql(f"DELETE FROM {PENDING}")
     db.execute_sql(f'INSERT INTO {PENDING}(id) SELECT "id" FROM "{table}"')
     catch_up(db)
-    note = f"INSERT OR IGNORE INTO {PENDING}(id, held) VALUES"
-    for name, event, values in (
-        ("insert", "AFTER INSERT", "(new.id, NULL)"),
-        ("delete", "AFTER DELETE", "(old.id, old.search_key)"),
-        ("update", "AFTER UPDATE OF search_key", "(old.id, old.search_key)"),
-    ):
-        when = " WHEN old.search_key IS NOT new.search_key" if name == "update" else ""
-        db.execute_sql(
-            f'CREATE TRIGGER IF NOT EXISTS {TABLE}_{name} {event} ON "{table}"{when} '
-            f"BEGIN {note} {values}; END"
-        )
