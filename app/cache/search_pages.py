@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import Select, Tuple
+from peewee import Select, Tuple, fn
 
 from app.cache import search_index
 from app.cache.models import Customer, fold
@@ -29,6 +29,8 @@ PROBE_ROWS = 2500
 #: A search the index gives at most this many candidates for is read from them, sorted
 #: (about a microsecond each); above, the sort index is probed first.
 FEW_CANDIDATES = 10_000
+#: Past this many candidates, a search the probe did not fill a page of walks the sort index.
+MANY_CANDIDATES = 100_000
 _ROW_COLUMNS = tuple(column.column_name for column in CUSTOMER_COLUMNS)
 
 
@@ -59,11 +61,12 @@ def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
 
     A search is a substring of the search key. On SQLite the search index first says which
     rows may hold it (`search_index`): up to FEW_CANDIDATES of them are checked and sorted
-    at once. When more may match, the first PROBE_ROWS rows along the sort index are read:
-    if they hold a whole page, it is the page (many match). Else the matches sort late
-    (李 after Latin names, or every "Olivia"): SQLite checks and sorts the index's
-    candidates, PostgreSQL runs what its planner picks (its trigram index, for three
-    characters or more). `options` are those of `customers_query`.
+    at once. When more may match, the first PROBE_ROWS rows along the sort index are read
+    (then 1% of a larger cache's): if they hold a whole page, it is the page (many match).
+    Else the matches sort late (李 after Latin names, or every "Olivia"): SQLite checks and
+    sorts the index's candidates (or, past MANY_CANDIDATES, walks the sort index), and
+    PostgreSQL runs what its planner picks (its trigram index, for three characters or
+    more). `options` are those of `customers_query`.
     """
     raw = (search or "").strip()
     text = fold(raw)
@@ -75,10 +78,29 @@ def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
         db = Customer._meta.database.obj
         if search_index.candidates(db, expression, FEW_CANDIDATES + 1) <= FEW_CANDIDATES:
             return _sorted_page(raw, limit, indexed=True, options=options)
+    for probe_rows in dict.fromkeys((PROBE_ROWS, _probe_rows())):
+        rows = _probe(text, limit, probe_rows, options)
+        if len(rows) == limit:
+            break
+    if len(rows) == limit:  # many match: the index walk was right
+        return FirstPage(None, rows, True)
+    if expression is not None:
+        db = Customer._meta.database.obj
+        if search_index.candidates(db, expression, MANY_CANDIDATES + 1) > MANY_CANDIDATES:
+            # Sorting that many costs more than walking the sort index until a page is
+            # full ("cus_bench0000": every key holds each of its pairs, 1% match).
+            walk = customers_query(raw, **options)
+            rows = customer_rows(walk, 0, limit)
+            return FirstPage(len(rows) if len(rows) < limit else None, rows, True)
+    return _sorted_page(raw, limit, indexed=expression is not None, options=options)
+
+
+def _probe(text: str, limit: int, probe_rows: int, options: dict[str, Any]) -> list[CustomerRow]:
+    """The matches among the first `probe_rows` rows along the sort index."""
     probe = (
         customers_query(None, **options)
         .select_extend(Customer.search_key)
-        .limit(PROBE_ROWS)
+        .limit(probe_rows)
         .alias("probe")
     )
     column = SORT_FIELDS.get(options.get("sort", "name"), Customer.name).column_name
@@ -89,10 +111,16 @@ def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
         .order_by(order, probe.c.stripe_id)
         .limit(limit)
     )
-    rows = [_raw_row(row) for row in _tuples(walked.bind(Customer._meta.database))]
-    if len(rows) == limit:  # many match: the index walk was right
-        return FirstPage(None, rows, True)
-    return _sorted_page(raw, limit, indexed=expression is not None, options=options)
+    return [_raw_row(row) for row in _tuples(walked.bind(Customer._meta.database))]
+
+
+def _probe_rows() -> int:
+    """The second, longer probe on a larger cache: 1% of its customers (the highest id says
+    how many, at no cost), so that a page of a search matching 2% of a million is found."""
+    if not _sqlite():
+        return PROBE_ROWS
+    highest = Customer.select(fn.MAX(Customer.id)).scalar() or 0
+    return min(max(PROBE_ROWS, highest // 100), 20 * PROBE_ROWS)
 
 
 def _sorted_page(search: str, limit: int, *, indexed: bool, options: dict[str, Any]) -> FirstPage:

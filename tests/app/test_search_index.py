@@ -71,9 +71,10 @@ def _customers(count: int) -> tuple[list[CustomerData], dict[str, list[CardData]
 @pytest.fixture
 def filled(home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A few hundred customers, with the thresholds lowered so that every plan of
-    `search_pages.first_page` (index candidates, sort-index walk, sorted matches) is taken."""
+    `search_pages.first_page` (candidates sorted, probe, walk) is taken."""
     monkeypatch.setattr(search_pages, "FEW_CANDIDATES", 40)
     monkeypatch.setattr(search_pages, "PROBE_ROWS", 60)
+    monkeypatch.setattr(search_pages, "MANY_CANDIDATES", 150)
     ctx = Context(Profile())
     db = ctx.cache().db
     rows, cards = _customers(420)
