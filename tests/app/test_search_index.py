@@ -140,19 +140,20 @@ def test_the_count_of_a_broad_search_is_left_for_later(filled: None) -> None:
     assert few.count == len(reference("李小")) == 30
 
 
+def _write_ada(name: str, card: str, last_four: str, *, complete: bool) -> None:
+    """Ada and her one card, as a sync writes them (the customer, then the card list)."""
+    at = datetime.now(UTC)
+    with Customer._meta.database.atomic():
+        Customer.update(name=name).where(Customer.stripe_id == "cus_ada").execute()
+        ids = store.upsert_customers([CustomerData("cus_ada", name, "ada@example.com", None)], at)
+        cards = [CardData(card, "cus_ada", "visa", last_four, 1, 2031, None, None, 1)]
+        store.upsert_cards({"cus_ada": cards}, ids, at, complete=complete)
+        store.bump_version()
+
+
 def test_the_index_follows_every_write_of_a_key(filled: None) -> None:
     db = Customer._meta.database
-    at = datetime.now(UTC)
-    ada = CustomerData("cus_ada", "Ada Lovelace", "ada@example.com", None)
-    with db.atomic():
-        ids = store.upsert_customers([ada], at)
-        store.upsert_cards(
-            {"cus_ada": [CardData("pm_ada", "cus_ada", "visa", "9876", 1, 2031, None, None, 1)]},
-            ids,
-            at,
-            complete=False,
-        )
-        store.bump_version()
+    _write_ada("Ada Lovelace", "pm_ada", "9876", complete=False)
     if isinstance(db.obj, SqliteDatabase):  # the write's end indexed what it noted
         pending = f"SELECT count(*) FROM {search_index.PENDING}"
         assert db.execute_sql(pending).fetchone() == (0,)
@@ -160,24 +161,13 @@ def test_the_index_follows_every_write_of_a_key(filled: None) -> None:
     assert [r.id for r in search_pages.first_page("9876", 25).rows or []] == ["cus_ada"]
 
     # A new card replaces the old (an incremental re-fetch), and the name changes.
-    renamed = CustomerData("cus_ada", "Ada King", "ada@example.com", None)
-    at = datetime.now(UTC)
-    with db.atomic():
-        Customer.update(name="Ada King").where(Customer.stripe_id == "cus_ada").execute()
-        store.upsert_customers([renamed], at)
-        store.upsert_cards(
-            {"cus_ada": [CardData("pm_ada2", "cus_ada", "visa", "5555", 1, 2031, None, None, 2)]},
-            ids,
-            at,
-            complete=True,
-        )
-        store.bump_version()
+    _write_ada("Ada King", "pm_ada2", "5555", complete=True)
     for search, found in (("9876", []), ("5555", ["cus_ada"]), ("ada king", ["cus_ada"])):
         assert [r.id for r in search_pages.first_page(search, 25).rows or []] == found, search
         assert [r.id for r in reference(search)] == found
 
     with db.atomic():
-        store.mark_customer_deleted("cus_ada", at)
+        store.mark_customer_deleted("cus_ada", datetime.now(UTC))
         store.bump_version()
     assert search_pages.first_page("ada king", 25).rows == []
 
