@@ -11,7 +11,7 @@ from typing import Any, Literal, cast
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
-from app.cache import chain
+from app.cache import chain, search_index
 from app.cache.bulk import BATCH, bulk_upsert, later, update_by_id
 from app.cache.models import (
     AuditEntry,
@@ -44,6 +44,8 @@ def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]
 
 def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
     """Insert or update customers; return their cache ids by Stripe id."""
+    db = Customer._meta.database.obj
+    before = search_index.last_id(db)
     bulk_upsert(
         Customer,
         [
@@ -65,6 +67,7 @@ def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[st
         # Recomputed with the cards' last fours by refresh_summaries.
         keep_stored=[Customer.search_key],
     )
+    search_index.note_new(db, before)
     return customer_ids([c.id for c in rows])
 
 
@@ -142,6 +145,7 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
                     Customer.name,
                     Customer.email,
                     Customer.default_payment_method,
+                    Customer.search_key,
                 )
                 .where(Customer.id.in_(chunk))
                 .tuples()
@@ -166,16 +170,19 @@ def refresh_summaries(customer_ids_: Sequence[int]) -> None:
             cards[customer_id].append((card_id, pm_id, card_type, last_four))
         default_ids: list[int] = []
         summaries: list[tuple[int, str, str, int]] = []
-        for cid, stripe_id, name, email, default_pm in customers:
+        old_keys: list[tuple[int, str]] = []
+        for cid, stripe_id, name, email, default_pm, old_key in customers:
             label = ""
             for card_id, pm_id, card_type, last_four in cards[cid]:
                 if pm_id == default_pm:
                     label = display_name(card_type, last_four)
                     default_ids.append(card_id)
             last_fours = sorted({card[3] for card in cards[cid]})
-            summaries.append(
-                (len(cards[cid]), label, _search_key(name, email, stripe_id, last_fours), cid)
-            )
+            key = _search_key(name, email, stripe_id, last_fours)
+            summaries.append((len(cards[cid]), label, key, cid))
+            if key != old_key:
+                old_keys.append((cid, old_key))
+        search_index.note_changed(Customer._meta.database.obj, old_keys)
         update_by_id(
             Customer,
             [Customer.card_count, Customer.default_card_label, Customer.search_key],
@@ -328,6 +335,8 @@ def drop_unseen_billing(started: datetime) -> None:
 
 
 def bump_version() -> None:
+    """The end of a write: the search index catches up, and windows learn of the change."""
+    search_index.catch_up(SyncState._meta.database.obj)
     SyncState.update(version=SyncState.version + 1).where(SyncState.id == 1).execute()
 
 
