@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench bench-large clean
+.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench bench-large dist dist-check clean
 
 setup: system venv
 
@@ -43,7 +43,7 @@ hooks: venv
 # Pins already in the lock are kept while pyproject.toml allows them; to move every package
 # to its newest allowed version: make lock LOCK_ARGS=--upgrade
 lock: venv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev --extra dist \
 		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet \
 		-o requirements.lock $(LOCK_ARGS)
 
@@ -62,5 +62,14 @@ screenshots: setup
 install-desktop: venv
 	scripts/install-desktop
 
+# The desktop bundle: dist/billing-admin-VERSION-linux-x86_64.tar.gz (PyInstaller, one folder,
+# with install.sh); dist-check installs it in a temporary HOME and runs it with no venv
+# (scripts/check-bundle), as CI does.
+dist: setup
+	scripts/make-dist
+
+dist-check: setup dist
+	scripts/check-bundle
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist

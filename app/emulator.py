@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.bundle import module_command
 from app.errors import KnownError
 
 #: localstripe accepts any `sk_` key; this one is a fixed, public placeholder, not a secret.
@@ -61,7 +61,7 @@ def start_emulator(timeout: float = 30.0, *, with_portal: bool = False) -> Emula
         ) from None
     env = {k: v for k, v in os.environ.items() if k not in ("STRIPE_API_KEY",)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.emulator_server", *(["--with-portal"] if with_portal else [])],
+        module_command("app.emulator_server", *(["--with-portal"] if with_portal else [])),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

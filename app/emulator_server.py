@@ -23,11 +23,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app.bundle import resource
+
 #: Served after localstripe's Stripe.js stand-in: its card inputs accept "4242 4242 4242
 #: 4242" and MM/YY or MM/YYYY, and empty or malformed input gets a sentence.
-STRIPE_JS_FIXES = (
-    Path(__file__).resolve().parent.parent / "resources" / "emulator" / "stripe-js-fixes.js"
-)
+STRIPE_JS_FIXES = resource("emulator", "stripe-js-fixes.js")
 STRIPE_JS_PATH = "/js.stripe.com/v3/"
 
 #: Test card prefixes and what Stripe says of them: brand, country, funding.

@@ -17,7 +17,7 @@ from app import untrusted
 from app.cache import queries, store
 from app.cache.models import DATABASE_ERRORS, now
 from app.cache.store import Outcome
-from app.credentials import Mode
+from app.credentials import Mode, SecretKey
 from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
 from app.errors import (
     CacheError,
@@ -32,7 +32,7 @@ from app.gateway import Gateway
 from app.ids import check_card_id, check_customer_id, check_setup_intent_id
 from app.policy import card_refusal
 from app.records import Action, CardData, CardRow, CustomerData, CustomerRow
-from app.settings import PUBLISHABLE_RE
+from app.settings import PUBLISHABLE_RE, Settings
 
 log = logging.getLogger(__name__)
 STRIPE_JS = "https://js.stripe.com/v3/"
@@ -269,34 +269,8 @@ class Operations:
     # -- adding a card with a SetupIntent ---------------------------------------------------
 
     def publishable_key(self) -> str:
-        """The profile's publishable key, checked against the secret key's mode.
-
-        The emulator's placeholder secret key pairs with its placeholder publishable key, so
-        the demo (and the tests) need no setting.
-        """
-        settings = self.gateway.settings
-        key = self.gateway.key
-        value = (settings.publishable_key or "").strip()
-        if not value and settings.uses_emulator and key.value == EMULATOR_KEY:
-            return EMULATOR_PUBLISHABLE_KEY
-        how = (
-            f"set it with 'billing-admin --profile {self.profile} config set publishable_key "
-            f"pk_{key.mode.value}_...' (Stripe Dashboard → Developers → API keys)"
-        )
-        if not value:
-            raise UsageError(f"Adding a card needs the account's publishable key: {how}.")
-        match = PUBLISHABLE_RE.fullmatch(value)
-        if not match:
-            raise UsageError(
-                f"The publishable_key setting is not a publishable key (pk_...): {how}."
-            )
-        mode = Mode(match.group(1))
-        if mode is not key.mode:
-            raise UsageError(
-                f"The publishable key is a {mode.value} key but the secret key is a "
-                f"{key.mode.value} key, so no card can be added: {how}."
-            )
-        return value
+        """The profile's publishable key, checked against the secret key's mode."""
+        return publishable_key_for(self.gateway.settings, self.gateway.key, self.profile)
 
     def start_adding_card(self, customer_id: str) -> CardSetup:
         """Create the SetupIntent (off-session use, cards only) the add-card page confirms."""
@@ -392,3 +366,42 @@ def known_customer(customer_id: str) -> CustomerRow:
             f"Customer {customer_id} is not in the cache: run 'billing-admin sync' first."
         )
     return customer
+
+
+def publishable_key_for(settings: Settings, key: SecretKey, profile: str) -> str:
+    """The publishable key the add-card page uses, or a UsageError saying what to set."""
+    problem = publishable_problem(settings, key)
+    if problem is not None:
+        raise UsageError(f"{problem}: {publishable_fix(key, profile)}.")
+    value = (settings.publishable_key or "").strip()
+    return value or EMULATOR_PUBLISHABLE_KEY
+
+
+def publishable_problem(settings: Settings, key: SecretKey) -> str | None:
+    """Why no card can be added with the profile's publishable key, or None.
+
+    The emulator's placeholder secret key pairs with its placeholder publishable key, so
+    the demo (and the tests) need no setting.
+    """
+    value = (settings.publishable_key or "").strip()
+    if not value and settings.uses_emulator and key.value == EMULATOR_KEY:
+        return None
+    if not value:
+        return "Adding a card needs the account's publishable key"
+    match = PUBLISHABLE_RE.fullmatch(value)
+    if not match:
+        return "The publishable_key setting is not a publishable key (pk_...)"
+    mode = Mode(match.group(1))
+    if mode is not key.mode:
+        return (
+            f"The publishable key is a {mode.value} key but the secret key is a "
+            f"{key.mode.value} key, so no card can be added"
+        )
+    return None
+
+
+def publishable_fix(key: SecretKey, profile: str) -> str:
+    return (
+        f"set it with 'billing-admin --profile {profile} config set publishable_key "
+        f"pk_{key.mode.value}_...' (Stripe Dashboard → Developers → API keys)"
+    )

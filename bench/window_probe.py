@@ -10,9 +10,7 @@ rows visible" counts the interpreter's start and every import.
 from __future__ import annotations
 
 import json
-import math
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -41,7 +39,7 @@ def main() -> None:
 
     from app.context import Context
     from app.settings import Profile
-    from bench import billing_probe
+    from bench import billing_probe, search_probe
     from ui.main import application
     from ui.window import MainWindow
 
@@ -72,37 +70,21 @@ def main() -> None:
     first_row = model.index(0, 0).data()
     rows_total = model.rowCount()
 
-    timings: list[float] = []
-    matches: list[int] = []
+    searches = search_probe.measure(app, window, queries)
     pane = window.customers
-    for text in queries:
-        started = time.perf_counter()
-        pane.search.setText(text)
-        pane._apply_search()  # what the 250 ms typing pause then triggers
-        table.viewport().repaint()  # paints the visible rows: reads their page
-        app.processEvents()
-        timings.append((time.perf_counter() - started) * 1000)
-        matches.append(model.rowCount())
-
     pane.search.clear()
     pane._apply_search()
     billing = {**billing_probe.attention(app, window), **billing_probe.billing_tab(app, window)}
     peak_kb = _peak_rss_kb()
     webengine = sorted(m for m in sys.modules if m.startswith("PySide6.QtWebEngine"))
     window.close()
-    ordered = sorted(timings) or [0.0]
-    p95 = ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
     print(
         json.dumps(
             {
                 "first_rows_s": (first_paint[0] - spawned_at) if first_paint else None,
                 "first_row_text": first_row,
                 "rows": rows_total,
-                "search_ms": timings,
-                "search_matches": matches,
-                "search_queries": queries,
-                "search_median_ms": statistics.median(timings) if timings else None,
-                "search_p95_ms": p95 if timings else None,
+                **searches,
                 "peak_rss_mb": peak_kb / 1024,
                 "webengine_modules": webengine,
                 **billing,

@@ -22,16 +22,15 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from pathlib import Path
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
 from app import untrusted
+from app.bundle import resource
 from app.ids import SETUP_INTENT_RE
 from app.operations import CardSetup
 from ui import palette
 
-PAGE_DIR = Path(__file__).resolve().parent.parent / "resources" / "add_card"
 #: The page's own address. `.invalid` never resolves: nothing can be fetched from it, and the
 #: page still gets a secure (https) origin, which Stripe.js requires in live mode.
 PAGE_URL = "https://add-card.billing-admin.invalid/"
@@ -220,7 +219,7 @@ def content_security_policy(nonce: str, emulator_origin: str | None) -> str:
 
 
 def _read(name: str) -> str:
-    return (PAGE_DIR / name).read_text(encoding="utf-8")
+    return resource("add_card", name).read_text(encoding="utf-8")
 
 
 def _script_text(text: str) -> str:

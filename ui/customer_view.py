@@ -16,6 +16,7 @@ from app.cache import queries
 from app.records import CardRow, CustomerRow
 from ui.cards_pane import CardsPane
 from ui.customers_pane import CustomersPane
+from ui.match_count import MatchCounter
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class CustomerView(QObject):
         self.customers = customers
         self.cards = cards
         self._runner = runner
+        self._counter = MatchCounter(customers.model, runner)
         self.customer: CustomerRow | None = None
         #: The customer's cards, detached ones included (the pane may hide those).
         self.all_cards: list[CardRow] = []

@@ -1,8 +1,11 @@
 """The customers table: a window onto the cache, read a page at a time.
 
-`rowCount` is one COUNT query (for a search, read with the first page: `queries.first_page`
-picks the quicker plan for 100,000 customers whether many or few match); `data` asks for the
-page holding the row (one query for `PAGE` rows) and keeps a bounded number of pages, so
+`rowCount` is one COUNT query without a search. A search reads its first page first
+(`search_pages.first_page` picks the quicker plan for 100,000 customers whether many or few
+match) and shows it; when more may match, the model asks for its count (`count_needed`),
+which `ui.match_count` reads in the background, and the rows beyond the first page are added
+when it arrives (`set_total`), unless another search or reload came first. `data` asks for
+the page holding the row (one query for `PAGE` rows) and keeps a bounded number of pages, so
 100,000 customers scroll as fluidly as 40. Filtering and sorting are the cache query's own
 (`queries.customers_query`).
 """
@@ -10,6 +13,7 @@ page holding the row (one query for `PAGE` rows) and keeps a bounded number of p
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,9 +24,10 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 
-from app.cache import queries
+from app.cache import queries, search_pages
 from app.cards import SOON_DAYS
 from app.records import CardRow, CustomerRow
 from ui.pages import Pages
@@ -47,9 +52,25 @@ COLUMNS = (
     Column("default", "Default card"),
 )
 CUSTOMER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+#: The roles the table shows; Qt asks for more.
+_ROLES = frozenset(
+    int(role)
+    for role in (
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.AccessibleTextRole,
+        CUSTOMER_ID_ROLE,
+    )
+)
 
 
 class CustomersModel(QAbstractTableModel):
+    #: The list's count is wanted, for this generation of it (see `set_total`).
+    count_needed = Signal(int)
+    #: The count arrived: the rows beyond the first page are there.
+    counted = Signal()
+
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._search = ""
@@ -57,9 +78,15 @@ class CustomersModel(QAbstractTableModel):
         self._sort = "name"
         self._descending = False
         self._count = 0
+        #: How many match; None while they are being counted (`_count` rows are shown).
+        self.total: int | None = 0
+        #: Bumped by every re-read: a count read for an older one is not shown.
+        self._generation = 0
         self._pages = Pages[CustomerRow](PAGE, MAX_PAGES, self._load)
-        #: Whether pages are read along the sort index (see `queries.first_page`).
+        #: Whether pages are read along the sort index (see `search_pages.first_page`).
         self._use_sort_index = True
+        #: Whether pages and the count are read from the search index's candidates.
+        self._indexed = False
         #: Set when a read failed; data() then shows nothing rather than raising.
         self.failed = False
         #: In a last-four search: the matching card of each customer of the loaded pages.
@@ -94,8 +121,37 @@ class CustomersModel(QAbstractTableModel):
 
     def query(self) -> Select:
         return queries.customers_query(
-            self._search or None, use_sort_index=self._use_sort_index, **self._options()
+            self._search or None,
+            use_sort_index=self._use_sort_index,
+            indexed=self._indexed,
+            **self._options(),
         )
+
+    def counter(self) -> Callable[[], int]:
+        """Reads the current list's count (anywhere: a background thread has its own
+        connection); for `set_total` with `generation`."""
+        query = self.query()
+        return lambda: queries.count(query)
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def set_total(self, generation: int, total: int) -> None:
+        """The count read for `generation`: the rows past those shown are added (or the
+        missing ones removed), in place. A count for an older list is dropped."""
+        if generation != self._generation or self.total is not None:
+            return
+        if total > self._count:
+            self.beginInsertRows(QModelIndex(), self._count, total - 1)
+            self._count = total
+            self.endInsertRows()
+        elif total < self._count:
+            self.beginRemoveRows(QModelIndex(), total, self._count - 1)
+            self._count = total
+            self.endRemoveRows()
+        self.total = total
+        self.counted.emit()
 
     def set_search(self, text: str) -> None:
         if text.strip() != self._search:
@@ -110,24 +166,33 @@ class CustomersModel(QAbstractTableModel):
     def reload(self, *, reset: bool = False) -> None:
         """Re-read the cache. When the number of rows is unchanged and no reset is asked
         for, rows are refreshed in place, so that selection and scrolling stay put."""
+        self._generation += 1
         first = self._read_first_page()
-        count = first.count if first else 0
-        if not reset and count == self._count:
+        total = first.count if first else 0
+        self.total = total
+        shown = self._count
+        if not reset and (total == shown or (total is None and shown >= PAGE)):
+            # Same rows, or not counted yet: refresh in place (the count fixes the end).
             self._pages.clear()
             self._prefill(first)
-            if count:
-                self.dataChanged.emit(self.index(0, 0), self.index(count - 1, len(COLUMNS) - 1))
-            return
-        self.beginResetModel()
-        self._pages.clear()
-        self._count = count
-        self._prefill(first)
-        self.endResetModel()
+            if self._count:
+                last = self.index(self._count - 1, len(COLUMNS) - 1)
+                self.dataChanged.emit(self.index(0, 0), last)
+        else:
+            self.beginResetModel()
+            self._pages.clear()
+            rows = first.rows if first and first.rows is not None else []
+            self._count = len(rows) if total is None else total
+            self._prefill(first)
+            self.endResetModel()
+        if total is None:
+            self.count_needed.emit(self._generation)
 
-    def _prefill(self, first: queries.FirstPage | None) -> None:
+    def _prefill(self, first: search_pages.FirstPage | None) -> None:
         self._matches.clear()
         if first is not None:
             self._use_sort_index = first.use_sort_index
+            self._indexed = first.indexed
             if first.rows is not None:
                 self._pages.put(0, first.rows)
                 self._match(first.rows)
@@ -137,14 +202,14 @@ class CustomersModel(QAbstractTableModel):
         if self.last_four_search:
             self._matches.update(queries.cards_matching([c.id for c in page], self._search))
 
-    def _read_first_page(self) -> queries.FirstPage | None:
-        """The number of rows; for a search, the first page too (see `queries.first_page`).
+    def _read_first_page(self) -> search_pages.FirstPage | None:
+        """The number of rows; for a search, the first page too (see `search_pages.first_page`).
         Without a search, pages are read along the sort index as they are shown."""
         try:
             if self._search:
-                first = queries.first_page(self._search, PAGE, **self._options())
+                first = search_pages.first_page(self._search, PAGE, **self._options())
             else:
-                first = queries.FirstPage(queries.count(self.query()), None, True)
+                first = search_pages.FirstPage(queries.count(self.query()), None, True)
         except Exception:
             log.exception("could not count the cached customers")
             self.failed = True
@@ -198,7 +263,8 @@ class CustomersModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        # Painting a page asks ~11 roles of each cell: the unused ones return first.
+        if role not in _ROLES or not index.isValid():
             return None
         try:
             return self._data(index.row(), index.column(), role)
@@ -207,14 +273,6 @@ class CustomersModel(QAbstractTableModel):
             return None
 
     def _data(self, row: int, column: int, role: int) -> Any:
-        if role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-            Qt.ItemDataRole.TextAlignmentRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-            CUSTOMER_ID_ROLE,
-        ):
-            return None
         customer = self.customer_at(row)
         if customer is None:
             return None

@@ -95,6 +95,7 @@ class CustomersPane(QWidget):
         self.expiring.toggled.connect(self._apply_expiring)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self.update_state)
+        self.model.counted.connect(self.update_state)
         #: What the empty state says when the cache holds no customer at all.
         self.empty_cache_text = "The cache is empty."
 
@@ -138,8 +139,10 @@ class CustomersPane(QWidget):
     def update_state(self) -> None:
         count = self.model.rowCount()
         filtered = bool(self.model.search or self.model.expiring_only)
+        more = "+" if self.model.total is None else ""  # counted in the background
         self.count_label.setText(
-            f"{count:,} customer{'s' if count != 1 else ''}" + (" match" if filtered else "")
+            f"{count:,}{more} customer{'s' if count != 1 or more else ''}"
+            + (" match" if filtered else "")
         )
         if count:
             self.stack.setCurrentWidget(self.table)

@@ -1,4 +1,4 @@
-"""The Help menu: the keyboard shortcuts, where the cache and the log are, About.
+"""The Help menu: the keyboard shortcuts, where the cache and the log are, Check setup, About.
 
 The shortcuts are read from the window's own actions, so the list cannot drift from what the
 keys do; the keys that act inside one part (Enter on a card, Esc in the search box) are added.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt, Slot
+import stripe
+from PySide6 import __version__ as pyside_version
+from PySide6.QtCore import QObject, Qt, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
@@ -17,6 +19,8 @@ from app import __version__
 from app.context import Context
 from app.errors import KnownError
 from app.logs import log_file
+from ui.setup_check import SetupCheckDialog
+from ui.tasks import TaskRunner
 
 #: Keys that work inside one part of the window, beside the actions' own shortcuts.
 IN_PLACE_KEYS = (
@@ -55,47 +59,64 @@ def shortcuts_html(window: QWidget) -> str:
     return f"<table>{rows}</table>"
 
 
-def files_text(ctx: Context) -> str:
-    """Where this profile's cache, settings and the log file are."""
+def file_rows(ctx: Context) -> list[tuple[str, str]]:
+    """(what, where) for this profile's cache, settings and the log file."""
     try:
-        database = ctx.settings.database_url
+        database = None if ctx.local_cache_only else ctx.settings.database_url
     except KnownError:
         database = None
     cache = (
-        f"Cache: the shared PostgreSQL database {database}"
-        if database
-        else f"Cache: {ctx.profile.cache_file}"
+        f"the shared PostgreSQL database {database}" if database else str(ctx.profile.cache_file)
     )
-    return "\n".join(
-        [
-            f"Profile: {ctx.profile.name}",
-            cache,
-            f"Settings: {ctx.profile.settings_file}",
-            f"Log file: {log_file()}",
-            "The Stripe key is in the system keyring (service billing-admin, user = profile).",
-        ]
-    )
+    return [
+        ("Profile", ctx.profile.name),
+        ("Cache", cache),
+        ("Settings", str(ctx.profile.settings_file)),
+        ("Log file", str(log_file())),
+    ]
 
 
-def about_text() -> str:
+def files_text(ctx: Context) -> str:
+    """Where this profile's cache, settings and the log file are."""
+    lines = [f"{what}: {where}" for what, where in file_rows(ctx)]
+    lines.append("The Stripe key is in the system keyring (service billing-admin, user = profile).")
+    return "\n".join(lines)
+
+
+def about_text(ctx: Context) -> str:
+    """The version, the Stripe API version every request asks for, and where the files are."""
+    rows = [
+        ("Stripe API version", f"{stripe.api_version} (stripe-python {stripe.VERSION})"),
+        ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
+        *file_rows(ctx),
+    ]
+    table = "".join(
+        f"<tr><td style='padding-right:12px'>{html.escape(what)}</td>"
+        f"<td>{html.escape(where)}</td></tr>"
+        for what, where in rows
+    )
     return (
         f"<b>billing-admin {html.escape(__version__)}</b><br>"
         "Manage your Stripe customers' saved cards: set the default card, detach a card, "
         "add one through Stripe's own form, open the billing portal. Card numbers never "
-        "reach billing-admin; the cache keeps brand, last four digits and expiry only."
+        f"reach billing-admin; the cache keeps brand, last four digits and expiry only.<br><br>"
+        f"<table>{table}</table>"
     )
 
 
 class HelpMenu(QObject):
     """Builds the Help menu on `window`; `ctx` gives the current profile's files."""
 
-    def __init__(self, window: QMainWindow, ctx: Callable[[], Context]) -> None:
+    def __init__(self, window: QMainWindow, ctx: Callable[[], Context], runner: TaskRunner) -> None:
         super().__init__(window)
         self._window = window
         self._ctx = ctx
+        self._runner = runner
+        self.setup_dialog: SetupCheckDialog | None = None
         self.menu: QMenu = window.menuBar().addMenu("&Help")
         self.shortcuts_action = self._add("&Keyboard shortcuts", self.show_shortcuts, "F1")
         self.files_action = self._add("Where are the &cache and the log?", self.show_files)
+        self.check_action = self._add("Check &setup…", self.show_setup_check)
         self.menu.addSeparator()
         self.about_action = self._add("&About billing-admin", self.show_about)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
@@ -126,7 +147,18 @@ class HelpMenu(QObject):
         return self._box("Where billing-admin keeps its files", files_text(self._ctx()), False)
 
     @Slot()
+    def show_setup_check(self) -> SetupCheckDialog:
+        """The checks of the profile shown now, run again each time the dialog is opened."""
+        if self.setup_dialog is None:
+            # Kept, not deleted on close: a run still going reports to it when done.
+            self.setup_dialog = SetupCheckDialog(self._window, self._ctx, self._runner)
+        self.setup_dialog.start()
+        self.setup_dialog.show()
+        self.setup_dialog.raise_()
+        return self.setup_dialog
+
+    @Slot()
     def show_about(self) -> QMessageBox:
-        box = self._box("About billing-admin", about_text(), True)
+        box = self._box("About billing-admin", about_text(self._ctx()), True)
         box.setIconPixmap(self._window.windowIcon().pixmap(64, 64))
         return box

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication
 
@@ -56,4 +59,22 @@ def run_window(ctx: Context) -> int:
     app = application()
     window = MainWindow(ctx, sync_on_start=True)
     window.show()
-    return int(app.exec())
+    with quit_on_sigterm(app):
+        return int(app.exec())
+
+
+@contextmanager
+def quit_on_sigterm(app: QApplication) -> Iterator[None]:
+    """A logout or `kill` (SIGTERM) closes the window as the menu's Quit does, so what runs
+    after the window (the demo stopping its emulator) still runs."""
+    # Python runs its signal handlers only between bytecodes; the timer lets it in while the
+    # Qt event loop waits.
+    wake = QTimer()
+    wake.start(250)
+    wake.timeout.connect(lambda: None)
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: app.closeAllWindows())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        wake.stop()

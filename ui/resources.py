@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import logging
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
+from app.bundle import resource
 from ui import palette
 
 log = logging.getLogger(__name__)
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
-APP_ICON = RESOURCES / "billing-admin.svg"
-DESKTOP_FILE = RESOURCES / "billing-admin.desktop"
 #: Brands that have their own drawing; any other brand gets the plain card.
 _BRAND_FILES = {
     "visa": "visa",
@@ -33,20 +30,20 @@ _BRAND_FILES = {
 
 @cache
 def app_icon() -> QIcon:
-    return QIcon(str(APP_ICON))
+    return QIcon(str(resource("billing-admin.svg")))
 
 
 @cache
 def brand_icon(brand: str) -> QIcon:
     """The locally drawn icon of a card brand (Stripe's brand code, e.g. "visa")."""
     name = _BRAND_FILES.get(brand, "card")
-    return QIcon(str(RESOURCES / "brands" / f"{name}.svg"))
+    return QIcon(str(resource("brands", f"{name}.svg")))
 
 
 def stylesheet() -> str:
     """resources/style.qss with the colours of `ui.palette` filled in."""
     try:
-        return palette.fill((RESOURCES / "style.qss").read_text(encoding="utf-8"))
+        return palette.fill(resource("style.qss").read_text(encoding="utf-8"))
     except OSError:
-        log.warning("style sheet missing under %s; using the plain style", RESOURCES)
+        log.warning("style sheet missing under %s; using the plain style", resource())
         return ""

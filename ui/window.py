@@ -123,8 +123,11 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._connect()
         self.load_context()
-        if sync_on_start and self.key is not None and self._synced_before(FRESH):
-            QTimer.singleShot(0, self.sync.sync_now)
+        if sync_on_start and self.key is not None:
+            if self._synced_before(FRESH):
+                QTimer.singleShot(0, self.sync.sync_now)
+            else:  # the demo synced a moment ago: Stripe answered, say so
+                self.sync.go_online()
 
     # -- building ---------------------------------------------------------------------------
 
@@ -245,7 +248,7 @@ class MainWindow(QMainWindow):
         card_menu.addSeparator()
         card_menu.addActions([pane.portal_action, pane.copy_link_action])
         self.addActions([sync.sync_action, sync.full_sync_action, self.key_action])
-        self.help = HelpMenu(self, lambda: self.ctx)
+        self.help = HelpMenu(self, lambda: self.ctx, self.runner)
         # Right-click menus on the rows: the very actions of the buttons.
         self.customer_menu = RowMenu(
             self.customers.table,

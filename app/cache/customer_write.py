@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from app.cache import search_index
 from app.cache.bulk import among, later, lookups_by_index, room_for, update_by_id, upsert_values
 from app.cache.models import Card, Customer, fold, now
 from app.cards import display_name
@@ -63,6 +64,8 @@ class _Batch:
     flags: list[tuple[bool, int]]
     #: Stored cards that a customer's complete list no longer names.
     gone: list[int]
+    #: (cache id, search key before) of stored customers whose key changes (`search_index`).
+    old_keys: list[tuple[int, str]]
 
 
 def write_customers(
@@ -84,11 +87,14 @@ def write_customers(
     given = {c.id: c for c in customers}  # the last given wins
     order = [*given, *(s for s in cards if s not in given)]
     ids: dict[str, int] = {}
+    db = Customer._meta.database.obj
+    before = search_index.last_id(db)
     with lookups_by_index(), room_for(len(order) + sum(len(held) for held in cards.values())):
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             stored = _stored_customers(among(Customer.stripe_id, chunk))
             ids.update(_write_batch(chunk, stored, given, cards, seen_at, complete=complete))
+    search_index.note_new(db, before)
     return ids
 
 
@@ -112,7 +118,7 @@ def _write_batch(
     complete: bool,
 ) -> dict[str, int]:
     stored_cards = _stored_cards([c.id for c in stored.values()])
-    batch = _Batch([], [], [], [], [])
+    batch = _Batch([], [], [], [], [], [])
     for stripe_id in chunk:
         data, row = given.get(stripe_id), stored.get(stripe_id)
         if data is None and row is None:
@@ -127,6 +133,7 @@ def _write_batch(
             seen_at,
             complete=complete,
         )
+    search_index.note_changed(Customer._meta.database.obj, batch.old_keys)
     at = seen_at.timestamp()
     ids = {stripe_id: row.id for stripe_id, row in stored.items()}
     ids |= upsert_values(
@@ -194,6 +201,8 @@ def _plan(
     label = next((display_name(kind, four) for pm, kind, four in active if pm == default), "")
     key = search_key(name, email, stripe_id, sorted({four for _, _, four in active}))
     summary = (len(active), label, key)
+    if row is not None and key != row.summary[2]:
+        batch.old_keys.append((row.id, row.summary[2]))
     if data is not None:
         batch.customers.append(_customer_row(data, summary, seen_at.timestamp()))
     elif row is not None and summary != row.summary:

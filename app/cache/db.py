@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 
-from app.cache import migrations
+from app.cache import migrations, search_index
 from app.cache.models import DATABASE_ERRORS, MODELS, database
 from app.errors import CacheError, UsageError
 
@@ -95,6 +95,7 @@ class _SqliteDatabase(SqliteDatabase):
 
 def _connect(path: Path) -> SqliteDatabase:
     db = _SqliteDatabase(str(path), pragmas=PRAGMAS, timeout=15)
+    search_index.register(db)
     _adopt(db)
     # Turning a new file to WAL needs a moment alone with it, and SQLite answers "database is
     # locked" at once, without its busy timeout, while another process does the same.

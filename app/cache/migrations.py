@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from peewee import Database, SqliteDatabase
 
-from app.cache import chain
+from app.cache import chain, search_index
 from app.cache.models import (
     BILLING_MODELS,
     MODELS,
@@ -149,6 +149,12 @@ def _v7_accent_free_search(db: Database) -> None:
         Customer.update(search_key=new).where(Customer.id == key).execute()
 
 
+def _v8_search_index(db: Database) -> None:
+    """An index that answers "which keys hold this text" (`search_index`): search as you
+    type reads the matching rows, not every key."""
+    search_index.create(db)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -157,6 +163,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v5_audit_chain,
     _v6_billing,
     _v7_accent_free_search,
+    _v8_search_index,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
-from app.cache import chain, customer_write
+from app.cache import chain, customer_write, search_index
 from app.cache.bulk import later, room_for, upsert_values
 from app.cache.models import (
     AuditEntry,
@@ -230,6 +230,8 @@ def drop_unseen_billing(started: datetime) -> None:
 
 
 def bump_version() -> None:
+    """The end of a write: the search index catches up, and windows learn of the change."""
+    search_index.catch_up(SyncState._meta.database.obj)
     SyncState.update(version=SyncState.version + 1).where(SyncState.id == 1).execute()
 
 

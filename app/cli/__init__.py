@@ -1,7 +1,8 @@
 """The command line: the same powers as the window, for scripts and cron.
 
 A contract: exit status 2 usage, 3 not found, 4 Stripe unreachable, 5 missing or rejected
-key, 6 Stripe refused, 1 anything else; errors are one line on stderr beginning `error:`.
+key, 6 Stripe refused, 7 `doctor` found a check failed, 1 anything else; errors are one line
+on stderr beginning `error:`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
 from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
 from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
+from app.cli.doctor import cmd_doctor
 from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
 from app.cli.setup import (
     cmd_config,
@@ -110,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="check the hash chain and the triggers; exit 1 if broken",
     )
+    p = add("doctor", cmd_doctor, "Check the setup: key, permissions, portal, keyring, cache.")
+    p.add_argument("--json", action="store_true")
     add("migrate", cmd_migrate, "Bring the cache's tables up to date (a shared cache's owner).")
     p = add("config", cmd_config, "Show or change the profile's settings.")
     p.add_argument("action", choices=("show", "set", "unset"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from app.cache import queries
+from app.cache import queries, search_pages
 from app.cards import expiry_text
 from app.cli.output import (
     AUDIT_FIELDS,
@@ -31,7 +31,7 @@ def cmd_customers(ctx: Context, args: argparse.Namespace) -> int:
     if args.search and len(args.search) > queries.SEARCH_LIMIT:
         raise UsageError(f"--search is at most {queries.SEARCH_LIMIT} characters.")
     notice(ctx)
-    rows = queries.customer_rows(queries.customers_query(args.search))
+    rows = list(search_pages.customers_in_pages(args.search))
     if args.json:
         print_json(
             {

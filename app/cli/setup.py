@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import signal
 import sys
 import time
+from types import FrameType
 
 from app import credentials
 from app.cache.db import protect_cache
@@ -34,6 +36,7 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     env_key = os.environ.get("STRIPE_API_KEY", "")
     if "_live_" in env_key[:8]:
         raise UsageError("The demo refuses to start while a live key is set in STRIPE_API_KEY.")
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the demo as Ctrl-C does
     print("Demo: starting the Stripe emulator and seeding sample data…", file=sys.stderr)
     emulator = start_demo(args.customers)
     demo = demo_context(emulator)
@@ -60,6 +63,10 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
         demo.close()
         emulator.stop()
     return 0
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def cmd_key(ctx: Context, args: argparse.Namespace) -> int:

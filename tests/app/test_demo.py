@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,52 @@ def test_the_demo_never_touches_a_profile_it_did_not_make(
     assert first.profile.name == again.profile.name == "demo-2"
     assert real.read_bytes() == b"someone's real cache, audit log included"
     assert Profile("demo").load_settings().rate_limit == 5
+
+
+@pytest.mark.ui
+@pytest.mark.sqlite_only  # the demo's profile is always a SQLite cache
+@pytest.mark.parametrize("window", [True, False], ids=["window", "no-window"])
+def test_a_demo_ended_by_kill_takes_its_emulator_with_it(home: Path, window: bool) -> None:
+    """A logout or `kill` sends SIGTERM: the demo ends as Ctrl-C or Quit end it, and the
+    emulator it started does not outlive it."""
+    exe = Path(sys.executable).with_name("billing-admin")
+    args = [str(exe), "demo", *([] if window else ["--no-window"])]
+    proc = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    assert proc.stdout is not None
+    try:
+        assert proc.stdout.readline().startswith("full sync: 40 customers")
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 1, children  # the emulator
+        emulator = int(children[0])
+        if window:  # give the window time to open and enter its event loop
+            _wait_for_thread_count(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert not Path(f"/proc/{emulator}").exists() or _is_zombie(emulator)
+
+
+def _wait_for_thread_count(pid: int, at_least: int = 3, timeout: float = 20.0) -> None:
+    """Qt's window starts helper threads once it is up; wait for them rather than a sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(Path(f"/proc/{pid}/task").iterdir())) >= at_least:
+            time.sleep(1.0)  # then let the first paint happen
+            return
+        time.sleep(0.1)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+    except FileNotFoundError:
+        return True

@@ -1,4 +1,5 @@
-"""`queries.first_page` picks a plan by how many customers match; the rows never depend on it."""
+"""`search_pages.first_page` picks a plan by how many customers match (the rows never depend on
+it: tests/app/test_search_index.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from app.cache import queries, store
+from app.cache import queries, search_pages, store
 from app.context import Context
 from app.records import CustomerData
 from app.settings import Profile
 
-COUNT = queries.PROBE_ROWS + 600
+COUNT = search_pages.PROBE_ROWS + 600
 
 
 @pytest.fixture
@@ -37,23 +38,14 @@ def filled(home: Path) -> Iterator[None]:
     ctx.close()
 
 
-@pytest.mark.parametrize("search", ["example", "zeta", "c12@", "0001", "nobody"])
-@pytest.mark.parametrize(("sort", "descending"), [("name", False), ("email", True), ("id", False)])
-def test_first_page_is_the_list_s_first_page_and_count(
-    filled: None, search: str, sort: str, descending: bool
-) -> None:
-    options = {"sort": sort, "descending": descending}
-    query = queries.customers_query(search, **options)  # type: ignore[arg-type]
-    first = queries.first_page(search, 200, **options)
-    assert first.count == queries.count(query)
-    assert first.rows == queries.customer_rows(query, 0, 200)
-    later = queries.customers_query(search, use_sort_index=first.use_sort_index, **options)  # type: ignore[arg-type]
-    assert queries.customer_rows(later, 200, 200) == queries.customer_rows(query, 200, 200)
-
-
 def test_a_search_matching_many_walks_the_index_and_one_matching_few_does_not(
-    filled: None,
+    filled: None, backend: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert queries.first_page("example", 200).use_sort_index
-    assert not queries.first_page("zeta", 200).use_sort_index
-    assert queries.first_page("zeta", 200).count == 5
+    monkeypatch.setattr(search_pages, "FEW_CANDIDATES", 1000)
+    many = search_pages.first_page("example", 200)
+    assert many.use_sort_index and not many.indexed
+    assert many.count is None  # counted later, after the page is shown
+    assert many.rows == queries.customer_rows(queries.customers_query("example"), 0, 200)
+    few = search_pages.first_page("zeta", 200)
+    assert not few.use_sort_index and few.count == 5
+    assert few.indexed == (backend == "sqlite")  # PostgreSQL's planner uses its own index

@@ -57,6 +57,35 @@ def test_the_customers_model_reads_a_page_per_query(home: object, qapp: object) 
     assert model.rowCount() == 1
 
 
+def test_a_broad_search_shows_its_first_page_then_its_count(
+    qtbot: QtBot, home: object, make_window: MakeWindow
+) -> None:
+    """The count of a search matching more than a page is read in the background after the
+    page is shown; a count read for an earlier search is never shown for a later one."""
+    _fill(3 * PAGE + 17)
+    window = make_window()
+    pane, model = window.customers, window.customers_model
+    qtbot.waitUntil(lambda: model.rowCount() == 3 * PAGE + 17)
+
+    pane.search.setText("customer 0")
+    pane._apply_search()  # what the typing pause triggers
+    assert model.rowCount() == PAGE and model.total is None
+    assert pane.count_label.text() == f"{PAGE}+ customers match"
+    assert model.index(0, 0).data() == "Customer 000000"
+    qtbot.waitUntil(lambda: pane.count_label.text() == f"{3 * PAGE + 17} customers match")
+    assert model.rowCount() == 3 * PAGE + 17
+    assert model.index(3 * PAGE + 16, 0).data() == f"Customer {3 * PAGE + 16:06d}"
+
+    pane.search.setText("c")  # its count is still being read when the next search comes
+    pane._apply_search()
+    assert pane.count_label.text() == f"{PAGE}+ customers match"
+    pane.search.setText("000123")
+    pane._apply_search()
+    window.runner.wait()
+    qtbot.wait(50)  # the earlier search's count, delivered now, is dropped
+    assert model.rowCount() == 1 and pane.count_label.text() == "1 customer match"
+
+
 def _card(last_four: str = "4242") -> CardRow:
     now = datetime.now(UTC)
     return CardRow(
