@@ -1,11 +1,16 @@
 """Full and incremental sync from Stripe into the cache.
 
-Full: every customer (100 a page) and each one's cards, several requests in flight under
-the rate limit; each customer is written together with its cards, so a cut or cancelled sync
-leaves no customer half-written, and nothing is marked deleted unless the sync completed.
+Full, in two passes: first every customer with its default card embedded in the list (100 a
+page, ceil(N/100) requests), each page written at once, each new customer marked as having its
+other cards still to come (`cards_pending`); then every customer's whole card list, several
+requests in flight under the rate limit, each customer written with all its cards (which
+clears the mark). A cut or cancelled sync keeps what both passes wrote, and nothing is marked
+deleted unless the sync completed. A customer left marked by a cut sync is new to the cache,
+so the next incremental sync reads its cards from its events, or the next full sync does.
 
-Billing: a full sync then lists every subscription (`status=all`) and the invoices of the
-last `history_months`, account-wide, 100 a page: no request per customer. Incremental sync
+Billing: between the two passes (so that "Needs attention" is useful before the second) a
+full sync lists every subscription (`status=all`) and the invoices of the last
+`history_months`, account-wide, 100 a page: no request per customer. Incremental sync
 applies invoice and subscription events from the objects they carry (no request per event);
 a customer touched by invoice events has its subscriptions listed once, since the emulator
 sends no subscription updates and an invoice's outcome changes its subscription's status.
@@ -25,7 +30,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import chain
+from itertools import chain, islice
 from typing import Any, Literal
 
 from peewee import Database
@@ -41,6 +46,13 @@ from app.records import Action, CardData, CustomerData, SubscriptionData
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
 WORKERS = 8
+#: Card lists asked for and not yet written, at most, in a full sync's second pass.
+IN_FLIGHT = WORKERS * 16
+#: The progress phases of a full sync's two passes. When the second begins (and the billing
+#: history before it), what came before is in the cache: a window shows it then.
+FIRST_PASS = "Customers and default cards"
+SECOND_PASS = "Customers and cards"
+SHOW_WHAT_CAME_BEFORE = frozenset({"Subscriptions", SECOND_PASS})
 #: How old an intent with no outcome must be before a sync settles it: longer than any
 #: request may take.
 SETTLE_AFTER = timedelta(minutes=3)
@@ -190,33 +202,22 @@ class SyncEngine:
     # -- full ----------------------------------------------------------------------------------
 
     def full(self, progress: SyncProgress) -> SyncResult:
+        """Two passes, then the deletions. The first lists every customer with its default
+        card embedded (100 a page) and writes each page at once, so that the cache can find
+        every customer within ceil(N/100) requests; then the billing history (account-wide
+        lists), so that "Needs attention" is useful early; then the second pass reads every
+        customer's whole card list, as before. Only a sync that finished all of them marks
+        what Stripe no longer has as deleted."""
         result = SyncResult("full")
         progress.set_progress("Starting", 0, None)
         server_time = self.gateway.latest_server_time() or int(time.time()) - 5
         started = now()
-        listed = 0
-        pending: dict[Future[list[CardData]], CustomerData] = {}
-        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
-            try:
-                for page in self.gateway.customer_pages():
-                    for customer in page:
-                        pending[pool.submit(self._cards_unless_cancelled, customer, progress)] = (
-                            customer
-                        )
-                    listed += len(page)
-                    self._write_done(pending, result, started, progress, listed, block=False)
-                    if progress.is_interruption_requested():
-                        break
-                while pending and not progress.is_interruption_requested():
-                    self._write_done(pending, result, started, progress, listed, block=True)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            if progress.is_interruption_requested():
-                pool.shutdown(wait=True, cancel_futures=True)
-                result.cancelled = True
-                return result
-        if not self._billing(progress, started, result):
+        listed = self._first_pass(progress, started)
+        result.customers = len(listed)
+        if progress.is_interruption_requested() or not self._billing(progress, started, result):
+            result.cancelled = True
+            return result
+        if not self._second_pass(listed, progress, started, result):
             result.cancelled = True
             return result
         with self.db.atomic():
@@ -224,8 +225,25 @@ class SyncEngine:
             store.drop_unseen_billing(started)
             store.full_sync_finished(server_time)
             store.bump_version()
-        progress.set_progress("Done", listed, listed)
+        progress.set_progress("Done", len(listed), len(listed))
         return result
+
+    def _first_pass(self, progress: SyncProgress, started: datetime) -> list[str]:
+        """Every customer and its default card, a page written at a time; the customers
+        listed (those of the pages read before a cancel)."""
+        listed: list[str] = []
+        progress.set_progress(FIRST_PASS, 0, None)
+        for page in self.gateway.customers_with_default_card():
+            with self.db.atomic():
+                ids = store.upsert_customers([c for c, _ in page], started, cards_pending=True)
+                default_cards = {c.id: [card] if card else [] for c, card in page}
+                store.upsert_cards(default_cards, ids, started, complete=False)
+                store.bump_version()
+            listed.extend(c.id for c, _ in page)
+            progress.set_progress(FIRST_PASS, len(listed), None)
+            if progress.is_interruption_requested():
+                break
+        return listed
 
     def _billing(self, progress: SyncProgress, started: datetime, result: SyncResult) -> bool:
         """Every subscription and the invoices of the last `history_months`, account-wide,
@@ -237,6 +255,7 @@ class SyncEngine:
         ]
         for phase, pages, write in lists:
             done = 0
+            progress.set_progress(phase, done, None)
             for page in pages:
                 with self.db.atomic():
                     write(page, started)
@@ -248,45 +267,74 @@ class SyncEngine:
             setattr(result, phase.lower(), done)
         return True
 
+    def _second_pass(
+        self, listed: list[str], progress: SyncProgress, started: datetime, result: SyncResult
+    ) -> bool:
+        """Each listed customer's whole card list, several requests in flight under the rate
+        limit, each customer written with its cards as they arrive; False when cancelled."""
+        total = len(listed)
+        progress.set_progress(SECOND_PASS, 0, total)
+        read = 0
+        pending: set[Future[tuple[str, list[CardData] | None]]] = set()
+        customers = iter(listed)
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
+            try:
+                while True:
+                    # A bounded queue: 100,000 customers are not 100,000 futures at once.
+                    for customer in islice(customers, IN_FLIGHT - len(pending)):
+                        pending.add(pool.submit(self._cards_unless_cancelled, customer, progress))
+                    if not pending or progress.is_interruption_requested():
+                        break
+                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    read += self._write_cards(done, started, result)
+                    progress.set_progress(SECOND_PASS, read, total)
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+            if progress.is_interruption_requested():
+                pool.shutdown(wait=True, cancel_futures=True)
+                return False
+        return True
+
     def _cards_unless_cancelled(
-        self, customer: CustomerData, progress: SyncProgress
-    ) -> list[CardData]:
+        self, customer: str, progress: SyncProgress
+    ) -> tuple[str, list[CardData] | None]:
+        """The customer's cards; None when Stripe no longer knows the customer."""
         if progress.is_interruption_requested():
             raise _Cancelled
-        return self.gateway.cards(customer.id)
+        try:
+            return customer, self.gateway.cards(customer)
+        except NotFoundError:  # deleted on Stripe between the list and the fetch
+            return customer, None
 
-    def _write_done(
+    def _write_cards(
         self,
-        pending: dict[Future[list[CardData]], CustomerData],
-        result: SyncResult,
+        done: Iterable[Future[tuple[str, list[CardData] | None]]],
         started: datetime,
-        progress: SyncProgress,
-        listed: int,
-        *,
-        block: bool,
-    ) -> None:
-        """Write every customer whose cards have arrived, each with its cards."""
-        done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        if not done:
-            return
-        customers: list[CustomerData] = []
+        result: SyncResult,
+    ) -> int:
+        """Write the card lists that arrived, each customer's whole list at once; how many
+        customers were written."""
         cards: dict[str, list[CardData]] = {}
+        gone: list[str] = []
         for future in done:
-            customer = pending.pop(future)
             try:
-                cards[customer.id] = future.result()
-                customers.append(customer)
+                customer, listed = future.result()
             except _Cancelled:
                 continue
-            except NotFoundError:  # deleted on Stripe between the list and the fetch
-                customers.append(_deleted(customer))
+            if listed is None:
+                gone.append(customer)
+            else:
+                cards[customer] = listed
         with self.db.atomic():
-            ids = store.upsert_customers(customers, started)
+            ids = store.customer_ids(sorted(cards))
             store.upsert_cards(cards, ids, started, complete=False)
+            store.cards_listed(list(ids.values()))
+            for customer in gone:
+                store.mark_customer_deleted(customer, started)
             store.bump_version()
-        result.customers += len(customers)
         result.cards += sum(len(c) for c in cards.values())
-        progress.set_progress("Customers and cards", result.customers, listed)
+        return len(cards) + len(gone)
 
     # -- incremental ---------------------------------------------------------------------------
 
@@ -373,12 +421,9 @@ class SyncEngine:
             live = {c: d for c, d in customers.items() if c not in deleted}
             ids = store.upsert_customers(list(live.values()), at)
             ids.update(store.customer_ids([c for c in fetched if c not in ids]))
-            store.upsert_cards(
-                {c: cards for c, cards in fetched.items() if c in ids and c not in deleted},
-                ids,
-                at,
-                complete=True,
-            )
+            whole = {c: cards for c, cards in fetched.items() if c in ids and c not in deleted}
+            store.upsert_cards(whole, ids, at, complete=True)
+            store.cards_listed([ids[c] for c in whole])
             for customer_id in deleted:
                 store.mark_customer_deleted(customer_id, at)
             store.upsert_invoices(not_older(billing.invoices.values()), at)
@@ -394,9 +439,3 @@ class SyncEngine:
 class _Cancelled(KnownError):
     def __init__(self) -> None:
         super().__init__("cancelled")
-
-
-def _deleted(customer: CustomerData) -> CustomerData:
-    return CustomerData(
-        customer.id, customer.name, customer.email, None, customer.created, deleted=True
-    )

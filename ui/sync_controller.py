@@ -7,6 +7,7 @@ while it is off (no key, Stripe unreachable).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -14,12 +15,14 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from app.cache import queries
 from app.errors import KeyProblemError, NotFoundError, StripeRefusedError, StripeUnreachableError
-from app.sync import SyncProgress, SyncResult
+from app.sync import FIRST_PASS, SHOW_WHAT_CAME_BEFORE, SyncProgress, SyncResult
 from ui.customer_view import safe_read
 from ui.errors import operator_sentence
 from ui.header import Connection
 from ui.shell import Shell, say
 
+#: While a full sync's first pass writes customers, the window shows them this often (s).
+SHOW_EVERY_S = 2.0
 UNREACHABLE = (
     "Stripe cannot be reached, so this is unavailable; the cached data stays "
     "visible. Use Retry or Sync (F5) to try again."
@@ -81,6 +84,9 @@ class SyncController(QObject):
         self._running: SyncProgress | None = None
         #: When the cache was synced before the running sync.
         self._since: datetime | None = None
+        #: The running sync's phase, and when the window last showed what it wrote.
+        self._phase = ""
+        self._shown_at = -SHOW_EVERY_S
         self.sync_action = QAction("&Sync with Stripe", parent)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.full_sync_action = QAction("&Full sync (re-read everything)", parent)
@@ -182,6 +188,7 @@ class SyncController(QObject):
         if task is None:
             return False
         self._running = progress
+        self._phase, self._shown_at = "", -SHOW_EVERY_S
         shell.header.set_syncing(True)
         shell.update_actions()
         return True
@@ -200,8 +207,18 @@ class SyncController(QObject):
 
     @Slot(str, int, object)
     def _on_progress(self, phase: str, done: int, total: object) -> None:
-        if self._running is not None and not self._running.is_interruption_requested():
-            self.shell.header.set_progress(phase, done, total if isinstance(total, int) else None)
+        if self._running is None or self._running.is_interruption_requested():
+            return
+        self.shell.header.set_progress(phase, done, total if isinstance(total, int) else None)
+        entered, self._phase = phase != self._phase, phase
+        # A full sync writes every customer with its default card first: show them as they
+        # come (the first page at once, then every few seconds), and all of them when the
+        # next phase begins; the billing history likewise before the second pass.
+        due = time.monotonic() - self._shown_at >= SHOW_EVERY_S
+        if (entered and phase in SHOW_WHAT_CAME_BEFORE) or (phase == FIRST_PASS and done and due):
+            self._shown_at = time.monotonic()
+            if not self.shell.closing:
+                self.shell.view.reload_all()
 
     def _ended(self) -> None:
         self._running = None

@@ -149,6 +149,21 @@ def _v7_accent_free_search(db: Database) -> None:
         Customer.update(search_key=new).where(Customer.id == key).execute()
 
 
+def _v9_cards_pending(db: Database) -> None:
+    """A customer's other cards still to come: a full sync's first pass writes each customer
+    with its default card alone, and its second pass the whole card list.
+
+    Numbered 9 on its branch (another branch took 8): renumbered where they are merged."""
+    table = Customer._meta.table_name
+    # A cache made from scratch has it already: its first step creates today's tables.
+    if "cards_pending" not in {column.name for column in db.get_columns(table)}:
+        false = "0" if isinstance(db, SqliteDatabase) else "FALSE"
+        kind = "INTEGER" if isinstance(db, SqliteDatabase) else "BOOLEAN"
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "cards_pending" {kind} NOT NULL DEFAULT {false}'
+        )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -157,6 +172,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v5_audit_chain,
     _v6_billing,
     _v7_accent_free_search,
+    _v9_cards_pending,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -26,6 +26,7 @@ CUSTOMER_COLUMNS = (
     Customer.card_count,
     Customer.synced_at,
     Customer.deleted,
+    Customer.cards_pending,
 )
 CARD_COLUMNS = (
     Card.stripe_payment_method_id,
@@ -111,6 +112,7 @@ def _raw_row(row: tuple[Any, ...]) -> CustomerRow:
     values = list(row)
     values[6] = Customer.synced_at.python_value(values[6])
     values[7] = bool(values[7])
+    values[8] = bool(values[8])
     return CustomerRow(*values)
 
 
