@@ -249,8 +249,8 @@ class CustomersModel(QAbstractTableModel):
         if kind == "id":
             return customer.id
         if kind == "cards":
-            # "1…": the default card is cached, the others are still being synced.
-            return f"{customer.card_count}…" if customer.cards_pending else str(customer.card_count)
+            # "1+": the default card is cached, the others are still being synced.
+            return f"{customer.card_count}+" if customer.cards_pending else str(customer.card_count)
         return customer.default_card_label or "—"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
