@@ -1,15 +1,10 @@
 """Full and incremental sync from Stripe into the cache.
 
-Full, in two passes: first every customer with its default card embedded in the list (100 a
-page, ceil(N/100) requests), each page written at once, each new customer marked as having its
-other cards still to come (`cards_pending`); then every customer's whole card list, several
-requests in flight under the rate limit, each customer written with all its cards (which
-clears the mark). A cut or cancelled sync keeps what both passes wrote, and nothing is marked
-deleted unless the sync completed. A customer left marked by a cut sync is new to the cache,
-so the next incremental sync reads its cards from its events, or the next full sync does.
+Full: every customer and card, in two passes (`app.full_sync`): every customer with its
+default card first, 100 a page; then every customer's card list, the billing history beside
+it. Nothing is marked deleted unless the sync completed.
 
-Billing: between the two passes (so that "Needs attention" is useful before the second) a
-full sync lists every subscription (`status=all`) and the invoices of the last
+Billing: a full sync lists every subscription (`status=all`) and the invoices of the last
 `history_months`, account-wide, 100 a page: no request per customer. Incremental sync
 applies invoice and subscription events from the objects they carry (no request per event);
 a customer touched by invoice events has its subscriptions listed once, since the emulator
@@ -24,107 +19,32 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from itertools import chain, islice
-from typing import Any, Literal
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from itertools import chain
 
 from peewee import Database
 
-from app.billing_events import BillingEvents, history_start, not_older
+from app.billing_events import BillingEvents, not_older
 from app.cache import queries, store
 from app.cache.locks import exclusive_sync
 from app.cache.models import now
-from app.errors import CacheError, KnownError, NotFoundError
+from app.errors import CacheError, NotFoundError
+from app.full_sync import WORKERS, FullSync
 from app.gateway import EventData, Gateway
 from app.records import Action, CardData, CustomerData, SubscriptionData
+from app.sync_result import SyncProgress, SyncResult
 
+#: SyncProgress and SyncResult live in `app.sync_result` (the full sync uses them too); their
+#: users import them from here.
+__all__ = ["EVENT_WINDOW", "SETTLE_AFTER", "SyncEngine", "SyncProgress", "SyncResult"]
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
-WORKERS = 8
-#: Card lists asked for and not yet written, at most, in a full sync's second pass.
-IN_FLIGHT = WORKERS * 16
-#: The progress phases of a full sync's two passes. When the second begins (and the billing
-#: history before it), what came before is in the cache: a window shows it then.
-FIRST_PASS = "Customers and default cards"
-SECOND_PASS = "Customers and cards"
-SHOW_WHAT_CAME_BEFORE = frozenset({"Subscriptions", SECOND_PASS})
 #: How old an intent with no outcome must be before a sync settles it: longer than any
 #: request may take.
 SETTLE_AFTER = timedelta(minutes=3)
-
-
-class SyncProgress:
-    """Progress and cancellation, shared between the sync and whoever shows it.
-
-    The sync calls `set_progress`; the caller may call `request_interruption` from any
-    thread. `on_change` is called from the sync's thread: a window must forward it to its
-    own thread (through a signal), never touch widgets from it.
-    """
-
-    def __init__(self, on_change: Callable[[str, int, int | None], None] | None = None) -> None:
-        self.phase = ""
-        self.done = 0
-        self.total: int | None = None
-        self._on_change = on_change
-        self._interrupt = threading.Event()
-
-    def set_progress(self, phase: str, done: int, total: int | None) -> None:
-        self.phase, self.done, self.total = phase, done, total
-        if self._on_change:
-            self._on_change(phase, done, total)
-
-    def request_interruption(self) -> None:
-        self._interrupt.set()
-
-    def is_interruption_requested(self) -> bool:
-        return self._interrupt.is_set()
-
-
-SyncKind = Literal["full", "incremental", "skipped"]
-
-
-@dataclass
-class SyncResult:
-    #: "skipped": another process is syncing this cache.
-    kind: SyncKind
-    customers: int = 0
-    cards: int = 0
-    events: int = 0
-    removed_customers: int = 0
-    removed_cards: int = 0
-    subscriptions: int = 0
-    invoices: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    cancelled: bool = False
-    reason: str = ""
-    refetched: set[str] = field(default_factory=set)
-
-    def summary(self) -> str:
-        if self.kind == "skipped":
-            return f"sync skipped: {self.reason}; its results will show here when it is done."
-        if self.cancelled:
-            return (
-                f"{self.kind} sync cancelled: nothing was removed; "
-                f"{self.customers} customers saved."
-            )
-        if self.kind == "full":
-            text = (
-                f"full sync: {self.customers} customers, {self.cards} cards, "
-                f"{self.subscriptions} subscriptions, {self.invoices} invoices; "
-                f"{self.removed_customers} customers and {self.removed_cards} cards "
-                "no longer on Stripe"
-            )
-        else:
-            text = (
-                f"incremental sync: {self.events} events, {len(self.refetched)} customers refreshed"
-            )
-        return f"{text} ({self.requests} requests, {self.seconds:.1f} s)"
 
 
 class SyncEngine:
@@ -202,139 +122,8 @@ class SyncEngine:
     # -- full ----------------------------------------------------------------------------------
 
     def full(self, progress: SyncProgress) -> SyncResult:
-        """Two passes, then the deletions. The first lists every customer with its default
-        card embedded (100 a page) and writes each page at once, so that the cache can find
-        every customer within ceil(N/100) requests; then the billing history (account-wide
-        lists), so that "Needs attention" is useful early; then the second pass reads every
-        customer's whole card list, as before. Only a sync that finished all of them marks
-        what Stripe no longer has as deleted."""
-        result = SyncResult("full")
-        progress.set_progress("Starting", 0, None)
-        server_time = self.gateway.latest_server_time() or int(time.time()) - 5
-        started = now()
-        listed = self._first_pass(progress, started)
-        result.customers = len(listed)
-        if progress.is_interruption_requested() or not self._billing(progress, started, result):
-            result.cancelled = True
-            return result
-        if not self._second_pass(listed, progress, started, result):
-            result.cancelled = True
-            return result
-        with self.db.atomic():
-            result.removed_customers, result.removed_cards = store.deactivate_unseen(started)
-            store.drop_unseen_billing(started)
-            store.full_sync_finished(server_time)
-            store.bump_version()
-        progress.set_progress("Done", len(listed), len(listed))
-        return result
-
-    def _first_pass(self, progress: SyncProgress, started: datetime) -> list[str]:
-        """Every customer and its default card, a page written at a time; the customers
-        listed (those of the pages read before a cancel)."""
-        listed: list[str] = []
-        progress.set_progress(FIRST_PASS, 0, None)
-        for page in self.gateway.customers_with_default_card():
-            with self.db.atomic():
-                ids = store.upsert_customers([c for c, _ in page], started, cards_pending=True)
-                default_cards = {c.id: [card] if card else [] for c, card in page}
-                store.upsert_cards(default_cards, ids, started, complete=False)
-                store.bump_version()
-            listed.extend(c.id for c, _ in page)
-            progress.set_progress(FIRST_PASS, len(listed), None)
-            if progress.is_interruption_requested():
-                break
-        return listed
-
-    def _billing(self, progress: SyncProgress, started: datetime, result: SyncResult) -> bool:
-        """Every subscription and the invoices of the last `history_months`, account-wide,
-        written a page at a time; False when cancelled."""
-        since = history_start(datetime.now(UTC), self.gateway.settings.history_months)
-        lists: list[tuple[str, Iterable[Sequence[Any]], Callable[..., None]]] = [
-            ("Subscriptions", self.gateway.subscription_pages(), store.upsert_subscriptions),
-            ("Invoices", self.gateway.invoice_pages(int(since.timestamp())), store.upsert_invoices),
-        ]
-        for phase, pages, write in lists:
-            done = 0
-            progress.set_progress(phase, done, None)
-            for page in pages:
-                with self.db.atomic():
-                    write(page, started)
-                    store.bump_version()
-                done += len(page)
-                progress.set_progress(phase, done, None)
-                if progress.is_interruption_requested():
-                    return False
-            setattr(result, phase.lower(), done)
-        return True
-
-    def _second_pass(
-        self, listed: list[str], progress: SyncProgress, started: datetime, result: SyncResult
-    ) -> bool:
-        """Each listed customer's whole card list, several requests in flight under the rate
-        limit, each customer written with its cards as they arrive; False when cancelled."""
-        total = len(listed)
-        progress.set_progress(SECOND_PASS, 0, total)
-        read = 0
-        pending: set[Future[tuple[str, list[CardData] | None]]] = set()
-        customers = iter(listed)
-        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
-            try:
-                while True:
-                    # A bounded queue: 100,000 customers are not 100,000 futures at once.
-                    for customer in islice(customers, IN_FLIGHT - len(pending)):
-                        pending.add(pool.submit(self._cards_unless_cancelled, customer, progress))
-                    if not pending or progress.is_interruption_requested():
-                        break
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    read += self._write_cards(done, started, result)
-                    progress.set_progress(SECOND_PASS, read, total)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            if progress.is_interruption_requested():
-                pool.shutdown(wait=True, cancel_futures=True)
-                return False
-        return True
-
-    def _cards_unless_cancelled(
-        self, customer: str, progress: SyncProgress
-    ) -> tuple[str, list[CardData] | None]:
-        """The customer's cards; None when Stripe no longer knows the customer."""
-        if progress.is_interruption_requested():
-            raise _Cancelled
-        try:
-            return customer, self.gateway.cards(customer)
-        except NotFoundError:  # deleted on Stripe between the list and the fetch
-            return customer, None
-
-    def _write_cards(
-        self,
-        done: Iterable[Future[tuple[str, list[CardData] | None]]],
-        started: datetime,
-        result: SyncResult,
-    ) -> int:
-        """Write the card lists that arrived, each customer's whole list at once; how many
-        customers were written."""
-        cards: dict[str, list[CardData]] = {}
-        gone: list[str] = []
-        for future in done:
-            try:
-                customer, listed = future.result()
-            except _Cancelled:
-                continue
-            if listed is None:
-                gone.append(customer)
-            else:
-                cards[customer] = listed
-        with self.db.atomic():
-            ids = store.customer_ids(sorted(cards))
-            store.upsert_cards(cards, ids, started, complete=False)
-            store.cards_listed(list(ids.values()))
-            for customer in gone:
-                store.mark_customer_deleted(customer, started)
-            store.bump_version()
-        result.cards += sum(len(c) for c in cards.values())
-        return len(cards) + len(gone)
+        """Every customer and card, in two passes (`app.full_sync`)."""
+        return FullSync(self.gateway, self.db, progress).run()
 
     # -- incremental ---------------------------------------------------------------------------
 
@@ -434,8 +223,3 @@ class SyncEngine:
 
     def _subscriptions_of(self, customer_id: str) -> list[SubscriptionData]:
         return list(chain.from_iterable(self.gateway.subscription_pages(customer_id)))
-
-
-class _Cancelled(KnownError):
-    def __init__(self) -> None:
-        super().__init__("cancelled")

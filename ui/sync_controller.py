@@ -15,7 +15,7 @@ from PySide6.QtGui import QAction, QKeySequence
 
 from app.cache import queries
 from app.errors import KeyProblemError, NotFoundError, StripeRefusedError, StripeUnreachableError
-from app.sync import FIRST_PASS, SHOW_WHAT_CAME_BEFORE, SyncProgress, SyncResult
+from app.sync import SyncProgress, SyncResult
 from ui.customer_view import safe_read
 from ui.errors import operator_sentence
 from ui.header import Connection
@@ -75,6 +75,8 @@ class SyncController(QObject):
     finished = Signal(object)
     #: Sync progress as the engine reports it (from its thread): phase, done, total or None.
     progress = Signal(str, int, object)
+    #: A full sync wrote what may be shown (from its thread): True when a whole part is in.
+    written = Signal(bool)
 
     def __init__(self, shell: Shell, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -84,8 +86,7 @@ class SyncController(QObject):
         self._running: SyncProgress | None = None
         #: When the cache was synced before the running sync.
         self._since: datetime | None = None
-        #: The running sync's phase, and when the window last showed what it wrote.
-        self._phase = ""
+        #: When the window last showed what the running sync wrote.
         self._shown_at = -SHOW_EVERY_S
         self.sync_action = QAction("&Sync with Stripe", parent)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
@@ -98,6 +99,7 @@ class SyncController(QObject):
         shell.header.sync_button.clicked.connect(self.sync_now)
         shell.header.cancel_button.clicked.connect(self.cancel)
         self.progress.connect(self._on_progress)
+        self.written.connect(self._on_written)
 
     @property
     def running(self) -> bool:
@@ -174,7 +176,7 @@ class SyncController(QObject):
         shell = self.shell
         if self.running or shell.key is None or shell.closing:
             return False
-        progress = SyncProgress(self.progress.emit)
+        progress = SyncProgress(self.progress.emit, self.written.emit)
         ctx = shell.ctx
         state = safe_read(queries.sync_state)
         self._since = state.last_sync if state else None
@@ -188,7 +190,7 @@ class SyncController(QObject):
         if task is None:
             return False
         self._running = progress
-        self._phase, self._shown_at = "", -SHOW_EVERY_S
+        self._shown_at = -SHOW_EVERY_S
         shell.header.set_syncing(True)
         shell.update_actions()
         return True
@@ -207,15 +209,17 @@ class SyncController(QObject):
 
     @Slot(str, int, object)
     def _on_progress(self, phase: str, done: int, total: object) -> None:
+        if self._running is not None and not self._running.is_interruption_requested():
+            self.shell.header.set_progress(phase, done, total if isinstance(total, int) else None)
+
+    @Slot(bool)
+    def _on_written(self, whole: bool) -> None:
+        """A full sync wrote what may be shown: every customer with their default card as the
+        first pass goes (the first page at once, then every few seconds), all of them when it
+        ends, then the billing history ("Needs attention" re-ranks on the reload)."""
         if self._running is None or self._running.is_interruption_requested():
             return
-        self.shell.header.set_progress(phase, done, total if isinstance(total, int) else None)
-        entered, self._phase = phase != self._phase, phase
-        # A full sync writes every customer with its default card first: show them as they
-        # come (the first page at once, then every few seconds), and all of them when the
-        # next phase begins; the billing history likewise before the second pass.
-        due = time.monotonic() - self._shown_at >= SHOW_EVERY_S
-        if (entered and phase in SHOW_WHAT_CAME_BEFORE) or (phase == FIRST_PASS and done and due):
+        if whole or time.monotonic() - self._shown_at >= SHOW_EVERY_S:
             self._shown_at = time.monotonic()
             if not self.shell.closing:
                 self.shell.view.reload_all()

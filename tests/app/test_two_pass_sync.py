@@ -14,7 +14,8 @@ import pytest
 from app.cache import queries
 from app.cache.models import Customer, SchemaMigration
 from app.errors import StripeUnreachableError
-from app.sync import FIRST_PASS, SECOND_PASS, SyncProgress
+from app.full_sync import SECOND_PASS
+from app.sync import SyncProgress
 from tests.support.account import MASTERCARD, VISA, Account
 from tests.support.proxy import Proxy
 
@@ -164,12 +165,12 @@ def test_the_first_pass_costs_one_request_per_100_customers(
     at_first_pass_end: list[int] = []
     rows_then: list[int] = []
 
-    def count(phase: str, done: int, total: int | None) -> None:
-        if phase != FIRST_PASS and not at_first_pass_end and phase != "Starting":
+    def count(whole: bool) -> None:
+        if whole and not at_first_pass_end:  # the first pass is written, whole
             at_first_pass_end.append(proxy.count)
             rows_then.append(len(queries.customer_rows(queries.customers_query())))
 
-    result = ctx.sync_engine().run(SyncProgress(count), full=True)
+    result = ctx.sync_engine().run(SyncProgress(on_written=count), full=True)
 
     pages = math.ceil(customers / 100)
     assert rows_then == [customers]

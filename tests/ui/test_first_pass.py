@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
+from app.full_sync import SECOND_PASS
 from app.gateway import Gateway
 from app.records import CardData
-from app.sync import SECOND_PASS
 from tests.support.account import Account
 from tests.support.billing_account import GOOD, plan, subscribe
 from tests.support.window import TASK_TIMEOUT_MS, card_ids, select_customer
