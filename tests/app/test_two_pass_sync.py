@@ -44,7 +44,7 @@ def found(text: str) -> list[str]:
 
 
 def test_a_sync_cut_after_the_first_pass_keeps_every_customer_and_its_default_card(
-    account: Account, proxy: Proxy, ctx: Any
+    account: Account, proxy: Proxy, ctx: Any, cli: Any
 ) -> None:
     early = sorted(account.customer(f"Early {i}", cards=[VISA], default=0)[0] for i in range(3))
     assert ctx.sync_engine().run(full=True).kind == "full"
@@ -72,17 +72,21 @@ def test_a_sync_cut_after_the_first_pass_keeps_every_customer_and_its_default_ca
     assert (rows[bob].default_card_label, queries.cards_of(bob)) == ("", [])
     # New customers say that their other cards are still coming; those read before do not.
     assert {r.id for r in rows.values() if r.cards_pending} == {ada, bob, olga}
+    listing = cli("cards", ada).out
+    assert "Other cards are still being synced" in listing and "4444" in listing
+    assert "still being synced" not in cli("cards", early[1]).out
     # Nothing marked deleted by a sync that did not finish.
     assert gone in rows and not rows[gone].deleted
     assert [c.is_active for c in queries.cards_of(gone)] == [True]
 
     proxy.restore()
-    result = ctx.sync_engine().run(full=True)
+    again = cli("sync", "--full")  # (the command line's own cache connection from here on)
 
+    assert again.code == 0 and "1 customers and 1 cards no longer on Stripe" in again.out
     rows = {r.id: r for r in queries.customer_rows(queries.customers_query(include_deleted=True))}
     assert not any(r.cards_pending for r in rows.values())
     assert rows[ada].card_count == 2 and rows[gone].deleted
-    assert result.removed_customers == 1
+    assert "still being synced" not in cli("cards", ada).out
 
 
 def test_the_default_card_of_the_first_pass_is_the_one_the_second_pass_finds(
