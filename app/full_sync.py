@@ -126,14 +126,13 @@ class FullSync:
                     if self._stopped():
                         return False
                 setattr(self.result, name, done)
-        self.progress.written(whole=True)
         return True
 
     def _second_pass(self, listed: list[str], billing: Future[bool]) -> bool:
         """Each listed customer's whole card list, several requests in flight under the rate
         limit, each customer written with its cards as they arrive; False when stopped (a
         cancel, or the billing history failed)."""
-        total, read = len(listed), 0
+        total, read, history_shown = len(listed), 0, False
         self.progress.set_progress(SECOND_PASS, 0, total)
         pending: set[Future[Listed]] = set()
         customers = iter(listed)
@@ -145,9 +144,18 @@ class FullSync:
                         pending.add(pool.submit(self._cards_unless_stopped, customer))
                     if not pending:
                         return True
-                    done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    read += self._write_cards(done)
-                    self.progress.set_progress(SECOND_PASS, read, total)
+                    # The history's end wakes this thread too, which says it (a window
+                    # listens: its signals are sent from the sync's thread, not the history's).
+                    waiting: set[Future[Any]] = {*pending, *([] if history_shown else [billing])}
+                    done, _ = wait(waiting, return_when=FIRST_COMPLETED)
+                    pending -= done
+                    if billing in done:
+                        history_shown = True
+                        if billing.exception() is None and billing.result():
+                            self.progress.written(whole=True)
+                    if done - {billing}:
+                        read += self._write_cards(done - {billing})
+                        self.progress.set_progress(SECOND_PASS, read, total)
             except BaseException:
                 pool.shutdown(wait=True, cancel_futures=True)
                 raise

@@ -30,7 +30,7 @@ from peewee import Database
 from app.billing_events import BillingEvents, not_older
 from app.cache import queries, store
 from app.cache.locks import exclusive_sync
-from app.cache.models import now
+from app.cache.models import DATABASE_ERRORS, now
 from app.errors import CacheError, NotFoundError
 from app.full_sync import WORKERS, FullSync
 from app.gateway import EventData, Gateway
@@ -42,6 +42,10 @@ from app.sync_result import SyncProgress, SyncResult
 __all__ = ["EVENT_WINDOW", "SETTLE_AFTER", "SyncEngine", "SyncProgress", "SyncResult"]
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
+CACHE_GONE = (
+    "The cache file was deleted or replaced during the sync, so what it read went to the "
+    "removed file: run the sync again to fill the new one."
+)
 #: How old an intent with no outcome must be before a sync settles it: longer than any
 #: request may take.
 SETTLE_AFTER = timedelta(minutes=3)
@@ -69,18 +73,21 @@ class SyncEngine:
                 log.info("another sync of this shared cache is running; skipped")
                 return SyncResult("skipped", reason="another sync of this cache is running")
             reason = self._full_sync_reason() if not full else "asked for"
-            if reason:
-                result = self.full(progress)
-                result.reason = reason
-            else:
-                result = self.incremental(progress)
+            try:
+                if reason:
+                    result = self.full(progress)
+                    result.reason = reason
+                else:
+                    result = self.incremental(progress)
+            except DATABASE_ERRORS:
+                # A thread that opened the path after the file went found an empty database.
+                if not self.still_in_place():
+                    raise CacheError(CACHE_GONE) from None
+                raise
             if not result.cancelled:
                 self._settle_open_intents()
         if not self.still_in_place():
-            raise CacheError(
-                "The cache file was deleted or replaced during the sync, so what it read went "
-                "to the removed file: run the sync again to fill the new one."
-            )
+            raise CacheError(CACHE_GONE)
         result.requests = self.gateway.requests_sent - start_requests
         result.seconds = time.monotonic() - started
         log.info("%s", result.summary())

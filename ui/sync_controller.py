@@ -76,7 +76,7 @@ class SyncController(QObject):
     #: Sync progress as the engine reports it (from its thread): phase, done, total or None.
     progress = Signal(str, int, object)
     #: A full sync wrote what may be shown (from its thread): True when a whole part is in.
-    written = Signal(bool)
+    written = Signal(object)
 
     def __init__(self, shell: Shell, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -212,8 +212,8 @@ class SyncController(QObject):
         if self._running is not None and not self._running.is_interruption_requested():
             self.shell.header.set_progress(phase, done, total if isinstance(total, int) else None)
 
-    @Slot(bool)
-    def _on_written(self, whole: bool) -> None:
+    @Slot(object)
+    def _on_written(self, whole: object) -> None:
         """A full sync wrote what may be shown: every customer with their default card as the
         first pass goes (the first page at once, then every few seconds), all of them when it
         ends, then the billing history ("Needs attention" re-ranks on the reload)."""
