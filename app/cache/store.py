@@ -42,8 +42,14 @@ def _search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str]
     return fold(" ".join([name, email, stripe_id, *last_fours]))
 
 
-def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
-    """Insert or update customers; return their cache ids by Stripe id."""
+def upsert_customers(
+    rows: Sequence[CustomerData], seen_at: datetime, *, cards_pending: bool = False
+) -> dict[str, int]:
+    """Insert or update customers; return their cache ids by Stripe id.
+
+    With `cards_pending`, a customer new to the cache is marked as having its cards still to
+    come (a full sync's first pass); a customer already cached keeps its mark, which only
+    `cards_listed` clears."""
     db = Customer._meta.database.obj
     before = search_index.last_id(db)
     bulk_upsert(
@@ -59,13 +65,14 @@ def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[st
                 Customer.synced_at: seen_at,
                 Customer.seen_at: seen_at,
                 Customer.search_key: _search_key(c.name, c.email, c.id, ()),
+                Customer.cards_pending: cards_pending,
             }
             for c in rows
         ],
         conflict_target=[Customer.stripe_id],
         update={Customer.seen_at: later(Customer.seen_at)},
         # Recomputed with the cards' last fours by refresh_summaries.
-        keep_stored=[Customer.search_key],
+        keep_stored=[Customer.search_key, Customer.cards_pending],
     )
     search_index.note_new(db, before)
     return customer_ids([c.id for c in rows])
@@ -127,6 +134,15 @@ def upsert_cards(
             Card.customer.in_(cache_ids), Card.seen_at < seen_at, Card.is_active
         ).execute()
     refresh_summaries([ids[s] for s in cards_by_customer])
+
+
+def cards_listed(customer_ids_: Sequence[int]) -> None:
+    """These customers' whole card lists are written: no more cards are coming."""
+    for start in range(0, len(customer_ids_), BATCH):
+        chunk = list(customer_ids_[start : start + BATCH])
+        Customer.update(cards_pending=False).where(
+            Customer.id.in_(chunk), Customer.cards_pending
+        ).execute()
 
 
 def refresh_summaries(customer_ids_: Sequence[int]) -> None:
