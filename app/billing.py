@@ -35,10 +35,21 @@ BEHIND = ("past_due", "unpaid", "incomplete")
 RUNNING = ("trialing", "active")
 
 
+def customer_default(invoice_default: str | None, default_source: str | None) -> str | None:
+    """The id of the card that will be charged for a customer's invoices: its
+    `invoice_settings.default_payment_method`, else its `default_source` when that is a card
+    (`card_...`; a bank account or another source never pays a card's way). The gateway
+    stores this as `CustomerData.default_payment_method`, and a sync's first pass keeps the
+    expanded object of this id as the customer's default card."""
+    if invoice_default:
+        return invoice_default
+    return default_source if default_source and default_source.startswith("card_") else None
+
+
 def payer_candidates(subscription: Any, customer: Any) -> tuple[Any, ...]:
     """What may pay a subscription, in order: its own default payment method, its own default
-    source, then the customer's default (invoice_settings.default_payment_method, else a card
-    default_source: see `CustomerData.default_payment_method`).
+    source, then the customer's default (`customer_default`, stored as
+    `CustomerData.default_payment_method`).
 
     Given records, these are ids; given the cache's models, columns, which the queries
     COALESCE: one order for both."""

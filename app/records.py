@@ -76,6 +76,8 @@ class CustomerRow:
     card_count: int
     synced_at: datetime | None
     deleted: bool
+    #: Only the default card is cached so far: a full sync is still reading the others.
+    cards_pending: bool = False
 
     @property
     def label(self) -> str:

@@ -1,11 +1,11 @@
 """Full and incremental sync from Stripe into the cache.
 
-Full: every customer (100 a page) and each one's cards, several requests in flight under
-the rate limit; each customer is written together with its cards, so a cut or cancelled sync
-leaves no customer half-written, and nothing is marked deleted unless the sync completed.
+Full: every customer and card, in two passes (`app.full_sync`): every customer with its
+default card first, 100 a page; then every customer's card list, the billing history beside
+it. Nothing is marked deleted unless the sync completed.
 
-Billing: a full sync then lists every subscription (`status=all`) and the invoices of the
-last `history_months`, account-wide, 100 a page: no request per customer. Incremental sync
+Billing: a full sync lists every subscription (`status=all`) and the invoices of the last
+`history_months`, account-wide, 100 a page: no request per customer. Incremental sync
 applies invoice and subscription events from the objects they carry (no request per event);
 a customer touched by invoice events has its subscriptions listed once, since the emulator
 sends no subscription updates and an invoice's outcome changes its subscription's status.
@@ -19,100 +19,36 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from itertools import chain
-from typing import Any, Literal
 
 from peewee import Database
 
-from app.billing_events import BillingEvents, history_start, not_older
+from app.billing_events import BillingEvents, not_older
 from app.cache import queries, store
 from app.cache.locks import exclusive_sync
-from app.cache.models import now
-from app.errors import CacheError, KnownError, NotFoundError
+from app.cache.models import DATABASE_ERRORS, now
+from app.errors import CacheError, NotFoundError
+from app.full_sync import WORKERS, FullSync
 from app.gateway import EventData, Gateway
 from app.records import Action, CardData, CustomerData, SubscriptionData
+from app.sync_result import SyncProgress, SyncResult
 
+#: SyncProgress and SyncResult live in `app.sync_result` (the full sync uses them too); their
+#: users import them from here.
+__all__ = ["EVENT_WINDOW", "SETTLE_AFTER", "SyncEngine", "SyncProgress", "SyncResult"]
 log = logging.getLogger(__name__)
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
-WORKERS = 8
+CACHE_GONE = (
+    "The cache file was deleted or replaced during the sync, so what it read went to the "
+    "removed file: run the sync again to fill the new one."
+)
 #: How old an intent with no outcome must be before a sync settles it: longer than any
 #: request may take.
 SETTLE_AFTER = timedelta(minutes=3)
-
-
-class SyncProgress:
-    """Progress and cancellation, shared between the sync and whoever shows it.
-
-    The sync calls `set_progress`; the caller may call `request_interruption` from any
-    thread. `on_change` is called from the sync's thread: a window must forward it to its
-    own thread (through a signal), never touch widgets from it.
-    """
-
-    def __init__(self, on_change: Callable[[str, int, int | None], None] | None = None) -> None:
-        self.phase = ""
-        self.done = 0
-        self.total: int | None = None
-        self._on_change = on_change
-        self._interrupt = threading.Event()
-
-    def set_progress(self, phase: str, done: int, total: int | None) -> None:
-        self.phase, self.done, self.total = phase, done, total
-        if self._on_change:
-            self._on_change(phase, done, total)
-
-    def request_interruption(self) -> None:
-        self._interrupt.set()
-
-    def is_interruption_requested(self) -> bool:
-        return self._interrupt.is_set()
-
-
-SyncKind = Literal["full", "incremental", "skipped"]
-
-
-@dataclass
-class SyncResult:
-    #: "skipped": another process is syncing this cache.
-    kind: SyncKind
-    customers: int = 0
-    cards: int = 0
-    events: int = 0
-    removed_customers: int = 0
-    removed_cards: int = 0
-    subscriptions: int = 0
-    invoices: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    cancelled: bool = False
-    reason: str = ""
-    refetched: set[str] = field(default_factory=set)
-
-    def summary(self) -> str:
-        if self.kind == "skipped":
-            return f"sync skipped: {self.reason}; its results will show here when it is done."
-        if self.cancelled:
-            return (
-                f"{self.kind} sync cancelled: nothing was removed; "
-                f"{self.customers} customers saved."
-            )
-        if self.kind == "full":
-            text = (
-                f"full sync: {self.customers} customers, {self.cards} cards, "
-                f"{self.subscriptions} subscriptions, {self.invoices} invoices; "
-                f"{self.removed_customers} customers and {self.removed_cards} cards "
-                "no longer on Stripe"
-            )
-        else:
-            text = (
-                f"incremental sync: {self.events} events, {len(self.refetched)} customers refreshed"
-            )
-        return f"{text} ({self.requests} requests, {self.seconds:.1f} s)"
 
 
 class SyncEngine:
@@ -137,18 +73,21 @@ class SyncEngine:
                 log.info("another sync of this shared cache is running; skipped")
                 return SyncResult("skipped", reason="another sync of this cache is running")
             reason = self._full_sync_reason() if not full else "asked for"
-            if reason:
-                result = self.full(progress)
-                result.reason = reason
-            else:
-                result = self.incremental(progress)
+            try:
+                if reason:
+                    result = self.full(progress)
+                    result.reason = reason
+                else:
+                    result = self.incremental(progress)
+            except DATABASE_ERRORS:
+                # A thread that opened the path after the file went found an empty database.
+                if not self.still_in_place():
+                    raise CacheError(CACHE_GONE) from None
+                raise
             if not result.cancelled:
                 self._settle_open_intents()
         if not self.still_in_place():
-            raise CacheError(
-                "The cache file was deleted or replaced during the sync, so what it read went "
-                "to the removed file: run the sync again to fill the new one."
-            )
+            raise CacheError(CACHE_GONE)
         result.requests = self.gateway.requests_sent - start_requests
         result.seconds = time.monotonic() - started
         log.info("%s", result.summary())
@@ -190,102 +129,8 @@ class SyncEngine:
     # -- full ----------------------------------------------------------------------------------
 
     def full(self, progress: SyncProgress) -> SyncResult:
-        result = SyncResult("full")
-        progress.set_progress("Starting", 0, None)
-        server_time = self.gateway.latest_server_time() or int(time.time()) - 5
-        started = now()
-        listed = 0
-        pending: dict[Future[list[CardData]], CustomerData] = {}
-        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
-            try:
-                for page in self.gateway.customer_pages():
-                    for customer in page:
-                        pending[pool.submit(self._cards_unless_cancelled, customer, progress)] = (
-                            customer
-                        )
-                    listed += len(page)
-                    self._write_done(pending, result, started, progress, listed, block=False)
-                    if progress.is_interruption_requested():
-                        break
-                while pending and not progress.is_interruption_requested():
-                    self._write_done(pending, result, started, progress, listed, block=True)
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
-            if progress.is_interruption_requested():
-                pool.shutdown(wait=True, cancel_futures=True)
-                result.cancelled = True
-                return result
-        if not self._billing(progress, started, result):
-            result.cancelled = True
-            return result
-        with self.db.atomic():
-            result.removed_customers, result.removed_cards = store.deactivate_unseen(started)
-            store.drop_unseen_billing(started)
-            store.full_sync_finished(server_time)
-            store.bump_version()
-        progress.set_progress("Done", listed, listed)
-        return result
-
-    def _billing(self, progress: SyncProgress, started: datetime, result: SyncResult) -> bool:
-        """Every subscription and the invoices of the last `history_months`, account-wide,
-        written a page at a time; False when cancelled."""
-        since = history_start(datetime.now(UTC), self.gateway.settings.history_months)
-        lists: list[tuple[str, Iterable[Sequence[Any]], Callable[..., None]]] = [
-            ("Subscriptions", self.gateway.subscription_pages(), store.upsert_subscriptions),
-            ("Invoices", self.gateway.invoice_pages(int(since.timestamp())), store.upsert_invoices),
-        ]
-        for phase, pages, write in lists:
-            done = 0
-            for page in pages:
-                with self.db.atomic():
-                    write(page, started)
-                    store.bump_version()
-                done += len(page)
-                progress.set_progress(phase, done, None)
-                if progress.is_interruption_requested():
-                    return False
-            setattr(result, phase.lower(), done)
-        return True
-
-    def _cards_unless_cancelled(
-        self, customer: CustomerData, progress: SyncProgress
-    ) -> list[CardData]:
-        if progress.is_interruption_requested():
-            raise _Cancelled
-        return self.gateway.cards(customer.id)
-
-    def _write_done(
-        self,
-        pending: dict[Future[list[CardData]], CustomerData],
-        result: SyncResult,
-        started: datetime,
-        progress: SyncProgress,
-        listed: int,
-        *,
-        block: bool,
-    ) -> None:
-        """Write every customer whose cards have arrived, each with its cards."""
-        done, _ = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        if not done:
-            return
-        customers: list[CustomerData] = []
-        cards: dict[str, list[CardData]] = {}
-        for future in done:
-            customer = pending.pop(future)
-            try:
-                cards[customer.id] = future.result()
-                customers.append(customer)
-            except _Cancelled:
-                continue
-            except NotFoundError:  # deleted on Stripe between the list and the fetch
-                customers.append(_deleted(customer))
-        with self.db.atomic():
-            store.write_customers(customers, cards, started, complete=False)
-            store.bump_version()
-        result.customers += len(customers)
-        result.cards += sum(len(c) for c in cards.values())
-        progress.set_progress("Customers and cards", result.customers, listed)
+        """Every customer and card, in two passes (`app.full_sync`)."""
+        return FullSync(self.gateway, self.db, progress).run()
 
     # -- incremental ---------------------------------------------------------------------------
 
@@ -386,14 +231,3 @@ class SyncEngine:
 
     def _subscriptions_of(self, customer_id: str) -> list[SubscriptionData]:
         return list(chain.from_iterable(self.gateway.subscription_pages(customer_id)))
-
-
-class _Cancelled(KnownError):
-    def __init__(self) -> None:
-        super().__init__("cancelled")
-
-
-def _deleted(customer: CustomerData) -> CustomerData:
-    return CustomerData(
-        customer.id, customer.name, customer.email, None, customer.created, deleted=True
-    )

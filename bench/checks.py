@@ -6,6 +6,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+from bench.first_pass import first_pass_checks
+
 
 def checks(net: dict[str, Any] | None, big: dict[str, Any] | None) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
@@ -81,6 +83,7 @@ def checks(net: dict[str, Any] | None, big: dict[str, Any] | None) -> list[dict[
             max(full["max_in_any_second"], net["app_full_again"]["max_in_any_second"])
             <= net["rate_limit"],
         )
+        first_pass_checks(net, add)
     if big is not None:
         window = big["window"]
         add(

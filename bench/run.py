@@ -1,4 +1,4 @@
-"""`make bench`: the performance figures of issue 6, in one go, on this machine.
+"""`make bench`: the performance figures of issues 6 and 15, in one go, on this machine.
 
 Sections 1, 2 and 4 run the emulator (localstripe) behind a loopback proxy that adds 150 ms
 to every response, as Stripe's distance does, and counts requests. Section 3 writes a large
@@ -37,6 +37,7 @@ from app.settings import Settings  # noqa: E402
 from app.sync import SyncEngine, SyncProgress, SyncResult  # noqa: E402
 from bench.billing_section import large_billing, seed_billing  # noqa: E402
 from bench.checks import checks  # noqa: E402
+from bench.first_pass import FirstPassWatch, model  # noqa: E402
 from bench.large_cache import make_data, write_cache  # noqa: E402
 from bench.naive_sync import naive_sync  # noqa: E402
 from bench.search_probe import BROAD  # noqa: E402
@@ -161,11 +162,14 @@ def change(emulator: Emulator, made: list[tuple[str, list[str]]], k: int) -> lis
     return changed
 
 
-def app_sync(engine: SyncEngine, proxy: Proxy, *, full: bool) -> dict[str, Any]:
+def app_sync(
+    engine: SyncEngine, proxy: Proxy, *, full: bool, watch: FirstPassWatch | None = None
+) -> dict[str, Any]:
     proxy.reset()
     sent = engine.gateway.requests_sent
+    progress = watch.progress() if watch else SyncProgress()
     started = time.monotonic()
-    result: SyncResult = engine.run(SyncProgress(), full=full)
+    result: SyncResult = engine.run(progress, full=full)
     seconds = time.monotonic() - started
     paths: dict[str, int] = {}
     for request in proxy.requests:
@@ -221,8 +225,15 @@ def network_sections(customers: int, k: int, work: Path) -> dict[str, Any]:
                 Settings(api_base=proxy.url, rate_limit=RATE),
             )
             engine = SyncEngine(gateway, opened.db)
-            full = app_sync(engine, proxy, full=True)
-            print(f"  app full sync: {full['seconds']:.1f} s, {full['proxy_requests']} requests")
+            watch = FirstPassWatch(proxy, gateway, pulled)
+            full = app_sync(engine, proxy, full=True, watch=watch)
+            counts = {"customers": customers, **billing}
+            first = {**watch.figures, "model": model(counts, watch.figures)}
+            print(
+                f"  app full sync: {full['seconds']:.1f} s, {full['proxy_requests']} requests; "
+                f"first pass {first['seconds']:.2f} s, {first['proxy_requests']} requests",
+                flush=True,
+            )
             same = _cache_matches(pulled)
             unchanged = app_sync(engine, proxy, full=False)
             changed_ids = change(emulator, made, k)
@@ -244,6 +255,7 @@ def network_sections(customers: int, k: int, work: Path) -> dict[str, Any]:
             "rate_limit": RATE,
             "naive": naive,
             "app_full": full,
+            "first_pass": first,
             "app_full_again": again,
             "app_incremental_unchanged": unchanged,
             "app_incremental_after_changes": after,

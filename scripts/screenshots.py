@@ -167,6 +167,8 @@ class Shots:
         customer = self.pick_customer(window)
         self.select(window, customer)
         self.save(window, "populated")
+        # Before the add-card page: collecting its web engine's garbage later crashed Qt here.
+        self.first_pass(customer)
         self.expired_card(window)
         self.keyboard_focus(window)
         self.last_four_search(window)
@@ -446,6 +448,53 @@ class Shots:
         ctx.api_base_override = self.emulator.api_base
         window = self.window(ctx)
         self.save(window, "empty-cache")
+        window.close()
+
+    def first_pass(self, customer: str) -> None:
+        """A new cache during a full sync's second pass: every customer is listed with their
+        default card, and the cards pane says the others are still coming. The second pass is
+        held (each card list waits) until the picture is taken."""
+        import tempfile
+        import threading
+
+        from app.cache import queries
+        from app.context import Context
+        from app.credentials import SecretKey
+        from app.gateway import Gateway
+        from app.settings import Profile
+
+        ctx = Context(Profile("first-pass"))
+        ctx.key_override = SecretKey(self.emulator.key, "emulator")
+        ctx.api_base_override = self.emulator.api_base
+        release, cards = threading.Event(), Gateway.cards
+
+        def held(gateway: Gateway, customer_id: str) -> Any:
+            release.wait(60)
+            return cards(gateway, customer_id)
+
+        Gateway.cards = held  # type: ignore[method-assign,assignment]
+        try:
+            window = self.window(ctx)
+            window.start_sync(full=True)
+            while window.customers_model.row_of(customer) is None:
+                self.settle(100)
+            self.select(window, customer)
+            self.save(window, "cards-pending")
+            # For looking at, not for the README: small, and a customer with no default card.
+            looked_at = Path(tempfile.gettempdir())
+            window.resize(1024, 700)
+            window.grab().save(str(looked_at / "cards-pending-1024x700.png"))
+            nobody = next(
+                r.id
+                for r in queries.customer_rows(queries.customers_query())
+                if not r.default_payment_method
+            )
+            self.select(window, nobody)
+            window.grab().save(str(looked_at / "cards-pending-no-default.png"))
+        finally:
+            release.set()
+            Gateway.cards = cards  # type: ignore[method-assign]
+        self.wait(window.sync_finished)
         window.close()
 
 

@@ -21,6 +21,15 @@ from ui.badges import BadgeDelegate
 from ui.cards_model import STATUS_COLUMN, CardsModel
 from ui.widgets import empty_label, make_table, stack_of
 
+CARDS_PENDING = (
+    "Other cards are still being synced: only the default card is shown so far. "
+    "They appear when the sync has read them."
+)
+NO_DEFAULT_YET = (
+    "This customer has no default card. Other cards are still being synced: "
+    "they appear when the sync has read them."
+)
+
 
 class CardsPane(QWidget):
     def __init__(
@@ -91,6 +100,11 @@ class CardsPane(QWidget):
         self.action_hint.setWordWrap(True)
         self.action_hint.hide()
 
+        #: A full sync has cached this customer's default card and is still reading the others.
+        self.cards_pending = QLabel(CARDS_PENDING, self)
+        self.cards_pending.setObjectName("HintLabel")
+        self.cards_pending.setWordWrap(True)
+        self.cards_pending.hide()
         self.show_detached = QCheckBox("Show detached cards", self)
         self.show_detached.setAccessibleName("Show detached cards")
         self.no_cards = empty_label(self)
@@ -99,6 +113,7 @@ class CardsPane(QWidget):
         cards_layout = QVBoxLayout(cards_page)
         cards_layout.setContentsMargins(6, 6, 6, 6)
         cards_layout.addWidget(self.cards_stack, 1)
+        cards_layout.addWidget(self.cards_pending)
         cards_layout.addWidget(self.show_detached)
 
         self.activity_table = make_table(self, "Activity", activity, widths=(120, 110, 70, 90))
@@ -136,10 +151,18 @@ class CardsPane(QWidget):
     def show_nobody(self) -> None:
         self.stack.setCurrentIndex(0)
 
-    def set_cards(self, cards: list[CardRow], *, any_detached_hidden: bool) -> None:
+    def set_cards(
+        self, cards: list[CardRow], *, any_detached_hidden: bool, pending: bool = False
+    ) -> None:
+        """Show these cards; `pending`: the customer's other cards are still being synced."""
         self.cards_model.set_cards(cards)
+        self.cards_pending.setVisible(pending and bool(cards))
         if cards:
             self.cards_stack.setCurrentWidget(self.cards_table)
+            return
+        if pending:
+            self.no_cards.setText(NO_DEFAULT_YET)
+            self.cards_stack.setCurrentWidget(self.no_cards)
             return
         text = "This customer has no saved cards."
         if any_detached_hidden:

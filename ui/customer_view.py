@@ -173,7 +173,8 @@ class CustomerView(QObject):
         show_detached = self.cards.show_detached.isChecked()
         shown = [c for c in self.all_cards if c.is_active or show_detached]
         hidden = any(not c.is_active for c in self.all_cards) and not show_detached
-        self.cards.set_cards(shown, any_detached_hidden=hidden)
+        pending = self.customer is not None and self.customer.cards_pending
+        self.cards.set_cards(shown, any_detached_hidden=hidden, pending=pending)
 
     @Slot(bool)
     def _show_detached_toggled(self, on: bool) -> None:

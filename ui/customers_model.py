@@ -63,6 +63,7 @@ _ROLES = frozenset(
         CUSTOMER_ID_ROLE,
     )
 )
+CARDS_PENDING_TIP = "Other cards are still being synced: only the default card is counted so far."
 
 
 class CustomersModel(QAbstractTableModel):
@@ -292,6 +293,8 @@ class CustomersModel(QAbstractTableModel):
             if kind == "default" and self.last_four_search:
                 why = "" if match else "Found by its name, email or ID. "
                 return f"{why}Default card: {customer.default_card_label or 'none'}"
+            if kind == "cards" and customer.cards_pending:
+                return CARDS_PENDING_TIP
             return text if kind in ("name", "email") and text else None
         return text
 
@@ -304,7 +307,8 @@ class CustomersModel(QAbstractTableModel):
         if kind == "id":
             return customer.id
         if kind == "cards":
-            return str(customer.card_count)
+            # "1+": the default card is cached, the others are still being synced.
+            return f"{customer.card_count}+" if customer.cards_pending else str(customer.card_count)
         return customer.default_card_label or "—"
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

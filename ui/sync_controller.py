@@ -7,6 +7,7 @@ while it is off (no key, Stripe unreachable).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -20,6 +21,8 @@ from ui.errors import operator_sentence
 from ui.header import Connection
 from ui.shell import Shell, say
 
+#: While a full sync's first pass writes customers, the window shows them this often (s).
+SHOW_EVERY_S = 2.0
 UNREACHABLE = (
     "Stripe cannot be reached, so this is unavailable; the cached data stays "
     "visible. Use Retry or Sync (F5) to try again."
@@ -72,6 +75,8 @@ class SyncController(QObject):
     finished = Signal(object)
     #: Sync progress as the engine reports it (from its thread): phase, done, total or None.
     progress = Signal(str, int, object)
+    #: A full sync wrote what may be shown (from its thread): True when a whole part is in.
+    written = Signal(object)
 
     def __init__(self, shell: Shell, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -81,6 +86,8 @@ class SyncController(QObject):
         self._running: SyncProgress | None = None
         #: When the cache was synced before the running sync.
         self._since: datetime | None = None
+        #: When the window last showed what the running sync wrote.
+        self._shown_at = -SHOW_EVERY_S
         self.sync_action = QAction("&Sync with Stripe", parent)
         self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
         self.full_sync_action = QAction("&Full sync (re-read everything)", parent)
@@ -92,6 +99,7 @@ class SyncController(QObject):
         shell.header.sync_button.clicked.connect(self.sync_now)
         shell.header.cancel_button.clicked.connect(self.cancel)
         self.progress.connect(self._on_progress)
+        self.written.connect(self._on_written)
 
     @property
     def running(self) -> bool:
@@ -168,7 +176,7 @@ class SyncController(QObject):
         shell = self.shell
         if self.running or shell.key is None or shell.closing:
             return False
-        progress = SyncProgress(self.progress.emit)
+        progress = SyncProgress(self.progress.emit, self.written.emit)
         ctx = shell.ctx
         state = safe_read(queries.sync_state)
         self._since = state.last_sync if state else None
@@ -182,6 +190,7 @@ class SyncController(QObject):
         if task is None:
             return False
         self._running = progress
+        self._shown_at = -SHOW_EVERY_S
         shell.header.set_syncing(True)
         shell.update_actions()
         return True
@@ -202,6 +211,18 @@ class SyncController(QObject):
     def _on_progress(self, phase: str, done: int, total: object) -> None:
         if self._running is not None and not self._running.is_interruption_requested():
             self.shell.header.set_progress(phase, done, total if isinstance(total, int) else None)
+
+    @Slot(object)
+    def _on_written(self, whole: object) -> None:
+        """A full sync wrote what may be shown: every customer with their default card as the
+        first pass goes (the first page at once, then every few seconds), all of them when it
+        ends, then the billing history ("Needs attention" re-ranks on the reload)."""
+        if self._running is None or self._running.is_interruption_requested():
+            return
+        if whole or time.monotonic() - self._shown_at >= SHOW_EVERY_S:
+            self._shown_at = time.monotonic()
+            if not self.shell.closing:
+                self.shell.view.reload_all()
 
     def _ended(self) -> None:
         self._running = None

@@ -1,6 +1,6 @@
 """Writing customers with their cards, for `store`: each row written once, its default flag and
-its customer's summary (card count, default card's label, search key) computed before the
-write from what is stored and what arrives.
+its customer's summary (card count, default card's label, search key, whether more cards are
+to come) computed before the write from what is stored and what arrives.
 
 Writing rows and then correcting them (the default flags, the summaries) cost a second write
 of every row: on PostgreSQL a second version of each row in the table and in every index
@@ -28,13 +28,18 @@ def search_key(name: str, email: str, stripe_id: str, last_fours: Iterable[str])
     return fold(" ".join([name, email, stripe_id, *last_fours]))
 
 
+#: What a customer's row says of its cards: their count, the default card's label, the search
+#: key (with their last fours), and whether more are still to come (`cards_pending`).
+Summary = tuple[int, str, str, bool]
+
+
 @dataclass(frozen=True)
 class _StoredCustomer:
     id: int
     name: str
     email: str
     default_payment_method: str | None
-    summary: tuple[int, str, str]
+    summary: Summary
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,9 @@ class _Batch:
 
     #: The values of CUSTOMER_COLUMNS for each customer given.
     customers: list[list[Any]]
-    #: (card count, default label, search key, customer id) of stored customers whose cards
-    #: changed but who were not given themselves.
-    summaries: list[tuple[int, str, str, int]]
+    #: (card count, default label, search key, cards pending, customer id) of stored customers
+    #: whose cards changed but who were not given themselves.
+    summaries: list[tuple[int, str, str, bool, int]]
     #: (customer's Stripe id, card, is default) for every card given.
     cards: list[tuple[str, CardData, bool]]
     #: (is default, card id) of stored cards not given whose flag changes.
@@ -74,6 +79,8 @@ def write_customers(
     seen_at: datetime,
     *,
     complete: bool,
+    whole: bool = False,
+    cards_pending: bool = False,
 ) -> dict[str, int]:
     """Insert or update `customers`, and the cards of each customer in `cards` as Stripe
     listed them; return the cache ids of every customer named in either that the cache holds.
@@ -83,6 +90,11 @@ def write_customers(
     card of a customer in `cards` that Stripe did not list is marked inactive at once: the
     caller has that customer's whole, current list (an incremental re-fetch). A full sync
     passes False and deactivates only after it has finished (`store.deactivate_unseen`).
+
+    With `whole` (implied by `complete`), each list in `cards` is its customer's whole list:
+    the customer's `cards_pending` mark is cleared in the same write. Otherwise a customer new
+    to the cache gets `cards_pending` (a full sync's first pass: its default card alone) and
+    a stored one keeps its mark.
     """
     given = {c.id: c for c in customers}  # the last given wins
     order = [*given, *(s for s in cards if s not in given)]
@@ -93,7 +105,18 @@ def write_customers(
         for start in range(0, len(order), BATCH):
             chunk = order[start : start + BATCH]
             stored = _stored_customers(among(Customer.stripe_id, chunk))
-            ids.update(_write_batch(chunk, stored, given, cards, seen_at, complete=complete))
+            ids.update(
+                _write_batch(
+                    chunk,
+                    stored,
+                    given,
+                    cards,
+                    seen_at,
+                    complete=complete,
+                    whole=whole or complete,
+                    cards_pending=cards_pending,
+                )
+            )
     search_index.note_new(db, before)
     return ids
 
@@ -116,6 +139,8 @@ def _write_batch(
     seen_at: datetime,
     *,
     complete: bool,
+    whole: bool = False,
+    cards_pending: bool = False,
 ) -> dict[str, int]:
     stored_cards = _stored_cards([c.id for c in stored.values()])
     batch = _Batch([], [], [], [], [], [])
@@ -123,15 +148,21 @@ def _write_batch(
         data, row = given.get(stripe_id), stored.get(stripe_id)
         if data is None and row is None:
             continue  # cards of a customer the cache does not hold
+        listed = cards.get(stripe_id)
+        if listed is not None and whole:
+            pending = False  # its whole card list is written now
+        else:
+            pending = row.summary[3] if row else cards_pending
         _plan(
             batch,
             stripe_id,
             data,
             row,
-            cards.get(stripe_id),
+            listed,
             stored_cards.get(row.id, []) if row else [],
             seen_at,
             complete=complete,
+            pending=pending,
         )
     search_index.note_changed(Customer._meta.database.obj, batch.old_keys)
     at = seen_at.timestamp()
@@ -146,7 +177,12 @@ def _write_batch(
     )
     update_by_id(
         Customer,
-        [Customer.card_count, Customer.default_card_label, Customer.search_key],
+        [
+            Customer.card_count,
+            Customer.default_card_label,
+            Customer.search_key,
+            Customer.cards_pending,
+        ],
         batch.summaries,
     )
     upsert_values(
@@ -175,10 +211,11 @@ def _plan(
     seen_at: datetime,
     *,
     complete: bool,
+    pending: bool,
 ) -> None:
     """Add one customer's rows to `batch`: its active cards are those listed, and those stored
     and not listed unless the list is complete (then they are gone, unless a later sync saw
-    them)."""
+    them); `pending`, its `cards_pending` mark after the write."""
     if data is not None:
         name, email, default = data.name, data.email, data.default_payment_method
     else:
@@ -200,7 +237,7 @@ def _plan(
             batch.flags.append((is_default, card.id))
     label = next((display_name(kind, four) for pm, kind, four in active if pm == default), "")
     key = search_key(name, email, stripe_id, sorted({four for _, _, four in active}))
-    summary = (len(active), label, key)
+    summary: Summary = (len(active), label, key, pending)
     if row is not None and key != row.summary[2]:
         batch.old_keys.append((row.id, row.summary[2]))
     if data is not None:
@@ -223,10 +260,11 @@ CUSTOMER_COLUMNS = (
     Customer.card_count,
     Customer.default_card_label,
     Customer.search_key,
+    Customer.cards_pending,
 )
 
 
-def _customer_row(c: CustomerData, summary: tuple[int, str, str], at: float) -> list[Any]:
+def _customer_row(c: CustomerData, summary: Summary, at: float) -> list[Any]:
     """The database values of CUSTOMER_COLUMNS (times as Unix seconds, as UtcField stores)."""
     created = c.created or None  # 0: not known, as before
     return [c.id, c.name, c.email, c.default_payment_method, c.deleted, created, at, at, *summary]
@@ -280,13 +318,14 @@ def _stored_customers(where: Any) -> dict[str, _StoredCustomer]:
             Customer.card_count,
             Customer.default_card_label,
             Customer.search_key,
+            Customer.cards_pending,
         )
         .where(where)
         .tuples(),
     )
     return {
-        stripe_id: _StoredCustomer(key, name, email, default, (count, label, search))
-        for key, stripe_id, name, email, default, count, label, search in rows
+        stripe_id: _StoredCustomer(key, name, email, default, (count, label, search, bool(mark)))
+        for key, stripe_id, name, email, default, count, label, search, mark in rows
     }
 
 

@@ -155,6 +155,19 @@ def _v8_search_index(db: Database) -> None:
     search_index.create(db)
 
 
+def _v9_cards_pending(db: Database) -> None:
+    """A customer's other cards still to come: a full sync's first pass writes each customer
+    with its default card alone, and its second pass the whole card list."""
+    table = Customer._meta.table_name
+    # A cache made from scratch has it already: its first step creates today's tables.
+    if "cards_pending" not in {column.name for column in db.get_columns(table)}:
+        false = "0" if isinstance(db, SqliteDatabase) else "FALSE"
+        kind = "INTEGER" if isinstance(db, SqliteDatabase) else "BOOLEAN"
+        db.execute_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "cards_pending" {kind} NOT NULL DEFAULT {false}'
+        )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -164,6 +177,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v6_billing,
     _v7_accent_free_search,
     _v8_search_index,
+    _v9_cards_pending,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -88,6 +88,9 @@ class Customer(BaseModel):
     default_card_label = TextField(default="")
     #: Name, email, id and last four digits, `fold`ed, for search as you type.
     search_key = TextField(default="")
+    #: Written by a full sync's first pass with its default card only: the customer's other
+    #: cards are still to be read (cleared when its whole card list is written).
+    cards_pending = BooleanField(default=False)
 
 
 class Card(BaseModel):

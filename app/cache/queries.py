@@ -37,6 +37,7 @@ CUSTOMER_COLUMNS = (
     Customer.card_count,
     Customer.synced_at,
     Customer.deleted,
+    Customer.cards_pending,
 )
 CARD_COLUMNS = (
     Card.stripe_payment_method_id,

@@ -39,6 +39,7 @@ def _raw_row(row: tuple[Any, ...]) -> CustomerRow:
     values = list(row)
     values[6] = Customer.synced_at.python_value(values[6])
     values[7] = bool(values[7])
+    values[8] = bool(values[8])
     return CustomerRow(*values)
 
 

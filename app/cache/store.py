@@ -42,15 +42,27 @@ def write_customers(
     seen_at: datetime,
     *,
     complete: bool,
+    whole: bool = False,
+    cards_pending: bool = False,
 ) -> dict[str, int]:
     """Insert or update customers and their cards, each row once; their cache ids by Stripe
-    id (see `customer_write.write_customers`)."""
-    return customer_write.write_customers(customers, cards, seen_at, complete=complete)
+    id. `whole`: the lists are the customers' whole card lists, which clears their
+    `cards_pending` mark; `cards_pending`: the mark of a customer new to the cache (see
+    `customer_write.write_customers`)."""
+    return customer_write.write_customers(
+        customers, cards, seen_at, complete=complete, whole=whole, cards_pending=cards_pending
+    )
 
 
-def upsert_customers(rows: Sequence[CustomerData], seen_at: datetime) -> dict[str, int]:
-    """Insert or update customers, their stored cards kept; their cache ids by Stripe id."""
-    return write_customers(rows, {}, seen_at, complete=False)
+def upsert_customers(
+    rows: Sequence[CustomerData], seen_at: datetime, *, cards_pending: bool = False
+) -> dict[str, int]:
+    """Insert or update customers, their stored cards kept; their cache ids by Stripe id.
+
+    With `cards_pending`, a customer new to the cache is marked as having its cards still to
+    come (a full sync's first pass); a customer already cached keeps its mark, which only a
+    write of its whole card list clears."""
+    return write_customers(rows, {}, seen_at, complete=False, cards_pending=cards_pending)
 
 
 def upsert_cards(

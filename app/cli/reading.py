@@ -80,8 +80,10 @@ def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     deleted = " (deleted on Stripe)" if customer.deleted else ""
     say(f"{customer.name or customer.id} <{customer.email}> {customer.id}{deleted}")
+    if customer.cards_pending:  # a full sync has read only the default card so far
+        print("Other cards are still being synced: only the default card is cached so far.")
     if not cards:
-        print("No saved cards.")
+        print("No default card." if customer.cards_pending else "No saved cards.")
         return 0
     table(
         [

@@ -8,11 +8,12 @@ between Stripe and the emulator), the function says which field wins.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from app.billing import customer_default
 from app.cards import display_name
 from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
 
@@ -61,10 +62,9 @@ def _id(value: Any) -> str | None:
 def customer_from(obj: Any) -> CustomerData:
     obj = _plain(obj)
     settings = obj.get("invoice_settings") or {}
-    default = _id(settings.get("default_payment_method"))
-    if not default:
-        source = _id(obj.get("default_source"))
-        default = source if source and source.startswith("card_") else None
+    default = customer_default(
+        _id(settings.get("default_payment_method")), _id(obj.get("default_source"))
+    )
     return CustomerData(
         id=str(obj["id"]),
         name=obj.get("name") or "",
@@ -73,6 +73,22 @@ def customer_from(obj: Any) -> CustomerData:
         created=obj.get("created"),
         deleted=bool(obj.get("deleted")),
     )
+
+
+def customer_and_default_card_from(obj: Any) -> tuple[CustomerData, CardData | None]:
+    """A customer listed with `expand[]=data.invoice_settings.default_payment_method` and
+    `expand[]=data.default_source`, and the card that will be charged (`customer_default`) when
+    Stripe embedded it: a card payment method, or a legacy `card_...` source. None when the
+    customer has no default card, or when it is not a card (a SEPA debit, a bank account)."""
+    obj = _plain(obj)
+    customer = customer_from(obj)
+    settings = obj.get("invoice_settings") or {}
+    for embedded in (settings.get("default_payment_method"), obj.get("default_source")):
+        if isinstance(embedded, Mapping) and embedded.get("id") == customer.default_payment_method:
+            card = card_from(embedded)
+            # An embedded object may leave its customer out (Stripe's examples say null).
+            return customer, replace(card, customer=customer.id) if card else None
+    return customer, None
 
 
 def card_from(obj: Any) -> CardData | None:

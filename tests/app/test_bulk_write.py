@@ -241,3 +241,69 @@ def test_a_large_write_gives_back_the_page_cache_it_borrowed(
     assert during == [-bulk.LARGE_WRITE_CACHE_KIB]
     assert database.execute_sql("PRAGMA cache_size").fetchone()[0] == before
     assert shown("cus_two") == expected(PEOPLE[2], CARDS["cus_two"])
+
+
+def pending(stripe_id: str) -> bool:
+    row = queries.customer(stripe_id)
+    assert row is not None
+    return row.cards_pending
+
+
+@pytest.mark.usefixtures("cache")
+def test_a_first_pass_marks_new_customers_and_their_whole_lists_clear_the_mark() -> None:
+    """A full sync's two passes (app/full_sync.py): the first writes each customer with its
+    default card, marking those new to the cache; the second writes each whole card list."""
+    write(PEOPLE[:1], {"cus_none": []})  # cached before, its cards known
+    defaults = {p.id: [c for c in CARDS[p.id] if c.id == p.default_payment_method] for p in PEOPLE}
+
+    with database.atomic():
+        store.write_customers(PEOPLE, defaults, now(), complete=False, cards_pending=True)
+
+    assert {p.id: pending(p.id) for p in PEOPLE} == {
+        "cus_none": False,
+        "cus_one": True,
+        "cus_two": True,
+        "cus_lost": True,
+        "cus_same": True,
+    }
+    assert shown("cus_two") == expected(PEOPLE[2], defaults["cus_two"])
+
+    # A card added from the window meanwhile is not the whole list: the mark stays.
+    write([PEOPLE[2]], {"cus_two": [CARDS["cus_two"][0]]})
+    assert pending("cus_two")
+
+    with database.atomic():
+        store.write_customers([], dict(list(CARDS.items())[:3]), now(), complete=False, whole=True)
+
+    assert [pending(p.id) for p in PEOPLE] == [False, False, False, True, True]
+    for person in PEOPLE[:3]:
+        assert shown(person.id) == expected(person, CARDS[person.id]), person.id
+
+
+def customers_updated() -> int:
+    """Rows of the customer table updated by this connection and not yet in the server's
+    statistics (those of earlier transactions too, until the connection reports them)."""
+    (count,) = database.execute_sql(
+        "SELECT n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'customer'"
+    ).fetchone()
+    return int(count)
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.usefixtures("cache")
+def test_the_second_pass_writes_each_marked_customer_once_and_an_unchanged_one_not_at_all() -> None:
+    """The mark is cleared by the write of the customer's new summary, not by a second UPDATE
+    of its row (a dead row version each on PostgreSQL); a customer whose cards and mark did
+    not change is not written."""
+    write(PEOPLE[:1], {"cus_none": []})
+    defaults = {p.id: [c for c in CARDS[p.id] if c.id == p.default_payment_method] for p in PEOPLE}
+    with database.atomic():
+        store.write_customers(PEOPLE, defaults, now(), complete=False, cards_pending=True)
+
+    with database.atomic():
+        before = customers_updated()
+        store.write_customers([], CARDS, now(), complete=False, whole=True)
+        updated = customers_updated() - before
+
+    assert updated == len(PEOPLE) - 1  # every one but cus_none, once
+    assert not any(pending(p.id) for p in PEOPLE)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from app.gateway.convert import card_from, customer_from, event_from
+from app.gateway.convert import (
+    card_from,
+    customer_and_default_card_from,
+    customer_from,
+    event_from,
+)
+from tests.support.billing_account import shape
 
 
 def test_the_default_in_force_is_the_invoice_default_else_a_card_default_source() -> None:
@@ -28,6 +34,45 @@ def test_the_default_in_force_is_the_invoice_default_else_a_card_default_source(
         "card_3",
         None,
     ]
+
+
+def test_a_customer_listed_with_its_default_card_embedded_in_stripes_published_shapes() -> None:
+    """A customer list with `expand[]=data.invoice_settings.default_payment_method` and
+    `expand[]=data.default_source` embeds Stripe's payment method, card or source object where
+    the id was; the example objects name no customer on the card (null)."""
+    pm, card, source = shape("payment_method"), shape("card"), shape("source")
+
+    def listed(invoice_default: object, default_source: object) -> dict[str, object]:
+        customer = shape("customer", default_source=default_source)
+        customer["invoice_settings"] = {
+            **customer["invoice_settings"],
+            "default_payment_method": invoice_default,
+        }
+        return customer
+
+    customer, default = customer_and_default_card_from(listed(pm, None))
+    assert default is not None and customer.default_payment_method == default.id == pm["id"]
+    assert (default.customer, default.card_type, default.last_four) == (customer.id, "visa", "4242")
+    assert (default.exp_month, default.exp_year, default.funding) == (8, 2030, "credit")
+
+    customer, default = customer_and_default_card_from(listed(None, card))
+    assert default is not None and customer.default_payment_method == default.id == card["id"]
+    assert (default.customer, default.card_type, default.last_four) == (customer.id, "visa", "4242")
+
+    # The invoice default wins over a default source, as when they are ids.
+    customer, default = customer_and_default_card_from(listed(pm, card))
+    assert default is not None and default.id == pm["id"]
+    # A source that is not a card, a payment method that is not a card, or none at all.
+    assert customer_and_default_card_from(listed(None, source))[1] is None
+    sepa = {**pm, "type": "sepa_debit", "card": None, "sepa_debit": {"last4": "3000"}}
+    customer, default = customer_and_default_card_from(listed(sepa, None))
+    assert default is None and customer.default_payment_method == pm["id"]
+    assert customer_and_default_card_from(shape("customer")) == (
+        customer_from(shape("customer")),
+        None,
+    )
+    # Not expanded (ids only): the customer is read, its card is left to the card list.
+    assert customer_and_default_card_from(listed(pm["id"], None))[1] is None
 
 
 def test_only_safe_card_metadata_crosses_the_boundary() -> None:

@@ -55,6 +55,26 @@ class Account:
         self.client.v1.payment_methods.attach(pm.id, params={"customer": customer})
         return str(pm.id)
 
+    def legacy_card(
+        self, customer: str, number: str = "4242424242424242", month: int = 5, year: int = 2031
+    ) -> str:
+        """Attach a card the way older integrations did (a token saved as a source, `card_...`):
+        the customer's first source becomes its `default_source`."""
+        token = self.client.v1.tokens.create(
+            params={
+                "card": {
+                    "number": number,
+                    "exp_month": str(month),
+                    "exp_year": str(year),
+                    "cvc": "123",
+                }
+            }
+        )
+        card = self.client.v1.customers.payment_sources.create(
+            customer, params={"source": token.id}
+        )
+        return str(card.id)
+
     def set_default(self, customer: str, pm: str | None) -> None:
         self.client.v1.customers.update(
             customer, params={"invoice_settings": {"default_payment_method": pm or ""}}
