@@ -1,5 +1,5 @@
 """The Qt window. Only this package imports PySide6."""
 
-from ui import signal_refcount
+from ui import pyside_refcounts
 
-signal_refcount.install()  # before any signal is emitted (see the module)
+pyside_refcounts.install()  # before the window makes its first call (see the module)
