@@ -14,7 +14,20 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
-from peewee import JOIN, SQL, Case, Expression, Select, fn
+from peewee import (
+    JOIN,
+    SCOPE_SOURCE,
+    SQL,
+    Case,
+    Context,
+    Entity,
+    Expression,
+    Model,
+    ModelAlias,
+    Select,
+    SqliteDatabase,
+    fn,
+)
 
 from app.billing import (
     BEHIND,
@@ -30,6 +43,7 @@ from app.billing import (
     payment_failed_detail,
     subscription_name,
 )
+from app.cache.migrations import ATTENTION_INDEXES
 from app.cache.models import Card, Customer, Invoice, Subscription
 from app.cards import display_name, month_index
 from app.records import (
@@ -92,24 +106,46 @@ def _label(card_type: str | None, last_four: str | None) -> str | None:
     return display_name(card_type, last_four) if card_type and last_four else None
 
 
+class _IndexedBy(ModelAlias):
+    """`model` read through the index `index` (SQLite's INDEXED BY), as "Needs attention"'s
+    ranking needs: SQLite would otherwise pick the unique index on the same first column,
+    and read the table beside it, for every billable subscription."""
+
+    def __init__(self, model: type[Model], index: str) -> None:
+        super().__init__(model, alias=f"{model._meta.table_name}_by_index")
+        self.__dict__["index"] = index
+
+    def __sql__(self, ctx: Context) -> Context:
+        super().__sql__(ctx)
+        if ctx.scope == SCOPE_SOURCE:
+            ctx.literal(" INDEXED BY ").sql(Entity(self.__dict__["index"]))
+        return ctx
+
+
 @dataclass(frozen=True)
 class _Paying:
     """The card that will pay each subscription, as SQL: what `app.billing.payer_candidates`
-    says, joined to the cached card of that id, and what is wrong with it on `today`."""
+    says, joined to the cached card of that id, and what is wrong with it on `today`.
+
+    `customer` and `card`: the models, or aliases of them read through an index."""
 
     payer: Any
     expired: Expression
     expires_before_renewal: Expression
+    customer: Any = Customer
+    card: Any = Card
 
     @classmethod
-    def on(cls, today: date) -> _Paying:
-        card_month = Card.exp_year * 12 + Card.exp_month - 1
+    def on(cls, today: date, customer: Any = Customer, card: Any = Card) -> _Paying:
+        card_month = card.exp_year * 12 + card.exp_month - 1
         return cls(
-            payer=fn.COALESCE(*payer_candidates(Subscription, Customer)),
+            payer=fn.COALESCE(*payer_candidates(Subscription, customer)),
             expired=card_month < month_index(today.year, today.month),
             expires_before_renewal=(
                 ~Subscription.cancel_at_period_end & (card_month < Subscription.period_end_month)
             ),
+            customer=customer,
+            card=card,
         )
 
     def flagged(self) -> Expression:
@@ -117,27 +153,30 @@ class _Paying:
         something: Expression = (
             Subscription.status.in_(BEHIND)
             | self.payer.is_null()
-            | ~Card.is_active
+            | ~self.card.is_active
             | self.expired
             | self.expires_before_renewal
         )
-        return cast(Expression, Subscription.status.in_(BILLABLE) & ~Customer.deleted & something)
+        return cast(
+            Expression, Subscription.status.in_(BILLABLE) & ~self.customer.deleted & something
+        )
 
     def severity(self) -> Case:
         """The rank (`SEVERITY`) of a flagged subscription's most severe reason, as
         `_subscription_problems` tells them."""
-        gone = Card.card_type.is_null(False) & ~Card.is_active
+        card = self.card
+        gone = card.card_type.is_null(False) & ~card.is_active
         return Case(
             None,
             [
                 (Subscription.status.in_(BEHIND), SEVERITY[Reason.PAST_DUE]),
-                (Card.is_active & self.expired, SEVERITY[Reason.CARD_EXPIRED]),
+                (card.is_active & self.expired, SEVERITY[Reason.CARD_EXPIRED]),
                 (
                     Subscription.status.in_(RUNNING) & (self.payer.is_null() | gone),
                     SEVERITY[Reason.NO_DEFAULT_CARD],
                 ),
                 (
-                    Card.is_active & self.expires_before_renewal,
+                    card.is_active & self.expires_before_renewal,
                     SEVERITY[Reason.CARD_EXPIRES_BEFORE_RENEWAL],
                 ),
             ],
@@ -148,8 +187,8 @@ class _Paying:
         """Subscriptions with their customer and the paying card (when cached)."""
         return (
             Subscription.select(*columns)
-            .join(Customer, on=(Customer.stripe_id == Subscription.customer))
-            .join(Card, JOIN.LEFT_OUTER, on=(Card.stripe_payment_method_id == self.payer))
+            .join(self.customer, on=(self.customer.stripe_id == Subscription.customer))
+            .join(self.card, JOIN.LEFT_OUTER, on=(self.card.stripe_payment_method_id == self.payer))
         )
 
 
@@ -338,11 +377,21 @@ def attention_ranking(today: date | None = None) -> list[str]:
     """The Stripe ids of every customer `needs_attention` lists, most severe reason first,
     then by name as the customers list sorts it (and by id): one query, which reads ids
     only, so that a view can read the reasons a page at a time."""
-    paying = _Paying.on(today or date.today())
+    return [row[0] for row in _raw(ranking_query(today or date.today()))]
+
+
+def ranking_query(today: date) -> Select:
+    """The query behind `attention_ranking`."""
+    paying = _Paying.on(today)
+    if isinstance(Customer._meta.database.obj, SqliteDatabase):
+        # Each billable subscription's customer and card read from covering indexes alone.
+        (customer_index, _), (card_index, _) = ATTENTION_INDEXES.values()
+        indexed = _IndexedBy(Customer, customer_index), _IndexedBy(Card, card_index)
+        paying = _Paying.on(today, *indexed)
     subscriptions = paying.select(
         Subscription.customer.alias("cid"),
         paying.severity().alias("rank"),
-        Customer.name.alias("name"),
+        paying.customer.name.alias("name"),
     ).where(paying.flagged())
     failed = (
         Invoice.select(
@@ -355,13 +404,12 @@ def attention_ranking(today: date | None = None) -> list[str]:
     )
     flagged = failed.union_all(subscriptions).alias("flagged")
     rank = fn.MIN(flagged.c.rank)
-    query = (
+    return (
         Select([flagged], [flagged.c.cid])
         .group_by(flagged.c.cid, flagged.c.name)
         .having(rank.is_null(False))
         .order_by(rank, flagged.c.name, flagged.c.cid)
     )
-    return [row[0] for row in _raw(query)]
 
 
 def invoice_states(stripe_ids: list[str]) -> dict[str, tuple[str, int]]:

@@ -13,6 +13,7 @@ from app.cache.models import (
     BILLING_MODELS,
     MODELS,
     AuditEntry,
+    Card,
     Customer,
     Invoice,
     SchemaMigration,
@@ -168,6 +169,29 @@ def _v9_cards_pending(db: Database) -> None:
         )
 
 
+#: Covering indexes (name, columns) for "Needs attention" on SQLite: its ranking looks up the
+#: customer and the paying card of every billable subscription, and these answer each lookup
+#: from the index alone. SQLite prefers the unique Stripe id indexes unless told (INDEXED BY
+#: in `billing_queries.attention_ranking`); PostgreSQL hash-joins and needs neither.
+ATTENTION_INDEXES = {
+    Customer: ("customer_attention", ("stripe_id", "deleted", "default_payment_method", "name")),
+    Card: (
+        "card_attention",
+        ("stripe_payment_method_id", "is_active", "exp_year", "exp_month", "card_type"),
+    ),
+}
+
+
+def _v10_attention_indexes(db: Database) -> None:
+    """The covering indexes of `ATTENTION_INDEXES`, on SQLite only."""
+    if not isinstance(db, SqliteDatabase):
+        return
+    for model, (name, columns) in ATTENTION_INDEXES.items():
+        table = model._meta.table_name
+        listed = ", ".join(f'"{column}"' for column in columns)
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({listed})')
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -178,6 +202,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v7_accent_free_search,
     _v8_search_index,
     _v9_cards_pending,
+    _v10_attention_indexes,
 ]
 LATEST = len(MIGRATIONS)
 
