@@ -48,8 +48,8 @@ def measure(app: QApplication, window: MainWindow, queries: list[str]) -> dict[s
         timings.append((time.perf_counter() - started) * 1000)
         deadline = time.monotonic() + 10
         while model.total is None and time.monotonic() < deadline:
-            # Waiting, not spinning: a loop of processEvents() beside a Python thread made
-            # PySide6 6.x drop None's last reference (a fatal error in Python 3.11).
+            # Waiting for the count's event, not spinning (each processEvents() also cost
+            # None a reference before ui/pyside_refcounts).
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         count_ms.append((time.perf_counter() - started) * 1000 if model.total is not None else None)
         matches.append(model.rowCount())
