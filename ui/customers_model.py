@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -84,10 +84,9 @@ class CustomersModel(QAbstractTableModel):
         #: Bumped by every re-read: a count read for an older one is not shown.
         self._generation = 0
         self._pages = Pages[CustomerRow](PAGE, MAX_PAGES, self._load)
-        #: Whether pages are read along the sort index (see `search_pages.first_page`).
-        self._use_sort_index = True
-        #: Whether pages and the count are read from the search index's candidates.
-        self._indexed = False
+        #: How later pages and the count are read (see `search_pages.first_page`); its rows
+        #: are not kept here.
+        self._plan = search_pages.FirstPage(0, None, True)
         #: Set when a read failed; data() then shows nothing rather than raising.
         self.failed = False
         #: In a last-four search: the matching card of each customer of the loaded pages.
@@ -123,8 +122,8 @@ class CustomersModel(QAbstractTableModel):
     def query(self) -> Select:
         return queries.customers_query(
             self._search or None,
-            use_sort_index=self._use_sort_index,
-            indexed=self._indexed,
+            use_sort_index=self._plan.use_sort_index,
+            indexed=self._plan.indexed,
             **self._options(),
         )
 
@@ -192,8 +191,7 @@ class CustomersModel(QAbstractTableModel):
     def _prefill(self, first: search_pages.FirstPage | None) -> None:
         self._matches.clear()
         if first is not None:
-            self._use_sort_index = first.use_sort_index
-            self._indexed = first.indexed
+            self._plan = replace(first, rows=None)
             if first.rows is not None:
                 self._pages.put(0, first.rows)
                 self._match(first.rows)
@@ -225,7 +223,9 @@ class CustomersModel(QAbstractTableModel):
 
     def _load(self, number: int) -> list[CustomerRow]:
         try:
-            page = queries.customer_rows(self.query(), number * PAGE, PAGE)
+            search = self._search or None
+            options = self._options()
+            page = search_pages.later_rows(search, number * PAGE, PAGE, self._plan, **options)
             self._match(page)
         except Exception:
             log.exception("could not read customers %d-%d", number * PAGE, number * PAGE + PAGE)

@@ -192,6 +192,12 @@ def _v10_attention_indexes(db: Database) -> None:
         db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ({listed})')
 
 
+def _v11_ranked_search_index(db: Database) -> None:
+    """The search index files customers in name order and holds each key's three-character
+    tokens (`search_index`, `search_ranks`): a search reads a page of its matches, not all."""
+    search_index.create(db)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -203,6 +209,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v8_search_index,
     _v9_cards_pending,
     _v10_attention_indexes,
+    _v11_ranked_search_index,
 ]
 LATEST = len(MIGRATIONS)
 

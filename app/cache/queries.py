@@ -116,8 +116,10 @@ def customers_query(
     field = SORT_FIELDS.get(sort, Customer.name)
     if not use_sort_index:
         field = _unindexed(field)
-    order = field.desc() if descending else field.asc()
-    return query.order_by(order, Customer.stripe_id)
+    # Ties (equal names) reversed too: the list read backwards, as the search index reads it.
+    if descending:
+        return query.order_by(field.desc(), Customer.stripe_id.desc())
+    return query.order_by(field.asc(), Customer.stripe_id.asc())
 
 
 def _unindexed(field: Any) -> Any:

@@ -21,6 +21,7 @@ from app.cache.queries import (
     count,
     customer_rows,
     customers_query,
+    like_pattern,
 )
 from app.records import CustomerRow
 
@@ -54,16 +55,21 @@ class FirstPage:
     use_sort_index: bool
     #: Whether later pages, and the count, should be read from the search index's candidates.
     indexed: bool = False
+    #: Whether later pages should be read from the search index in name order
+    #: (`ordered_rows`; the count as `indexed` says).
+    ordered: bool = False
 
 
 def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
     """The first `limit` customers matching a search, and how many match when that comes
     free: painting the first page never waits for a count of every match.
 
-    A search is a substring of the search key. On SQLite the search index first says which
-    rows may hold it (`search_index`): up to FEW_CANDIDATES of them are checked and sorted
-    at once. When more may match, the first PROBE_ROWS rows along the sort index are read
-    (then 1% of a larger cache's): if they hold a whole page, it is the page (many match).
+    A search is a substring of the search key. On SQLite, in name order, the search index
+    gives the rows that may hold it in that order and a page of them is read
+    (`ordered_rows`). In another order it first says which rows may hold it: up to
+    FEW_CANDIDATES of them are checked and sorted at once. When more may match, the first
+    PROBE_ROWS rows along the sort index are read (then 1% of a larger cache's): if they
+    hold a whole page, it is the page (many match).
     Else the matches sort late (李 after Latin names, or every "Olivia"): SQLite checks and
     sorts the index's candidates (or, past MANY_CANDIDATES, walks the sort index), and
     PostgreSQL runs what its planner picks (its trigram index, for three characters or
@@ -77,6 +83,10 @@ def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
     expression = search_index.match_expression(text) if _sqlite() else None
     if expression is not None:
         db = Customer._meta.database.obj
+        if _in_name_order(options) and search_index.up_to_date(db):
+            rows = ordered_rows(raw, 0, limit, **options)
+            found = len(rows) if len(rows) < limit else None
+            return FirstPage(found, rows, False, indexed=True, ordered=True)
         if search_index.candidates(db, expression, FEW_CANDIDATES + 1) <= FEW_CANDIDATES:
             return _sorted_page(raw, limit, indexed=True, options=options)
     for probe_rows in dict.fromkeys((PROBE_ROWS, _probe_rows())):
@@ -96,6 +106,42 @@ def first_page(search: str | None, limit: int, **options: Any) -> FirstPage:
     return _sorted_page(raw, limit, indexed=expression is not None, options=options)
 
 
+def _in_name_order(options: dict[str, Any]) -> bool:
+    return options.get("sort", "name") == "name" and options.get("expiring_within") is None
+
+
+def ordered_rows(search: str, offset: int, limit: int, **options: Any) -> list[CustomerRow]:
+    """Customers matching `search` in name order (`options` as `first_page`'s, sorted by
+    name without the expiring filter), read from the search index in that order: SQLite
+    stops at the page's end. Until the index has caught up with a write, from its
+    candidates, sorted."""
+    text = fold(search.strip())
+    expression = search_index.match_expression(text)
+    db = Customer._meta.database.obj
+    if expression is None or not search_index.up_to_date(db):
+        query = customers_query(search, use_sort_index=False, indexed=True, **options)
+        return customer_rows(query, offset, limit)
+    sql = search_index.ordered_sql(
+        _ROW_COLUMNS,
+        descending=bool(options.get("descending")),
+        include_deleted=bool(options.get("include_deleted")),
+    )
+    cursor = db.execute_sql(sql, (expression, like_pattern(text), limit, offset))
+    return [_raw_row(row) for row in cursor]
+
+
+def later_rows(
+    search: str | None, offset: int, limit: int, first: FirstPage, **options: Any
+) -> list[CustomerRow]:
+    """Rows of the list `first` began, read as it says (`options` as `first_page`'s)."""
+    if first.ordered and search:
+        return ordered_rows(search, offset, limit, **options)
+    query = customers_query(
+        search, use_sort_index=first.use_sort_index, indexed=first.indexed, **options
+    )
+    return customer_rows(query, offset, limit)
+
+
 def _probe(text: str, limit: int, probe_rows: int, options: dict[str, Any]) -> list[CustomerRow]:
     """The matches among the first `probe_rows` rows along the sort index."""
     probe = (
@@ -105,11 +151,14 @@ def _probe(text: str, limit: int, probe_rows: int, options: dict[str, Any]) -> l
         .alias("probe")
     )
     column = SORT_FIELDS.get(options.get("sort", "name"), Customer.name).column_name
-    order = probe.c[column].desc() if options.get("descending") else probe.c[column].asc()
+    if options.get("descending"):
+        order = (probe.c[column].desc(), probe.c.stripe_id.desc())
+    else:
+        order = (probe.c[column].asc(), probe.c.stripe_id.asc())
     walked = (
         Select([probe], [probe.c[name] for name in _ROW_COLUMNS])
         .where(_like(probe.c.search_key, text))
-        .order_by(order, probe.c.stripe_id)
+        .order_by(*order)
         .limit(limit)
     )
     return [_raw_row(row) for row in _tuples(walked.bind(Customer._meta.database))]

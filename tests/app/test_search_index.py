@@ -97,13 +97,13 @@ def shown(search: str, limit: int, **options: Any) -> tuple[list[CustomerRow], i
     """What the window shows: the first page, later pages read as the model reads them, and
     the count (now, or as the model reads it later)."""
     first = search_pages.first_page(search, limit, **options)
-    later = queries.customers_query(
+    counted = queries.customers_query(
         search, use_sort_index=first.use_sort_index, indexed=first.indexed, **options
     )
-    total = first.count if first.count is not None else queries.count(later)
+    total = first.count if first.count is not None else queries.count(counted)
     rows = list(first.rows or [])
     while len(rows) < total:
-        page = queries.customer_rows(later, len(rows), limit)
+        page = search_pages.later_rows(search, len(rows), limit, first, **options)
         assert page, "a page the count promises is empty"
         rows.extend(page)
     return rows, total
