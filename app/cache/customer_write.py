@@ -69,7 +69,8 @@ class _Batch:
     flags: list[tuple[bool, int]]
     #: Stored cards that a customer's complete list no longer names.
     gone: list[int]
-    #: (cache id, search key before) of stored customers whose key changes (`search_index`).
+    #: (cache id, search key before) of stored customers whose key or name changes
+    #: (`search_index`: it files keys in name order).
     old_keys: list[tuple[int, str]]
 
 
@@ -238,7 +239,8 @@ def _plan(
     label = next((display_name(kind, four) for pm, kind, four in active if pm == default), "")
     key = search_key(name, email, stripe_id, sorted({four for _, _, four in active}))
     summary: Summary = (len(active), label, key, pending)
-    if row is not None and key != row.summary[2]:
+    if row is not None and (key != row.summary[2] or name != row.name):
+        # A new name with the same key ("Ana" → "ANA") still moves it in name order.
         batch.old_keys.append((row.id, row.summary[2]))
     if data is not None:
         batch.customers.append(_customer_row(data, summary, seen_at.timestamp()))

@@ -164,7 +164,7 @@ def catch_up(db: Database) -> None:
         )
         db.execute_sql(f"DELETE FROM {search_ranks.TABLE} WHERE id IN (SELECT id FROM {PENDING})")
         noted = int(db.execute_sql(f"SELECT count(*) FROM {PENDING}").fetchone()[0])
-        if noted >= search_ranks.count(db):
+        if not search_ranks.at_least(db, noted + 1):
             _rebuild(db)
         else:
             _index_placed(db, search_ranks.place(db, f"SELECT id FROM {PENDING}"))

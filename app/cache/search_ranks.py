@@ -69,8 +69,10 @@ def rank_all(db: Database) -> None:
     )
 
 
-def count(db: Database) -> int:
-    return int(db.execute_sql(f"SELECT count(*) FROM {TABLE}").fetchone()[0])
+def at_least(db: Database, count: int) -> bool:
+    """Whether `count` customers or more are ranked (reading no more than that many)."""
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {TABLE} LIMIT ?)"
+    return int(db.execute_sql(sql, (count,)).fetchone()[0]) >= count
 
 
 def place(db: Database, ids_sql: str) -> Placed:

@@ -98,6 +98,9 @@ def test_every_write_keeps_the_index_in_the_lists_order(cache: Context) -> None:
     # Renamed: a customer moves to its new place, and is found by its new name only.
     write(("cus_0003", "Zed Ann"), ("cus_1007", "Aaron"))
     assert_index_follows_the_list()
+    # The same key, another place in name order (BINARY: "ANA" before "Aaron").
+    write(("cus_0001", "ANA 1"))
+    assert_index_follows_the_list()
     assert [r.id for r in search_pages.first_page("ana 10 07", 7).rows or []] == []
     assert [r.id for r in search_pages.first_page("zed", 7).rows or []] == ["cus_0003"]
 
