@@ -25,6 +25,13 @@ def test_luhn_check_spots_card_numbers() -> None:
     assert not luhn_ok(b"4242424242424241") and not luhn_ok(b"1786000000123")
 
 
+def test_the_scan_finds_a_card_number_but_not_inside_an_audit_digest(tmp_path: Path) -> None:
+    digest = "ab" + "4242424242424242" + "c0" * 23  # a SHA-256's 64 hex characters
+    (tmp_path / "chain").write_text(f"prev={digest};")
+    (tmp_path / "leak").write_text("card 4242424242424242 exp 12/30")
+    assert findings(tmp_path, []) == [f"{tmp_path / 'leak'}: card-like number 4242…"]
+
+
 @pytest.mark.sqlite_only  # the demo keeps its own SQLite cache whatever is configured
 def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> None:
     exe = Path(sys.executable).with_name("billing-admin")
