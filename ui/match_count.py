@@ -14,6 +14,10 @@ from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
+#: How long after the first page is shown its count starts: past a frame (15 ms at 100,000
+#: customers, a million too), well before the operator reads the label.
+AFTER_PAINT_MS = 30
+
 
 class MatchCounter(QObject):
     """Answers the customers model's `count_needed` on the window's task runner, with the
@@ -23,11 +27,12 @@ class MatchCounter(QObject):
         super().__init__(model)  # lives as long as the model it counts for
         self._model = model
         self._runner = runner
-        #: Started on the next turn of the event loop, after the page is painted: started at
-        #: once, the count's thread would compete with the paint for the interpreter.
+        #: Started once the page is painted: started at once (or on the event loop's next
+        #: turn, which may come before the paint), the count's thread competes with the
+        #: frame for the interpreter (at 100,000 customers: 19 ms a search against 15).
         self._later = QTimer(self)
         self._later.setSingleShot(True)
-        self._later.setInterval(0)
+        self._later.setInterval(AFTER_PAINT_MS)
         self._later.timeout.connect(self._count)
         self._generation = -1
         model.count_needed.connect(self._soon)
