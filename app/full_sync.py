@@ -57,7 +57,9 @@ class FullSync:
     def run(self) -> SyncResult:
         progress, result = self.progress, self.result
         progress.set_progress("Starting", 0, None)
-        server_time = self.gateway.latest_server_time() or int(time.time()) - 5
+        server_time, seen = self.gateway.server_now()
+        if server_time is None:
+            server_time, seen = int(time.time()) - 5, set()
         self.started = now()
         listed = self._first_pass()
         result.customers = len(listed)
@@ -81,7 +83,7 @@ class FullSync:
         with self.db.atomic():
             result.removed_customers, result.removed_cards = store.deactivate_unseen(self.started)
             store.drop_unseen_billing(self.started)
-            store.full_sync_finished(server_time)
+            store.full_sync_finished(server_time, seen)
             store.bump_version()
         progress.set_progress("Done", len(listed), len(listed))
         return result

@@ -125,12 +125,13 @@ def ensure_sync_state() -> SyncState:
     return state
 
 
-def full_sync_finished(server_time: int) -> None:
-    """A completed full sync: the next incremental sync starts from `server_time`."""
+def full_sync_finished(server_time: int, seen: Iterable[str] = ()) -> None:
+    """A completed full sync: the next incremental sync starts from `server_time`, skipping
+    the events of that second that were `seen` before the sync read anything."""
     SyncState.update(
         event_cursor=None,
         event_cursor_created=server_time,
-        cursor_event_ids="[]",
+        cursor_event_ids=json.dumps(sorted(seen)),
         last_full_sync=now(),
         last_sync=now(),
     ).where(SyncState.id == 1).execute()

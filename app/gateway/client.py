@@ -368,10 +368,15 @@ class Gateway:
 
     # -- events ------------------------------------------------------------------------------
 
-    def latest_server_time(self) -> int | None:
-        """The server's clock now, from the Date header of a cheap request."""
-        page = self.call("list events", self.client.v1.events.list, params={"limit": 1})
-        return server_time(page)
+    def server_now(self) -> tuple[int | None, set[str]]:
+        """The server's clock now, from the Date header of a page of the newest events, and
+        the ids of those created in that very second: a full sync starting now reads what
+        they did, so the next incremental sync (which lists from that second) skips them."""
+        page = self.call("list events", self.client.v1.events.list, params={"limit": PAGE})
+        at = server_time(page)
+        if at is None:
+            return None, set()
+        return at, {str(obj.id) for obj in page.data if int(obj.created) >= at}
 
     def events_since(self, created: int) -> Iterator[EventData]:
         """Card and billing events created at or after `created` (Unix seconds), any order."""

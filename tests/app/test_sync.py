@@ -145,6 +145,21 @@ def test_incremental_sync_with_nothing_changed_costs_at_most_two_requests(
     assert result.requests <= 2
 
 
+def test_the_first_incremental_sync_skips_what_the_full_sync_already_read(
+    account: Account, ctx: Any
+) -> None:
+    """Customers made just before a full sync (the same second, as the demo's are): their
+    events were there when it started, so the next incremental sync has nothing to do."""
+    for i in range(5):
+        account.customer(f"Customer {i}", cards=[("4242424242424242", 1, 2030)])
+    ctx.sync_engine().run(full=True)
+
+    result = ctx.sync_engine().run()
+
+    assert result.kind == "incremental"
+    assert (result.events, result.refetched) == (0, set())
+
+
 def test_incremental_sync_refetches_each_touched_customer_once(account: Account, ctx: Any) -> None:
     cus, (a, b) = account.customer(
         cards=[("4242424242424242", 1, 2030), ("4000056655665556", 2, 2031)]
