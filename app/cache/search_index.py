@@ -84,19 +84,25 @@ def candidates_sql() -> str:
     )
 
 
+#: Bounds to read ranks after (exclusive) from the start of the name order, or from its end.
+FIRST_RANK, LAST_RANK = -(2**63), 2**63 - 1
+
+
 def ordered_sql(columns: Sequence[str], *, descending: bool, include_deleted: bool) -> str:
-    """A query of `columns` (of the customers table) of the customers the index says may
-    hold a text and whose key does, in name order: SQLite reads the candidates in rank order
-    and stops at the LIMIT. Parameters: the expression, the LIKE pattern, limit, offset.
+    """A query of the rank and `columns` (of the customers table) of the customers the index
+    says may hold a text and whose key does, in name order: SQLite reads the candidates in
+    rank order and stops at the LIMIT. Parameters: the expression, the rank to read after
+    (exclusive: FIRST_RANK, or LAST_RANK descending), the LIKE pattern, limit, offset.
     Only when nothing is pending (`up_to_date`): pending rows are not in the index."""
     table = Customer._meta.table_name
-    order = "DESC" if descending else "ASC"
+    order, after = ("DESC", "<") if descending else ("ASC", ">")
     listed = ", ".join(f'c."{column}"' for column in columns)
     alive = "" if include_deleted else 'NOT c."deleted" AND '
     # CROSS JOIN keeps the index's order as the outer loop: nothing is sorted.
     return (
-        f"SELECT {listed} FROM (SELECT rowid AS rank FROM {TABLE} WHERE {TABLE} MATCH ? "
-        f"ORDER BY rowid {order}) f CROSS JOIN {search_ranks.TABLE} r ON r.rank = f.rank "
+        f"SELECT f.rank, {listed} FROM (SELECT rowid AS rank FROM {TABLE} "
+        f"WHERE {TABLE} MATCH ? AND rowid {after} ? ORDER BY rowid {order}) f "
+        f"CROSS JOIN {search_ranks.TABLE} r ON r.rank = f.rank "
         f'CROSS JOIN "{table}" c ON c."id" = r.id '
         f"WHERE {alive}c.\"search_key\" LIKE ? ESCAPE '\\' ORDER BY f.rank {order} LIMIT ? OFFSET ?"
     )

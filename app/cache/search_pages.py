@@ -115,19 +115,36 @@ def ordered_rows(search: str, offset: int, limit: int, **options: Any) -> list[C
     name without the expiring filter), read from the search index in that order: SQLite
     stops at the page's end. Until the index has caught up with a write, from its
     candidates, sorted."""
-    text = fold(search.strip())
-    expression = search_index.match_expression(text)
-    db = Customer._meta.database.obj
-    if expression is None or not search_index.up_to_date(db):
+    descending = bool(options.get("descending"))
+    found = _ordered(search, offset, limit, descending, bool(options.get("include_deleted")))
+    if found is None:
         query = customers_query(search, use_sort_index=False, indexed=True, **options)
         return customer_rows(query, offset, limit)
+    return [row for _, row in found]
+
+
+def _ordered(
+    search: str,
+    offset: int,
+    limit: int,
+    descending: bool = False,
+    include_deleted: bool = False,
+    after: int | None = None,
+) -> list[tuple[int, CustomerRow]] | None:
+    """(rank, row) of the matches read from the search index in name order, after the rank
+    `after`; None when the index cannot answer (PostgreSQL, a NUL, a write not caught up)."""
+    text = fold(search.strip())
+    expression = search_index.match_expression(text) if _sqlite() else None
+    db = Customer._meta.database.obj
+    if expression is None or not search_index.up_to_date(db):
+        return None
+    if after is None:
+        after = search_index.LAST_RANK if descending else search_index.FIRST_RANK
     sql = search_index.ordered_sql(
-        _ROW_COLUMNS,
-        descending=bool(options.get("descending")),
-        include_deleted=bool(options.get("include_deleted")),
+        _ROW_COLUMNS, descending=descending, include_deleted=include_deleted
     )
-    cursor = db.execute_sql(sql, (expression, like_pattern(text), limit, offset))
-    return [_raw_row(row) for row in cursor]
+    cursor = db.execute_sql(sql, (expression, after, like_pattern(text), limit, offset))
+    return [(int(row[0]), _raw_row(row[1:])) for row in cursor]
 
 
 def later_rows(
@@ -187,16 +204,31 @@ LIST_PAGE = 2000
 
 def customers_in_pages(search: str | None = None) -> Iterator[CustomerRow]:
     """Every customer matching `search`, in name order, read LIST_PAGE at a time after the
-    last one read (keyset), along the name index: listing a million customers never sorts
-    them (PostgreSQL's work_mem is 4 MB by default: a sort of them all spilled to disk)."""
+    last one read (keyset): on SQLite along the search index (`_ordered`), else along the
+    name index; listing a million customers never sorts them (PostgreSQL's work_mem is 4 MB
+    by default: a sort of them all spilled to disk)."""
     if _sqlite():
-        yield from _pages_after(search)
+        yield from _ranks_after(search) if search and search.strip() else _pages_after(search)
         return
     with Customer._meta.database.atomic():
         # Each page continues the walk of the name index where the last one stopped; left
         # to itself, the planner sorts every match again for each page of a rare search.
         Customer._meta.database.execute_sql("SET LOCAL enable_sort = off")
         yield from _pages_after(search)
+
+
+def _ranks_after(search: str) -> Iterator[CustomerRow]:
+    with Customer._meta.database.atomic():  # one snapshot: ranks may move between pages
+        after = None
+        while True:
+            found = _ordered(search, 0, LIST_PAGE, after=after)
+            if found is None:
+                yield from _pages_after(search)
+                return
+            yield from (row for _, row in found)
+            if len(found) < LIST_PAGE:
+                return
+            after = found[-1][0]
 
 
 def _pages_after(search: str | None) -> Iterator[CustomerRow]:
