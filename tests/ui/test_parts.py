@@ -86,6 +86,30 @@ def test_a_broad_search_shows_its_first_page_then_its_count(
     assert model.rowCount() == 1 and pane.count_label.text() == "1 customer match"
 
 
+def test_a_search_lays_its_rows_out_before_the_next_paint(
+    qtbot: QtBot, home: object, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One frame per keystroke: a reset lays the list out at once, so the next paint shows
+    the new rows where they belong; left to the view's own timer, that layout came after
+    the paint and painted the list a second time."""
+    # A key, never used, so that the window shows the list rather than its welcome page.
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_" + "0" * 24)
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")
+    _fill(3 * PAGE + 17)
+    window = make_window(sync_on_start=False)
+    pane, model, table = window.customers, window.customers_model, window.customers.table
+    qtbot.waitUntil(lambda: model.rowCount() == 3 * PAGE + 17 and table.isVisible())
+    qtbot.wait(100)
+    scroll = table.verticalScrollBar()
+    assert scroll.maximum() > 3 * PAGE * table.rowHeight(0) - table.viewport().height() - 1
+    for text, rows in (("customer 0001", 100), ("customer 00001", 10), ("c", PAGE)):
+        pane.search.setText(text)
+        pane._apply_search()  # no event processed after it
+        assert model.rowCount() == rows
+        height = rows * table.rowHeight(0)  # the scroll bar counts pixels
+        assert scroll.maximum() == max(0, height - table.viewport().height())
+
+
 def _card(last_four: str = "4242") -> CardRow:
     now = datetime.now(UTC)
     return CardRow(
