@@ -1,0 +1,79 @@
+"""Reads the customers' search keys in name order into memory on a shared PostgreSQL cache
+(`app.cache.name_keys`), in the background after the list is shown, and again after every
+change of the cache: until a list as new as the cache is there, searches read the database.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from peewee import PostgresqlDatabase
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from app.cache import name_keys
+from app.cache.models import database
+from ui.customers_model import CustomersModel
+from ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class NameKeysLoader(QObject):
+    """Keeps `model.name_keys` as new as the cache's `version` it is told (`cache_read`)."""
+
+    #: A new list is in use.
+    loaded = Signal()
+
+    def __init__(self, model: CustomersModel, runner: TaskRunner) -> None:
+        super().__init__(model)  # lives as long as the model it reads for
+        self._model = model
+        self._runner = runner
+        self._version: int | None = None
+        self._loading = False
+        #: Started on the next turn of the event loop: the rows are painted first.
+        self._later = QTimer(self)
+        self._later.setSingleShot(True)
+        self._later.setInterval(0)
+        self._later.timeout.connect(self._load)
+
+    @Slot(object)
+    def cache_read(self, version: int | None) -> None:
+        """The window read the cache at `version` (None: it could not)."""
+        self._version = version
+        keys = self._model.name_keys
+        if keys is not None and not self._current(keys):
+            # Stale: never used again, so its memory goes before the new list's comes.
+            self._model.name_keys = None
+        if self._model.name_keys is None and version is not None:
+            self._later.start()
+
+    def _current(self, keys: name_keys.NameKeys) -> bool:
+        """Whether `keys` are of the cache open now, as new as the window has seen it (a
+        newer list is right too: each page checks the version it was read at)."""
+        return keys.db is database.obj and keys.version >= (self._version or 0)
+
+    @Slot()
+    def _load(self) -> None:
+        db = database.obj
+        if self._loading or not isinstance(db, PostgresqlDatabase):
+            return
+        self._loading = True
+        self._runner.run(
+            lambda: name_keys.load(db),
+            db=db,
+            on_success=self._loaded,
+            on_failure=self._failed,
+        )
+
+    def _loaded(self, keys: name_keys.NameKeys) -> None:
+        self._loading = False
+        if self._current(keys):
+            self._model.name_keys = keys
+            self.loaded.emit()
+        else:  # the cache changed (or another was opened) while it was read
+            self.cache_read(self._version)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._loading = False
+        # Searches keep reading the database.
+        log.error("could not read the customers' search keys", exc_info=exc)
