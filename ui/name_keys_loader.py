@@ -16,6 +16,10 @@ from ui.customers_model import CustomersModel
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
+#: After a change, a new list is read once the cache has not changed for this long: a sync
+#: writing every few seconds would otherwise have the list read again and again (a million
+#: keys: 3-4 s of the database's and this process's time each).
+QUIET_MS = 10_000
 
 
 class NameKeysLoader(QObject):
@@ -30,22 +34,34 @@ class NameKeysLoader(QObject):
         self._runner = runner
         self._version: int | None = None
         self._loading = False
-        #: Started on the next turn of the event loop: the rows are painted first.
+        #: The cache the last list was read from: the first list of a cache is read on the
+        #: next turn of the event loop (the rows are painted first), later ones when quiet.
+        self._read_from: object = None
         self._later = QTimer(self)
         self._later.setSingleShot(True)
-        self._later.setInterval(0)
         self._later.timeout.connect(self._load)
+
+    @property
+    def reading(self) -> bool:
+        """Whether a list is being read now."""
+        return self._loading
+
+    @property
+    def pending(self) -> bool:
+        """Whether a list is being read, or about to be."""
+        return self._loading or self._later.isActive()
 
     @Slot(object)
     def cache_read(self, version: int | None) -> None:
         """The window read the cache at `version` (None: it could not)."""
-        self._version = version
+        changed, self._version = version != self._version, version
         keys = self._model.name_keys
         if keys is not None and not self._current(keys):
             # Stale: never used again, so its memory goes before the new list's comes.
             self._model.name_keys = None
-        if self._model.name_keys is None and version is not None:
-            self._later.start()
+        wanted = self._model.name_keys is None and version is not None
+        if wanted and (changed or not self._later.isActive()):
+            self._later.start(QUIET_MS if self._read_from is database.obj else 0)
 
     def _current(self, keys: name_keys.NameKeys) -> bool:
         """Whether `keys` are of the cache open now, as new as the window has seen it (a
@@ -67,6 +83,7 @@ class NameKeysLoader(QObject):
 
     def _loaded(self, keys: name_keys.NameKeys) -> None:
         self._loading = False
+        self._read_from = keys.db
         if self._current(keys):
             self._model.name_keys = keys
             self.loaded.emit()
