@@ -153,17 +153,19 @@ def _holds(blob: bytearray, line: int, tab: int, needle: bytes) -> bool:
 
 def _fetch(db: Database, ids: list[int], pattern: str) -> tuple[list[CustomerRow], int]:
     """The rows of `ids` still matching, in that order, and the cache's version, read in
-    one statement (one snapshot)."""
+    one statement (one snapshot). The rows are found by id and checked in the select list:
+    in the WHERE clause, the planner would rather look up every match of a broad text
+    ("smith": 50,000) in the trigram index (100 ms at a million)."""
     columns = ", ".join(f"c.{name}" for name in _ROW_COLUMNS)
     sql = (
-        f"SELECT s.version, c.id, {columns} FROM {_SYNC_STATE} s LEFT JOIN {_CUSTOMER} c"
-        " ON c.id = ANY(%s) AND NOT c.deleted AND c.search_key LIKE %s ESCAPE '\\'"
+        f"SELECT s.version, c.id, NOT c.deleted AND c.search_key LIKE %s ESCAPE '\\',"
+        f" {columns} FROM {_SYNC_STATE} s LEFT JOIN {_CUSTOMER} c ON c.id = ANY(%s)"
         " WHERE s.id = 1"
     )
     found: dict[int, CustomerRow] = {}
     version = -1
-    for row in db.execute_sql(sql, (ids, pattern)):
+    for row in db.execute_sql(sql, (pattern, ids)):
         version = row[0]
-        if row[1] is not None:
-            found[row[1]] = _raw_row(row[2:])
+        if row[2]:
+            found[row[1]] = _raw_row(row[3:])
     return [found[i] for i in ids if i in found], version
