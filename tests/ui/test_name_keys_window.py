@@ -57,15 +57,19 @@ def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
     qtbot.waitUntil(lambda: window.customers_model.total is not None)
 
 
+def _opened(qtbot: QtBot, make_window: MakeWindow) -> MainWindow:
+    """A window on a cache of COUNT customers, once it holds their keys."""
+    _fill()
+    window = make_window()
+    qtbot.waitUntil(lambda: window.customers_model.name_keys is not None, timeout=10_000)
+    return window
+
+
 def test_a_search_reads_its_pages_from_the_keys_in_memory(
     qtbot: QtBot, home: object, backend: str, make_window: MakeWindow, monkeypatch: Any
 ) -> None:
-    _fill()
-    window = make_window()
+    window = _opened(qtbot, make_window)
     model = window.customers_model
-    with qtbot.waitSignal(window.view.name_keys.loaded, timeout=10_000):
-        pass
-    assert model.name_keys is not None
 
     def unused(*args: object, **kwargs: object) -> None:
         raise AssertionError("the database was searched")
@@ -85,11 +89,8 @@ def test_a_search_reads_its_pages_from_the_keys_in_memory(
 def test_a_list_older_than_the_cache_is_never_shown_and_is_read_again(
     qtbot: QtBot, home: object, backend: str, make_window: MakeWindow, monkeypatch: Any
 ) -> None:
-    _fill()
-    window = make_window()
+    window = _opened(qtbot, make_window)
     model = window.customers_model
-    with qtbot.waitSignal(window.view.name_keys.loaded, timeout=10_000):
-        pass
     old = model.name_keys
     # Another desktop's sync: a new customer, and a renamed one that now sorts first.
     _write(
