@@ -54,6 +54,8 @@ class NameKeysLoader(QObject):
     @Slot(object)
     def cache_read(self, version: int | None) -> None:
         """The window read the cache at `version` (None: it could not)."""
+        if not isinstance(database.obj, PostgresqlDatabase):
+            return  # SQLite's search index gives pages in name order itself
         changed, self._version = version != self._version, version
         keys = self._model.name_keys
         if keys is not None and not self._current(keys):

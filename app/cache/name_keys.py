@@ -37,8 +37,6 @@ _LIST = (
 _ESCAPED = frozenset(b"\\\b\f\n\r\t\v")
 _UNESCAPE = {b"b": b"\b", b"f": b"\f", b"n": b"\n", b"r": b"\r", b"t": b"\t", b"v": b"\v"}
 _ESCAPE_SEQUENCE = re.compile(rb"\\(.)", re.DOTALL)
-#: Where each of the last search's pages began in the blob, so that the next page goes on.
-_BOOKMARKS = 64
 
 
 @dataclass(eq=False)
@@ -50,7 +48,9 @@ class NameKeys:
     blob: bytearray
     encoding: str
     #: (needle, descending) of the last search, and the blob position after each page of it.
-    _marks: tuple[bytes, bool, dict[int, int]] = field(default=(b"", False, {}), repr=False)
+    _marks: tuple[bytes, bool, dict[int, int]] = field(
+        default_factory=lambda: (b"", False, {}), repr=False
+    )
 
     def serves(self, search: str, options: dict[str, Any]) -> bool:
         """Whether this list can give the pages of `search` (`customers_query`'s options):
@@ -93,7 +93,7 @@ class NameKeys:
             if number >= offset:
                 ids.append(customer_id)
             number += 1
-            if number % limit == 0 and len(marks) < _BOOKMARKS:
+            if number % limit == 0:  # a page's end: the next page goes on from here
                 marks[number] = after
             if len(ids) == limit:
                 break
