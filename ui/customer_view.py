@@ -58,7 +58,7 @@ class CustomerView(QObject):
         self._runner = runner
         self._counter = MatchCounter(customers.model, runner)
         #: Searches in name order on a shared cache read their pages from memory.
-        self.name_keys = NameKeysLoader(customers.model, runner)
+        self.name_keys = NameKeysLoader(customers.model, runner, customers.table.viewport())
         self.customer: CustomerRow | None = None
         #: The customer's cards, detached ones included (the pane may hide those).
         self.all_cards: list[CardRow] = []

@@ -8,7 +8,8 @@ from __future__ import annotations
 import logging
 
 from peewee import PostgresqlDatabase
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
+from PySide6.QtWidgets import QWidget
 
 from app.cache import name_keys
 from app.cache.models import database
@@ -28,15 +29,20 @@ class NameKeysLoader(QObject):
     #: A new list is in use.
     loaded = Signal()
 
-    def __init__(self, model: CustomersModel, runner: TaskRunner) -> None:
+    def __init__(self, model: CustomersModel, runner: TaskRunner, table: QWidget) -> None:
+        """`table` is the widget showing `model`'s rows (the first list is read once it has
+        painted them, so the two never compete)."""
         super().__init__(model)  # lives as long as the model it reads for
         self._model = model
         self._runner = runner
         self._version: int | None = None
         self._loading = False
-        #: The cache the last list was read from: the first list of a cache is read on the
-        #: next turn of the event loop (the rows are painted first), later ones when quiet.
+        #: The cache the last list was read from: the first list of a cache is read as soon
+        #: as the rows are painted, later ones when the cache is quiet.
         self._read_from: object = None
+        self._painted = False
+        self._after_paint = False
+        table.installEventFilter(self)
         self._later = QTimer(self)
         self._later.setSingleShot(True)
         self._later.timeout.connect(self._load)
@@ -49,7 +55,15 @@ class NameKeysLoader(QObject):
     @property
     def pending(self) -> bool:
         """Whether a list is being read, or about to be."""
-        return self._loading or self._later.isActive()
+        return self._loading or self._later.isActive() or self._after_paint
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            if self._after_paint:
+                self._after_paint = False
+                self._later.start(0)
+        return False
 
     @Slot(object)
     def cache_read(self, version: int | None) -> None:
@@ -62,8 +76,14 @@ class NameKeysLoader(QObject):
             # Stale: never used again, so its memory goes before the new list's comes.
             self._model.name_keys = None
         wanted = self._model.name_keys is None and version is not None
-        if wanted and (changed or not self._later.isActive()):
-            self._later.start(QUIET_MS if self._read_from is database.obj else 0)
+        if not wanted or (self._later.isActive() and not changed):
+            return  # nothing to read, or a read is due already (a change restarts its wait)
+        if self._read_from is database.obj:
+            self._later.start(QUIET_MS)
+        elif self._painted:
+            self._later.start(0)
+        else:
+            self._after_paint = True
 
     def _current(self, keys: name_keys.NameKeys) -> bool:
         """Whether `keys` are of the cache open now, as new as the window has seen it (a

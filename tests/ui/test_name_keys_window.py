@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from pytestqt.qtbot import QtBot
 
 from app.cache import queries, search_pages, store
@@ -30,6 +30,14 @@ def _write(*customers: CustomerData) -> None:
     with database.atomic():
         store.upsert_customers(list(customers), datetime.now(UTC))
         store.bump_version()
+
+
+@pytest.fixture(autouse=True)
+def offline_key(home: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A key, so that the window shows the list (not the welcome page); never used. (After
+    `home`, which clears the environment's.)"""
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_" + "0" * 24)
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")
 
 
 def _fill() -> None:
@@ -60,7 +68,7 @@ def _search(qtbot: QtBot, window: MainWindow, text: str) -> None:
 def _opened(qtbot: QtBot, make_window: MakeWindow) -> MainWindow:
     """A window on a cache of COUNT customers, once it holds their keys."""
     _fill()
-    window = make_window()
+    window = make_window(sync_on_start=False)
     qtbot.waitUntil(lambda: window.customers_model.name_keys is not None, timeout=10_000)
     return window
 
@@ -84,6 +92,23 @@ def test_a_search_reads_its_pages_from_the_keys_in_memory(
     model.sort(0, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: model.total is not None)
     assert _shown(model) == _expected("9@", descending=True)
+
+
+def test_the_keys_are_read_once_the_rows_are_painted(
+    qtbot: QtBot, home: object, backend: str, make_window: MakeWindow
+) -> None:
+    """Reading a million keys would compete with the first paint of the rows."""
+    _fill()
+    make_window(sync_on_start=False)  # the display is there (else the fixture skips)
+    window = MainWindow(Context(Profile()), sync_on_start=False)
+    qtbot.addWidget(window)
+    QCoreApplication.processEvents()
+    loader = window.view.name_keys
+    assert window.customers_model.rowCount() == COUNT
+    assert loader.pending and not loader.reading and window.customers_model.name_keys is None
+    window.show()
+    qtbot.waitUntil(lambda: window.customers_model.name_keys is not None, timeout=10_000)
+    window.close()
 
 
 def test_a_list_older_than_the_cache_is_never_shown_and_is_read_again(
