@@ -243,9 +243,9 @@ class CustomersModel(QAbstractTableModel):
         try:
             search = self._search or None
             options = self._options()
-            keys = self.name_keys if self._from_keys and search else None
+            keys = self.name_keys if self._from_keys else None
             page = None
-            if keys is not None and search:  # search again: for mypy
+            if keys is not None and search:  # as the first page was read, while current
                 page = keys.page(search, number * PAGE, PAGE, descending=self._descending)
             if page is None:
                 page = search_pages.later_rows(search, number * PAGE, PAGE, self._plan, **options)
