@@ -89,9 +89,11 @@ def _window_checks(add: Any, where: str, window: dict[str, Any], *, full: bool) 
             "< 1 s",
             window["attention_median_ms"] < 1000,
         )
-        add(
-            f"{where}: window peak RSS (QtWebEngine not loaded)",
-            f"{window['peak_rss_mb']:.0f} MB",
-            "< 300 MB",
-            window["peak_rss_mb"] < 300 and not window["webengine_modules"],
-        )
+    keys = window.get("name_keys_s")
+    add(
+        f"{where}: window peak RSS (QtWebEngine not loaded"
+        + (f"; the keys in memory, read in {keys:.1f} s after the first rows)" if keys else ")"),
+        f"{window['peak_rss_mb']:.0f} MB",
+        "< 300 MB",
+        window["peak_rss_mb"] < 300 and not window["webengine_modules"],
+    )

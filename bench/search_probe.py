@@ -33,6 +33,20 @@ def _stats(timings: list[float]) -> dict[str, float | None]:
     }
 
 
+def wait_for_name_keys(app: QApplication, window: MainWindow) -> float | None:
+    """Seconds until the keys in name order are in memory (a shared cache's, read after
+    the first rows are shown: `ui.name_keys_loader`); None when none are read (SQLite).
+    Searches typed before then read the database."""
+    loader = window.view.name_keys
+    started = time.perf_counter()
+    deadline = time.monotonic() + 60
+    while loader.pending and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents, 100)
+    if window.customers_model.name_keys is None:
+        return None
+    return time.perf_counter() - started
+
+
 def measure(app: QApplication, window: MainWindow, queries: list[str]) -> dict[str, Any]:
     pane, model = window.customers, window.customers_model
     table = pane.table

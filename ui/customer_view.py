@@ -17,6 +17,7 @@ from app.records import CardRow, CustomerRow
 from ui.cards_pane import CardsPane
 from ui.customers_pane import CustomersPane
 from ui.match_count import MatchCounter
+from ui.name_keys_loader import NameKeysLoader
 from ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,8 @@ class CustomerView(QObject):
         self.cards = cards
         self._runner = runner
         self._counter = MatchCounter(customers.model, runner)
+        #: Searches in name order on a shared cache read their pages from memory.
+        self.name_keys = NameKeysLoader(customers.model, runner, customers.table.viewport())
         self.customer: CustomerRow | None = None
         #: The customer's cards, detached ones included (the pane may hide those).
         self.all_cards: list[CardRow] = []
@@ -96,6 +99,7 @@ class CustomerView(QObject):
         self.customers.update_state()
         state = safe_read(queries.sync_state)
         self._version = state.version if state else None
+        self.name_keys.cache_read(self._version)
         self.last_sync.emit(state.last_sync if state else None)
         self._reload_customer()
         self.reloaded.emit()

@@ -28,6 +28,7 @@ from PySide6.QtCore import (
 )
 
 from app.cache import queries, search_pages
+from app.cache.name_keys import NameKeys
 from app.cards import SOON_DAYS
 from app.records import CardRow, CustomerRow
 from ui.pages import Pages
@@ -91,6 +92,10 @@ class CustomersModel(QAbstractTableModel):
         self.failed = False
         #: In a last-four search: the matching card of each customer of the loaded pages.
         self._matches: dict[str, CardRow] = {}
+        #: The keys in name order, on a shared cache (`ui.name_keys_loader`), and whether
+        #: the list shown was read from them.
+        self.name_keys: NameKeys | None = None
+        self._from_keys = False
 
     # -- what is shown ------------------------------------------------------------------------
 
@@ -206,7 +211,9 @@ class CustomersModel(QAbstractTableModel):
         Without a search, pages are read along the sort index as they are shown."""
         try:
             if self._search:
-                first = search_pages.first_page(self._search, PAGE, **self._options())
+                first = self._keyed_first_page() or search_pages.first_page(
+                    self._search, PAGE, **self._options()
+                )
             else:
                 first = search_pages.FirstPage(queries.count(self.query()), None, True)
         except Exception:
@@ -215,6 +222,17 @@ class CustomersModel(QAbstractTableModel):
             return None
         self.failed = False
         return first
+
+    def _keyed_first_page(self) -> search_pages.FirstPage | None:
+        """The first page from the keys in memory, when they serve this list and are current."""
+        keys, options = self.name_keys, self._options()
+        rows = None
+        if keys is not None and keys.serves(self._search, options):
+            rows = keys.page(self._search, 0, PAGE, descending=self._descending)
+        self._from_keys = rows is not None
+        if rows is None:
+            return None
+        return search_pages.FirstPage(len(rows) if len(rows) < PAGE else None, rows, True)
 
     # -- rows ---------------------------------------------------------------------------------
 
@@ -225,7 +243,12 @@ class CustomersModel(QAbstractTableModel):
         try:
             search = self._search or None
             options = self._options()
-            page = search_pages.later_rows(search, number * PAGE, PAGE, self._plan, **options)
+            keys = self.name_keys if self._from_keys else None
+            page = None
+            if keys is not None and search:  # as the first page was read, while current
+                page = keys.page(search, number * PAGE, PAGE, descending=self._descending)
+            if page is None:
+                page = search_pages.later_rows(search, number * PAGE, PAGE, self._plan, **options)
             self._match(page)
         except Exception:
             log.exception("could not read customers %d-%d", number * PAGE, number * PAGE + PAGE)
