@@ -23,7 +23,7 @@ from peewee import Database, PostgresqlDatabase
 
 from app.cache.models import Customer, SyncState, fold
 from app.cache.queries import like_pattern
-from app.cache.search_pages import _ROW_COLUMNS, _raw_row
+from app.cache.search_pages import ROW_COLUMNS, raw_row
 from app.records import CustomerRow
 
 _CUSTOMER = Customer._meta.table_name
@@ -156,7 +156,7 @@ def _fetch(db: Database, ids: list[int], pattern: str) -> tuple[list[CustomerRow
     one statement (one snapshot). The rows are found by id and checked in the select list:
     in the WHERE clause, the planner would rather look up every match of a broad text
     ("smith": 50,000) in the trigram index (100 ms at a million)."""
-    columns = ", ".join(f"c.{name}" for name in _ROW_COLUMNS)
+    columns = ", ".join(f"c.{name}" for name in ROW_COLUMNS)
     sql = (
         f"SELECT s.version, c.id, NOT c.deleted AND c.search_key LIKE %s ESCAPE '\\',"
         f" {columns} FROM {_SYNC_STATE} s LEFT JOIN {_CUSTOMER} c ON c.id = ANY(%s)"
@@ -167,5 +167,5 @@ def _fetch(db: Database, ids: list[int], pattern: str) -> tuple[list[CustomerRow
     for row in db.execute_sql(sql, (pattern, ids)):
         version = row[0]
         if row[2]:
-            found[row[1]] = _raw_row(row[3:])
+            found[row[1]] = raw_row(row[3:])
     return [found[i] for i in ids if i in found], version

@@ -32,10 +32,10 @@ PROBE_ROWS = 2500
 FEW_CANDIDATES = 10_000
 #: Past this many candidates, a search the probe did not fill a page of walks the sort index.
 MANY_CANDIDATES = 100_000
-_ROW_COLUMNS = tuple(column.column_name for column in CUSTOMER_COLUMNS)
+ROW_COLUMNS = tuple(column.column_name for column in CUSTOMER_COLUMNS)
 
 
-def _raw_row(row: tuple[Any, ...]) -> CustomerRow:
+def raw_row(row: tuple[Any, ...]) -> CustomerRow:
     """A row read from a subquery comes without the model's conversions."""
     values = list(row)
     values[6] = Customer.synced_at.python_value(values[6])
@@ -141,10 +141,10 @@ def _ordered(
     if after is None:
         after = search_index.LAST_RANK if descending else search_index.FIRST_RANK
     sql = search_index.ordered_sql(
-        _ROW_COLUMNS, descending=descending, include_deleted=include_deleted
+        ROW_COLUMNS, descending=descending, include_deleted=include_deleted
     )
     cursor = db.execute_sql(sql, (expression, after, like_pattern(text), limit, offset))
-    return [(int(row[0]), _raw_row(row[1:])) for row in cursor]
+    return [(int(row[0]), raw_row(row[1:])) for row in cursor]
 
 
 def later_rows(
@@ -173,12 +173,12 @@ def _probe(text: str, limit: int, probe_rows: int, options: dict[str, Any]) -> l
     else:
         order = (probe.c[column].asc(), probe.c.stripe_id.asc())
     walked = (
-        Select([probe], [probe.c[name] for name in _ROW_COLUMNS])
+        Select([probe], [probe.c[name] for name in ROW_COLUMNS])
         .where(_like(probe.c.search_key, text))
         .order_by(*order)
         .limit(limit)
     )
-    return [_raw_row(row) for row in _tuples(walked.bind(Customer._meta.database))]
+    return [raw_row(row) for row in _tuples(walked.bind(Customer._meta.database))]
 
 
 def _probe_rows() -> int:
