@@ -37,6 +37,9 @@ def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
     if "_live_" in env_key[:8]:
         raise UsageError("The demo refuses to start while a live key is set in STRIPE_API_KEY.")
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the demo as Ctrl-C does
+    # Ctrl-C too when started in the background (`demo &`, a script): the shell had the
+    # demo ignore SIGINT then, and Python keeps an ignored SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     print("Demo: starting the Stripe emulator and seeding sample data…", file=sys.stderr)
     emulator = start_demo(args.customers)
     demo = demo_context(emulator)

@@ -42,6 +42,8 @@ def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> 
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        # As a shell starts `billing-admin demo &`: SIGINT ignored, Ctrl-C must still end it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )
     assert proc.stdout is not None and proc.stderr is not None
     try:
