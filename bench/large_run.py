@@ -86,6 +86,16 @@ def hundred_k(server: str | None, data: dict[int, Any]) -> dict[str, Any]:
     return out
 
 
+def _build(opened: Any, data: Any, record_path: Path, where: str) -> dict[str, Any]:
+    """Write the big cache into `opened` (then closed) and keep the record of the build."""
+    rows, cards = data
+    record = {**build(opened, rows, cards), "built": datetime.now(UTC).isoformat()}
+    opened.close()
+    record_path.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"  built the {where} cache: {record}", flush=True)
+    return record
+
+
 def big_sqlite(folder: Path, rebuild: bool, data: dict[int, Any], customers: int) -> dict[str, Any]:
     home = folder / "home"
     path = home / "profiles" / "bench" / "cache.sqlite3"
@@ -95,12 +105,7 @@ def big_sqlite(folder: Path, rebuild: bool, data: dict[int, Any], customers: int
         for stale in path.parent.glob("cache.sqlite3*"):
             stale.unlink()
         path.parent.mkdir(parents=True, exist_ok=True)
-        rows, cards = _data(customers, data)
-        opened = open_cache(path)
-        record = {**build(opened, rows, cards), "built": datetime.now(UTC).isoformat()}
-        opened.close()
-        record_path.write_text(json.dumps(record, indent=2) + "\n")
-        print(f"  built the SQLite cache: {record}", flush=True)
+        record = _build(open_cache(path), _data(customers, data), record_path, "SQLite")
     else:
         print(f"  reusing the SQLite cache built {record['built']}", flush=True)
     opened = open_cache(path)
@@ -126,12 +131,7 @@ def big_postgres(
     fresh = fresh or not postgres_server.exists(server, DATABASE)
     url = postgres_server.database(server, DATABASE, fresh=fresh)
     if fresh:
-        rows, cards = _data(customers, data)
-        opened = open_shared_cache(url)
-        record = {**build(opened, rows, cards), "built": datetime.now(UTC).isoformat()}
-        opened.close()
-        record_path.write_text(json.dumps(record, indent=2) + "\n")
-        print(f"  built the PostgreSQL cache: {record}", flush=True)
+        record = _build(open_shared_cache(url), _data(customers, data), record_path, "PostgreSQL")
     else:
         assert record is not None
         print(f"  reusing the PostgreSQL cache built {record['built']}", flush=True)
