@@ -41,11 +41,14 @@ hooks: venv
 
 # Regenerate requirements.lock from pyproject.toml, every package pinned with its hashes.
 # Pins already in the lock are kept while pyproject.toml allows them; to move every package
-# to its newest allowed version: make lock LOCK_ARGS=--upgrade
+# to its newest allowed version: make lock LOCK_ARGS=--upgrade. The new lock is installed and
+# PySide6 probed for the reference-count fault of 6.12.0 (tests/ui/test_pyside_refcounts.py).
 lock: venv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev --extra dist \
 		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet \
 		-o requirements.lock $(LOCK_ARGS)
+	$(MAKE) venv
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/ui/test_pyside_refcounts.py
 
 bench: setup
 	$(PY) bench/run.py

@@ -62,8 +62,7 @@ def measure(app: QApplication, window: MainWindow, queries: list[str]) -> dict[s
         timings.append((time.perf_counter() - started) * 1000)
         deadline = time.monotonic() + 10
         while model.total is None and time.monotonic() < deadline:
-            # Waiting for the count's event, not spinning (each processEvents() also cost
-            # None a reference before ui/pyside_refcounts).
+            # Waiting for the count's event, not spinning.
             app.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
         count_ms.append((time.perf_counter() - started) * 1000 if model.total is not None else None)
         matches.append(model.rowCount())
