@@ -156,6 +156,16 @@ def _portal_configuration(value: Any) -> str:
     return str(value)
 
 
+def _ca_file(value: Any) -> str:
+    # The gateway's trust module is imported here only: settings stay cheap to load.
+    from app.gateway.trust import TrustSetupError, check_pem_file
+
+    try:
+        return str(check_pem_file(str(value), "the ca_file setting"))
+    except TrustSetupError as exc:
+        raise UsageError(f"ca_file must be a PEM file of certificates: {exc}.") from None
+
+
 PUBLISHABLE_RE = re.compile(r"pk_(test|live)_[A-Za-z0-9]{8,247}")
 #: Each setting's check: it takes what the operator typed or what the file holds and returns
 #: the value to use, or raises a one-sentence UsageError. `set` and loading both use it.
@@ -168,6 +178,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "publishable_key": _publishable_key,
     "database_url": _database_url,
     "history_months": _history_months,
+    "ca_file": _ca_file,
 }
 
 
@@ -186,6 +197,9 @@ class Settings:
     database_url: str | None = None
     #: How far back a full sync reads invoices, in months.
     history_months: int = 13
+    #: A PEM file of certificates trusted besides Stripe's CA file and the system's store
+    #: (a company proxy's root).
+    ca_file: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

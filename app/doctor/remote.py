@@ -17,8 +17,9 @@ from app.doctor import Check, Status
 from app.doctor.local import KEY_FIX
 from app.doctor.permissions import NO_CUSTOMER, PERMISSIONS, Permission, to_grant
 from app.errors import KnownError
-from app.gateway import Gateway
+from app.gateway import Gateway, trust
 from app.gateway.probe import Answer, send
+from app.gateway.transport import ConnectionProblem
 from app.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,12 @@ def checks(ctx: Context, key: SecretKey | None, settings: Settings | None) -> li
             "Check the network connection, any proxy (HTTPS_PROXY) or firewall, and the "
             "api_base setting ('billing-admin config unset api_base' for Stripe's own)."
         )
+        cause = exc.__cause__
+        if isinstance(cause, ConnectionProblem):  # trust, TLS or a proxy: say which setting
+            fix = (
+                f"{cause.fix[0].upper()}{cause.fix[1:]}; certificates are checked against "
+                f"{_trust(settings)}."
+            )
         return [
             Check("stripe", FAILED, str(exc), fix),
             *_not_checked(NAMES[1:], "Stripe could not be reached"),
@@ -56,7 +63,12 @@ def checks(ctx: Context, key: SecretKey | None, settings: Settings | None) -> li
             Check("stripe", FAILED, detail, fix),
             *_not_checked(NAMES[1:], "Stripe could not be reached"),
         ]
-    reached = Check("stripe", OK, f"Stripe answers at {settings.api_base}.")
+    reached = Check(
+        "stripe",
+        OK,
+        f"Stripe answers at {settings.api_base}"
+        + (f"; certificates checked against {_trust(settings)}." if _tls(settings) else "."),
+    )
     accepted = _accepted(first, key)
     if accepted.status is FAILED:
         rest = _not_checked(NAMES[3:], "Stripe did not accept the key")
@@ -68,6 +80,15 @@ def checks(ctx: Context, key: SecretKey | None, settings: Settings | None) -> li
         _permissions(gateway, key, first),
         _portal_or_why_not(gateway, settings, key, ctx.profile.name),
     ]
+
+
+def _tls(settings: Settings) -> bool:
+    return settings.api_base.startswith("https:")
+
+
+def _trust(settings: Settings) -> str:
+    """The CA sources in force, as words."""
+    return " and ".join(trust.sources(settings.ca_file).describe())
 
 
 def _not_checked(names: tuple[str, ...], why: str) -> list[Check]:
@@ -104,14 +125,15 @@ def _accepted(answer: Answer, key: SecretKey) -> Check:
         return Check(
             "key accepted",
             FAILED,
-            f"Stripe rejected the key {key.masked} (revoked, rolled or mistyped).",
+            f"Stripe rejected the key {key.masked} (revoked, rolled or mistyped)"
+            f"{answer.reference}.",
             KEY_FIX,
         )
     if answer.status == 403 and not key.restricted:
         return Check(
             "key accepted",
             FAILED,
-            f"Stripe refused the key: {answer.message or 'HTTP 403'}",
+            f"Stripe refused the key: {answer.message or 'HTTP 403'}{answer.reference}",
             "Check the key's IP restrictions in Stripe's Dashboard (Developers → API keys).",
         )
     if answer.status < 300 or answer.status == 403:  # a restricted key: permissions below
@@ -119,7 +141,8 @@ def _accepted(answer: Answer, key: SecretKey) -> Check:
     return Check(
         "key accepted",
         WARNING,
-        f"Could not tell: Stripe answered HTTP {answer.status} ({answer.message or 'no reason'}).",
+        f"Could not tell: Stripe answered HTTP {answer.status} ({answer.message or 'no reason'})"
+        f"{answer.reference}.",
         "Run 'billing-admin doctor' again in a minute.",
     )
 
@@ -136,10 +159,12 @@ def _permissions(gateway: Gateway, key: SecretKey, first: Answer) -> Check:
             unclear.append(f"{permission.label} and the rest ({exc})")
             break
         if answer.status == 403:
-            log.info("restricted key lacks %s: %s", permission.name, answer.message)
+            log.info(
+                "restricted key lacks %s: %s%s", permission.name, answer.message, answer.reference
+            )
             missing.append(permission)
         elif not answer.from_stripe or answer.status in (401, 429) or answer.status >= 500:
-            unclear.append(f"{permission.label} (HTTP {answer.status})")
+            unclear.append(f"{permission.label} (HTTP {answer.status}{answer.reference})")
     if missing:
         grant = to_grant(missing)
         rows = ", ".join(f"{p.label} ({p.name})" for p in grant)
@@ -219,7 +244,8 @@ def _unclear(answer: Answer) -> Check:
     return Check(
         "billing portal",
         WARNING,
-        f"Could not tell: Stripe answered HTTP {answer.status} ({answer.message or 'no reason'}).",
+        f"Could not tell: Stripe answered HTTP {answer.status} ({answer.message or 'no reason'})"
+        f"{answer.reference}.",
         "Run 'billing-admin doctor' again in a minute.",
     )
 

@@ -27,7 +27,7 @@ from app.errors import (
     StripeRefusedError,
     StripeUnreachableError,
 )
-from app.gateway import paging
+from app.gateway import paging, trust
 from app.gateway.convert import (
     EventData,
     SetupIntentData,
@@ -42,6 +42,7 @@ from app.gateway.convert import (
     subscription_from,
 )
 from app.gateway.transport import (
+    ConnectionProblem,
     DeadlineClient,
     DeadlinePassed,
     NotStripesAnswer,
@@ -129,7 +130,9 @@ class Gateway:
             key.value,
             base_addresses={"api": settings.api_base},
             max_network_retries=max_network_retries,
-            http_client=DeadlineClient(deadline=deadline, timeout=timeout),
+            http_client=DeadlineClient(
+                deadline=deadline, timeout=timeout, trust=trust.sources(settings.ca_file)
+            ),
         )
         self.requests_sent = 0  # counted under a lock: several sync threads send at once
         self._count_lock = threading.Lock()
@@ -172,6 +175,14 @@ class Gateway:
 
     def translate(self, exc: stripe.StripeError, what: str) -> KnownError:
         status = exc.http_status
+        if exc.request_id:  # the first thing Stripe's support asks for
+            log.warning(
+                "Stripe answered %s (Request-Id %s) while trying to %s: %s",
+                status,
+                exc.request_id,
+                what,
+                untrusted.message(str(exc.code or type(exc).__name__)),
+            )
         # Stripe's text (or a stranger's server's) is repeated on screens and in the audit.
         message = untrusted.message(exc.user_message or str(exc) or type(exc).__name__)
         if isinstance(exc, stripe.AuthenticationError):
@@ -190,6 +201,12 @@ class Gateway:
                 f"The answer from {self.settings.api_base} while trying to {what} was not "
                 "Stripe's (a captive portal or a proxy?): sign in to the network if it asks, "
                 "or check the proxy, then try again."
+            )
+        if isinstance(exc, ConnectionProblem):
+            log.warning("Stripe unreachable while trying to %s: %s", what, exc.sentence)
+            return StripeUnreachableError(
+                f"Stripe could not be reached at {self.settings.api_base}: {exc.sentence} "
+                f"({exc.fix})."
             )
         if isinstance(exc, DeadlinePassed):
             return StripeUnreachableError(

@@ -35,6 +35,13 @@ class Answer:
     server_time: float | None
     #: Our clock halfway between sending and receiving, Unix seconds.
     local_time: float
+    #: Stripe's Request-Id header: what Stripe's support asks for about an answer.
+    request_id: str | None = None
+
+    @property
+    def reference(self) -> str:
+        """ " (Request-Id req_…)" to end a sentence about this answer, or ""."""
+        return f" (Request-Id {self.request_id})" if self.request_id else ""
 
     @property
     def from_stripe(self) -> bool:
@@ -62,6 +69,7 @@ def send(gateway: Gateway, method: str, path: str, params: dict[str, Any], what:
             body=body,
             server_time=_date(exc.headers),
             local_time=middle,
+            request_id=_request_id(exc.request_id),
         )
     middle = (started + time.time()) / 2
     try:
@@ -75,7 +83,14 @@ def send(gateway: Gateway, method: str, path: str, params: dict[str, Any], what:
         body=body if isinstance(body, dict) else None,
         server_time=_date(response.headers),
         local_time=middle,
+        request_id=_request_id(response.headers.get("Request-Id") if response.headers else None),
     )
+
+
+def _request_id(value: object) -> str | None:
+    """Stripe's request ids are short tokens (req_…); anything else is not repeated."""
+    text = str(value) if value else ""
+    return text if text and len(text) <= 64 and text.replace("_", "").isalnum() else None
 
 
 def _date(headers: Any) -> float | None:

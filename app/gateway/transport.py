@@ -14,10 +14,11 @@ import contextlib
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -29,6 +30,7 @@ from urllib3.response import HTTPResponse
 
 from app.credentials import Mode, SecretKey
 from app.errors import UsageError
+from app.gateway.trust import TrustSetupError, TrustSources
 from app.settings import LIVE_ON_LOOPBACK_FOR_TESTS, STRIPE_API_BASE, is_loopback
 
 #: Statuses with which a network, not Stripe, asks to sign in: any body then is not Stripe's.
@@ -42,6 +44,27 @@ class NotStripesAnswer(stripe.APIConnectionError):
 
 class DeadlinePassed(stripe.APIConnectionError):
     """The request, retries included, took longer than its deadline."""
+
+
+class ConnectionProblem(stripe.APIConnectionError):
+    """A cause worth naming: a certificate that is not trusted, a failed TLS handshake, a
+    proxy that refused, a CA file that cannot be used. `sentence` says it to the operator,
+    `fix` what to do about it."""
+
+    def __init__(self, sentence: str, fix: str) -> None:
+        super().__init__(sentence, should_retry=False)
+        self.sentence = sentence
+        self.fix = fix
+
+
+#: What to do about a certificate or a handshake, and about a proxy.
+TRUST_FIX = (
+    "if the network inspects TLS, add its CA with 'billing-admin config set ca_file FILE' or "
+    "to the system's certificate store"
+)
+PROXY_FIX = (
+    "check HTTPS_PROXY and NO_PROXY, or ask IT whether the proxy lets this computer reach Stripe"
+)
 
 
 class _Watchdog:
@@ -122,19 +145,44 @@ _POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _WatchedPool, "https": _W
 
 class _WatchedAdapter(requests.adapters.HTTPAdapter):
     """requests' adapter, with connections a watchdog can cut (directly or through an
-    HTTP(S) proxy; a SOCKS proxy has connections of its own, cut only between reads)."""
+    HTTP(S) proxy; a SOCKS proxy has connections of its own, cut only between reads), that
+    verifies certificates against one SSL context (`trust`) and nothing else."""
+
+    def __init__(self, context: ssl.SSLContext) -> None:
+        self._context = context  # read by init_poolmanager, which the base __init__ calls
+        super().__init__()
 
     def init_poolmanager(
         self, connections: int, maxsize: int, block: bool = False, **pool_kwargs: Any
     ) -> None:
+        pool_kwargs["ssl_context"] = self._context
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
         self.poolmanager.pool_classes_by_scheme = _POOLS
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
+        proxy_kwargs.setdefault("ssl_context", self._context)
         manager = super().proxy_manager_for(proxy, **proxy_kwargs)
         if not proxy.lower().startswith("socks") and isinstance(manager, PoolManager):
             manager.pool_classes_by_scheme = _POOLS
         return manager
+
+    def cert_verify(self, conn: Any, url: str, verify: Any, cert: Any) -> None:
+        # requests would point the connection at certifi's file (or fail when that file is
+        # missing, as in a bundle without it); the context already holds every anchor.
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+
+
+class _Session(requests.Session):
+    """requests' session, proxies from the environment included, except that the CA file
+    variables are left to `trust` (requests would let them replace the context's anchors
+    and add certifi's)."""
+
+    def merge_environment_settings(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        merged: dict[str, Any] = super().merge_environment_settings(*args, **kwargs)
+        merged["verify"] = True
+        return merged
 
 
 def _looks_like_stripes(status: int, body: bytes) -> bool:
@@ -158,10 +206,13 @@ class DeadlineClient(stripe.HTTPClient):
 
     name = "billing-admin"
 
-    def __init__(self, *, deadline: float, timeout: float) -> None:
+    def __init__(self, *, deadline: float, timeout: float, trust: TrustSources) -> None:
         super().__init__()
         self.deadline = deadline
         self.timeout = timeout
+        self.trust = trust
+        self._context: ssl.SSLContext | None = None  # made at the first request
+        self._context_lock = threading.Lock()
         self._local = threading.local()  # each thread: its session, its request's end
 
     def request_with_retries(
@@ -202,13 +253,12 @@ class DeadlineClient(stripe.HTTPClient):
                     data=post_data,
                     timeout=self.timeout,
                     allow_redirects=False,
-                    verify=stripe.ca_bundle_path,
                 )
                 body = answer.content
             except requests.RequestException as exc:
                 if dog.fired:
                     raise DeadlinePassed(f"{self.deadline:g} s passed") from exc
-                raise _connection_error(exc) from exc
+                raise _connection_error(exc, url) from exc
         if dog.fired:
             raise DeadlinePassed(f"{self.deadline:g} s passed")
         status = answer.status_code
@@ -217,11 +267,21 @@ class DeadlineClient(stripe.HTTPClient):
             raise NotStripesAnswer(f"HTTP {status}, {kind[:60]}, {len(body)} bytes")
         return body.decode("utf-8", errors="replace"), status, answer.headers
 
+    def context(self) -> ssl.SSLContext:
+        """The SSL context of every connection, made once (it reads the CA files)."""
+        with self._context_lock:
+            if self._context is None:
+                try:
+                    self._context = self.trust.context()
+                except TrustSetupError as exc:
+                    raise ConnectionProblem(str(exc), TRUST_FIX) from exc
+            return self._context
+
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            adapter = _WatchedAdapter()
+            session = _Session()
+            adapter = _WatchedAdapter(self.context())
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session
@@ -233,15 +293,62 @@ class DeadlineClient(stripe.HTTPClient):
             session.close()
 
 
-def _connection_error(exc: requests.RequestException) -> stripe.APIConnectionError:
+def _connection_error(exc: requests.RequestException, url: str) -> stripe.APIConnectionError:
     """As stripe-python's RequestsClient says it: timeouts and lost connections may be
-    retried (with the same idempotency key), a certificate that does not verify may not."""
-    retry = isinstance(exc, (requests.Timeout, requests.ConnectionError)) and not isinstance(
-        exc, requests.exceptions.SSLError
-    )
+    retried (with the same idempotency key), a certificate that does not verify may not.
+    A cause the operator can act on (trust, TLS, a proxy) is named in a sentence."""
+    host = urlsplit(url).hostname or url
+    if isinstance(exc, requests.exceptions.ProxyError):
+        proxy = requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))
+        where = _without_credentials(proxy) if proxy else "the proxy"
+        return ConnectionProblem(
+            f"the proxy {where} would not connect to {host}: {_innermost(exc)}", PROXY_FIX
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        cause = _find(exc, ssl.SSLCertVerificationError)
+        if cause is not None:
+            why = cause.verify_message or cause.reason or str(cause)
+            return ConnectionProblem(f"the certificate of {host} is not trusted: {why}", TRUST_FIX)
+        tls = _find(exc, ssl.SSLError)
+        why = (tls.reason or str(tls)) if tls is not None else _innermost(exc)
+        return ConnectionProblem(f"the TLS handshake with {host} failed: {why}", TRUST_FIX)
+    retry = isinstance(exc, (requests.Timeout, requests.ConnectionError))
     return stripe.APIConnectionError(
         f"Network error: {type(exc).__name__}: {exc}", should_retry=retry
     )
+
+
+_E = TypeVar("_E", bound=BaseException)
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and what it wraps (urllib3 and requests wrap in args and `reason`)."""
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop(0)
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [*item.args, getattr(item, "reason", None), item.__cause__, item.__context__]
+    return seen
+
+
+def _find(exc: BaseException, kind: type[_E]) -> _E | None:
+    return next((e for e in _causes(exc) if isinstance(e, kind)), None)
+
+
+def _innermost(exc: BaseException) -> str:
+    text = str(_causes(exc)[-1])
+    return text.rstrip(".") or type(exc).__name__
+
+
+def _without_credentials(proxy: str) -> str:
+    parts = urlsplit(proxy)
+    if parts.username or parts.password:
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    return proxy
 
 
 def check_live_key_destination(key: SecretKey, api_base: str) -> None:

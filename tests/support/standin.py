@@ -1,0 +1,279 @@
+"""A stand-in for Stripe's API in today's shapes, over HTTP or HTTPS, and a CONNECT proxy.
+
+The emulator (localstripe) speaks plain http and answers in older shapes; the desktop bundle
+must be proven over TLS, through a company proxy, against the objects Stripe publishes
+(`stripe_shapes.json`, from Stripe's openapi fixtures). This stand-in serves a small account
+made from those shapes: customers with a default card expanded, each customer's cards, and
+empty event, invoice and subscription lists. Every answer carries `Request-Id` and `Date`.
+Routes it lacks answer 404 with Stripe's error body, as Stripe does.
+
+Standard library only, so that `scripts/check-bundle` can run it beside the bundle:
+
+    python -m tests.support.standin serve --customers 3 [--cert C --key K] --port-file F
+    python -m tests.support.standin proxy --port-file F --log F [--refuse]
+    python -m tests.support.standin ca --folder DIR      # a throwaway CA (trustme)
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import itertools
+import json
+import re
+import select
+import socket
+import ssl
+import threading
+import time
+from collections.abc import Callable
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SHAPES = Path(__file__).with_name("stripe_shapes.json")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_request_ids = itertools.count(1)
+
+
+def shape(kind: str, **changes: Any) -> dict[str, Any]:
+    """A copy of Stripe's published example `kind` of object, with top-level `changes`."""
+    resources = json.loads(SHAPES.read_text(encoding="utf-8"))["resources"]
+    obj = copy.deepcopy(resources[kind])
+    obj.update(changes)
+    return obj  # type: ignore[no-any-return]
+
+
+def account(customers: int) -> dict[str, Any]:
+    """`customers` customers named "Stand-in customer N", each with one card, the default."""
+    people: list[dict[str, Any]] = []
+    cards: dict[str, list[dict[str, Any]]] = {}
+    for n in range(1, customers + 1):
+        cus_id, pm_id = f"cus_StandIn{n:04d}", f"pm_StandIn{n:04d}"
+        card = shape("payment_method", id=pm_id, customer=cus_id, created=1_700_000_000 + n)
+        card["card"]["last4"] = f"{4240 + n % 10:04d}"
+        customer = shape(
+            "customer",
+            id=cus_id,
+            name=f"Stand-in customer {n}",
+            email=f"customer{n}@standin.example",
+            created=1_700_000_000 + n,
+        )
+        customer["invoice_settings"]["default_payment_method"] = pm_id
+        people.append(customer)
+        cards[cus_id] = [card]
+    return {"customers": people, "cards": cards}
+
+
+class Handler(BaseHTTPRequestHandler):
+    """Answers as Stripe does, for the account of its server."""
+
+    server: StandIn
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.seen.append(self.requestline)
+
+    def do_GET(self) -> None:
+        self._answer()
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        self._answer()
+
+    def _answer(self) -> None:
+        key = self.headers.get("Authorization", "")
+        if not re.fullmatch(r"Bearer sk_(test|live)_\w+", key) or key.endswith("Revoked"):
+            self._send(401, _error("invalid_request_error", "Invalid API Key provided."))
+            return
+        parts = urlsplit(self.path)
+        query = parse_qs(parts.query)
+        route = self.server.route(self.command, parts.path)
+        if route is None:
+            self._send(
+                404,
+                _error(
+                    "invalid_request_error",
+                    f"Unrecognized request URL ({self.command} {parts.path}).",
+                ),
+            )
+            return
+        self._send(200, route(parts.path, query))
+
+    def _send(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Request-Id", f"req_StandIn{next(_request_ids):06d}")
+        self.send_header("Date", formatdate(time.time(), usegmt=True))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+def _error(kind: str, message: str) -> dict[str, Any]:
+    return {"error": {"type": kind, "message": message}}
+
+
+def _page(url: str, items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str, Any]:
+    """One page of a list, after `starting_after`, `limit` long, as Stripe pages."""
+    limit = int(query.get("limit", ["10"])[0])
+    after = query.get("starting_after", [None])[0]
+    start = next((i + 1 for i, item in enumerate(items) if item["id"] == after), 0)
+    data = items[start : start + limit]
+    return {"object": "list", "url": url, "has_more": start + limit < len(items), "data": data}
+
+
+class StandIn(ThreadingHTTPServer):
+    """The stand-in on 127.0.0.1 (port 0: a free one), TLS when given a certificate."""
+
+    daemon_threads = True
+
+    def __init__(self, customers: int, cert: str | None = None, key: str | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.account = account(customers)
+        self.seen: list[str] = []
+        if cert:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.scheme = "https" if cert else "http"
+
+    @property
+    def url(self) -> str:
+        return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
+
+    def route(
+        self, method: str, path: str
+    ) -> Callable[[str, dict[str, list[str]]], dict[str, Any]] | None:
+        if method != "GET":
+            return None
+        customers, cards = self.account["customers"], self.account["cards"]
+        if path == "/v1/customers":
+            return lambda url, q: self._customers(url, q)
+        match = re.fullmatch(r"/v1/customers/(cus_\w+)/payment_methods", path)
+        if match and match[1] in cards:
+            return lambda url, q: _page(url, cards[match[1]], q)
+        match = re.fullmatch(r"/v1/customers/(cus_\w+)", path)
+        if match:
+            found = [c for c in customers if c["id"] == match[1]]
+            return (lambda url, q: found[0]) if found else None
+        if path in ("/v1/events", "/v1/invoices", "/v1/subscriptions", "/v1/invoice_payments"):
+            return lambda url, q: _page(url, [], q)
+        return None
+
+    def _customers(self, url: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        page = _page(url, self.account["customers"], query)
+        expand = query.get("expand[]", [])
+        if "data.invoice_settings.default_payment_method" in expand:
+            page = copy.deepcopy(page)
+            for customer in page["data"]:
+                pm = customer["invoice_settings"]["default_payment_method"]
+                card = self.account["cards"][customer["id"]][0]
+                customer["invoice_settings"]["default_payment_method"] = card if pm else None
+        return page
+
+
+class ConnectProxy(threading.Thread):
+    """An HTTP proxy that only tunnels (CONNECT) to loopback, as a company proxy does for
+    HTTPS; `refuse` answers every CONNECT with 403. Each CONNECT line is in `seen`."""
+
+    def __init__(self, *, refuse: bool = False) -> None:
+        super().__init__(daemon=True)
+        self.refuse = refuse
+        self.seen: list[str] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port: int = self.listener.getsockname()[1]
+
+    def run(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        with client:
+            head = b""
+            while b"\r\n\r\n" not in head and len(head) < 65536:
+                chunk = client.recv(4096)
+                if not chunk:
+                    return
+                head += chunk
+            line = head.split(b"\r\n", 1)[0].decode("latin-1")
+            self.seen.append(line)
+            method, target, _ = [*line.split(" "), "", ""][:3]
+            host, _, port = target.rpartition(":")
+            if self.refuse or method != "CONNECT" or host.strip("[]") not in LOOPBACK:
+                client.sendall(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+                return
+            with socket.create_connection((host.strip("[]"), int(port)), timeout=10) as upstream:
+                client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                _pipe(client, upstream)
+
+
+def _pipe(a: socket.socket, b: socket.socket) -> None:
+    sockets = [a, b]
+    while True:
+        ready, _, _ = select.select(sockets, [], [], 30)
+        if not ready:
+            return
+        for sock in ready:
+            data = sock.recv(65536)
+            if not data:
+                return
+            (b if sock is a else a).sendall(data)
+
+
+def make_ca(folder: Path) -> None:
+    """A throwaway CA (ca.pem) and a certificate for 127.0.0.1 (server.pem, server.key)."""
+    import trustme
+
+    folder.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(folder / "ca.pem"))
+    server = ca.issue_cert("127.0.0.1", "localhost")
+    server.private_key_pem.write_to_path(str(folder / "server.key"))
+    server.cert_chain_pems[0].write_to_path(str(folder / "server.pem"))
+    for extra in server.cert_chain_pems[1:]:
+        with open(folder / "server.pem", "ab") as out:
+            out.write(extra.bytes())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.support.standin")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve")
+    serve.add_argument("--customers", type=int, default=3)
+    serve.add_argument("--cert")
+    serve.add_argument("--key")
+    serve.add_argument("--port-file", type=Path, required=True)
+    proxy = sub.add_parser("proxy")
+    proxy.add_argument("--port-file", type=Path, required=True)
+    proxy.add_argument("--log", type=Path, required=True)
+    proxy.add_argument("--refuse", action="store_true")
+    ca = sub.add_parser("ca")
+    ca.add_argument("--folder", type=Path, required=True)
+    args = parser.parse_args(argv)
+    if args.command == "ca":
+        make_ca(args.folder)
+        return
+    if args.command == "serve":
+        server = StandIn(args.customers, args.cert, args.key)
+        args.port_file.write_text(str(server.server_address[1]))
+        server.serve_forever()
+        return
+    tunnel = ConnectProxy(refuse=args.refuse)
+    tunnel.start()
+    args.port_file.write_text(str(tunnel.port))
+    while True:  # the log of CONNECT lines, for the check to read
+        args.log.write_text("".join(f"{line}\n" for line in tunnel.seen))
+        time.sleep(0.2)
+
+
+if __name__ == "__main__":
+    main()
