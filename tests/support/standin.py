@@ -156,7 +156,8 @@ class StandIn(ThreadingHTTPServer):
             return lambda url, q: self._customers(url, q)
         match = re.fullmatch(r"/v1/customers/(cus_\w+)/payment_methods", path)
         if match and match[1] in cards:
-            return lambda url, q: _page(url, cards[match[1]], q)
+            listed = cards[match[1]]
+            return lambda url, q: _page(url, listed, q)
         match = re.fullmatch(r"/v1/customers/(cus_\w+)", path)
         if match:
             found = [c for c in customers if c["id"] == match[1]]
