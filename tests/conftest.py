@@ -14,6 +14,7 @@ import pytest
 from app.emulator import Emulator, start_emulator
 from tests.support.account import Account
 from tests.support.services import shared_cache
+from tests.support.standin import KEY, StandIn, make_ca, serving
 
 
 @pytest.fixture(scope="session")
@@ -90,3 +91,27 @@ def ctx(account: Account) -> Iterator[Any]:
     context.cache()
     yield context
     context.close()
+
+
+@pytest.fixture(scope="session")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throwaway CA (ca.pem) and its certificate for 127.0.0.1 (server.pem, server.key)."""
+    folder = tmp_path_factory.mktemp("ca")
+    make_ca(folder)
+    return folder
+
+
+@pytest.fixture
+def standin(ca: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
+    """Stripe stood in for on https://127.0.0.1:PORT (tests/support/standin.py), with three
+    customers, a certificate nobody trusts yet, no proxy, and the app pointed at it."""
+    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "")
+    server = StandIn(3, str(ca / "server.pem"), str(ca / "server.key"))
+    monkeypatch.setenv("STRIPE_API_BASE", server.url)
+    monkeypatch.setenv("STRIPE_API_KEY", KEY)
+    with serving(server):
+        yield server

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,39 +20,9 @@ import stripe
 from app.cache.models import Card, Customer, SyncState
 from app.context import Context
 from app.settings import Profile
-from tests.support.standin import ConnectProxy, StandIn, make_ca
+from tests.support.standin import KEY, ConnectProxy, StandIn, serving
 
 pytestmark = pytest.mark.sqlite_only  # about the network; the cache is only looked into
-KEY = "sk_test_" + "T" * 24
-
-
-@pytest.fixture(scope="module")
-def ca(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("ca")
-    make_ca(folder)
-    return folder
-
-
-def _serve(server: Any) -> Iterator[Any]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def standin(ca: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[StandIn]:
-    """Stripe on https://127.0.0.1:PORT, with a certificate nobody trusts yet."""
-    server = StandIn(3, str(ca / "server.pem"), str(ca / "server.key"))
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_DIR"):
-        monkeypatch.delenv(name, raising=False)
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "")
-    monkeypatch.setenv("STRIPE_API_BASE", server.url)
-    monkeypatch.setenv("STRIPE_API_KEY", KEY)
-    yield from _serve(server)
 
 
 @pytest.fixture
@@ -174,7 +143,7 @@ def test_stripe_s_own_ca_file_missing_is_a_sentence_not_a_bug(
 def test_a_failed_handshake_is_named(home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A server that does not speak TLS where TLS is expected."""
     plain = StandIn(1)  # http only
-    for _ in _serve(plain):
+    with serving(plain):
         monkeypatch.setenv("STRIPE_API_BASE", plain.url.replace("http:", "https:"))
         monkeypatch.setenv("STRIPE_API_KEY", KEY)
         ran = cli("sync", "--full")

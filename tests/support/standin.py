@@ -17,6 +17,7 @@ Standard library only, so that `scripts/check-bundle` can run it beside the bund
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import itertools
 import json
@@ -26,7 +27,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,6 +35,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 SHAPES = Path(__file__).with_name("stripe_shapes.json")
+#: A well-formed test key the stand-in accepts (one ending in "Revoked" it answers 401).
+KEY = "sk_test_" + "T" * 24
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _request_ids = itertools.count(1)
 
@@ -176,6 +179,18 @@ class StandIn(ThreadingHTTPServer):
                 card = self.account["cards"][customer["id"]][0]
                 customer["invoice_settings"]["default_payment_method"] = card if pm else None
         return page
+
+
+@contextlib.contextmanager
+def serving(server: StandIn) -> Iterator[StandIn]:
+    """The stand-in answering from a thread of this process until the block ends."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class ConnectProxy(threading.Thread):
