@@ -7,13 +7,12 @@ from dataclasses import dataclass, field, replace
 
 from peewee import SqliteDatabase
 
-from app import credentials
 from app.cache.db import OpenedCache, open_cache, open_shared_cache, recover
-from app.credentials import SecretKey
 from app.gateway import Gateway
 from app.operations import Operations
-from app.settings import Profile, Settings
-from app.sync import SyncEngine
+from app.settings import Profile, Settings, credentials
+from app.settings.credentials import SecretKey
+from app.sync.engine import SyncEngine
 
 
 @dataclass

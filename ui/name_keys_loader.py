@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QWidget
 
 from app.cache import name_keys
 from app.cache.models import database
-from ui.customers_model import CustomersModel
-from ui.tasks import TaskRunner
+from ui.common.tasks import TaskRunner
+from ui.customers.customers_model import CustomersModel
 
 log = logging.getLogger(__name__)
 #: After a change, a new list is read once the cache has not changed for this long: a sync

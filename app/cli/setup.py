@@ -10,18 +10,18 @@ import sys
 import time
 from types import FrameType
 
-from app import credentials
 from app.cache.db import protect_cache
 from app.cli.output import stderr_progress
 from app.context import Context
 from app.errors import KnownError, UsageError
+from app.settings import credentials
 
 
 def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
     try:
-        from ui.main import run_window  # type: ignore[import-not-found,unused-ignore]
+        from ui.shell.main import run_window  # type: ignore[import-not-found,unused-ignore]
     except ImportError as exc:
-        if "PySide6" in str(exc) or "ui.main" in str(exc) or getattr(exc, "name", "") == "ui":
+        if "PySide6" in str(exc) or "ui.shell.main" in str(exc) or getattr(exc, "name", "") == "ui":
             raise KnownError(
                 "The window cannot start here (its Qt libraries are missing); "
                 "run 'make run', or use the sub-commands (billing-admin --help)."
@@ -31,7 +31,7 @@ def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from app.demo import demo_context, start_demo
+    from app.demo.demo import demo_context, start_demo
 
     env_key = os.environ.get("STRIPE_API_KEY", "")
     if "_live_" in env_key[:8]:

@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from app.context import Context
-from app.credentials import Mode, SecretKey
 from app.doctor import Check, Status
 from app.doctor.local import KEY_FIX
 from app.doctor.permissions import NO_CUSTOMER, PERMISSIONS, Permission, to_grant
@@ -20,6 +19,7 @@ from app.errors import KnownError
 from app.gateway import Gateway
 from app.gateway.probe import Answer, send
 from app.settings import Settings
+from app.settings.credentials import Mode, SecretKey
 
 log = logging.getLogger(__name__)
 OK, WARNING, FAILED = Status.OK, Status.WARNING, Status.FAILED
