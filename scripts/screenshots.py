@@ -265,7 +265,7 @@ class Shots:
         from PySide6.QtWidgets import QApplication
 
         from app.settings.credentials import Mode
-        from ui.cards.confirm_dialog import DetachDialog
+        from ui.cards.detach_dialog import DetachDialog
 
         def open_dialog() -> DetachDialog:
             dialog = QApplication.activeModalWidget()
@@ -376,7 +376,7 @@ class Shots:
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
-        from ui.cards.confirm_dialog import DefaultDialog
+        from ui.cards.default_dialog import DefaultDialog
 
         today = date.today()
         target = next(

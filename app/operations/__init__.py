@@ -11,10 +11,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from peewee import Database
-
 from app import untrusted
 from app.cache import queries, store
+from app.cache.db import Database
 from app.cache.models import DATABASE_ERRORS, now
 from app.cache.store import Outcome
 from app.demo.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY

@@ -25,9 +25,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from itertools import chain
 
-from peewee import Database
-
 from app.cache import queries, store
+from app.cache.db import Database
 from app.cache.locks import exclusive_sync
 from app.cache.models import DATABASE_ERRORS, now
 from app.errors import CacheError, NotFoundError

@@ -26,9 +26,8 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from peewee import Database
-
 from app.cache import store
+from app.cache.db import Database
 from app.cache.models import now
 from app.errors import KnownError, NotFoundError
 from app.gateway import Gateway

@@ -18,8 +18,8 @@ from app.settings import Profile
 from tests.support.billing import invoice, subscription, write_cases
 from ui.attention.attention_model import PAGE, AttentionModel
 from ui.billing.billing_models import InvoicesModel, SubscriptionsModel, subscription_line
-from ui.cards.cards_model import BADGES_ROLE
 from ui.common.money_format import NBSP, money
+from ui.common.roles import BADGES_ROLE
 
 pytestmark = [pytest.mark.ui]
 EN = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)

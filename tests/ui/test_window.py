@@ -23,7 +23,8 @@ from tests.support.window import (
     synced,
     when_modal,
 )
-from ui.cards.confirm_dialog import DefaultDialog, DetachDialog
+from ui.cards.default_dialog import DefaultDialog
+from ui.cards.detach_dialog import DetachDialog
 from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]

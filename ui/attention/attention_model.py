@@ -18,11 +18,11 @@ from PySide6.QtCore import Qt
 from app.billing.rules import Reason
 from app.cache import billing_queries
 from app.records import AttentionEntry
-from ui.cards.cards_model import BADGES_ROLE, Badge
+from ui.common.badges import Badge
 from ui.common.money_format import money
 from ui.common.pages import Pages
+from ui.common.roles import BADGES_ROLE, CUSTOMER_ID_ROLE
 from ui.common.rows_model import Index, RowsModel
-from ui.customers.customers_model import CUSTOMER_ID_ROLE
 
 log = logging.getLogger(__name__)
 PAGE = 200

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import QApplication, QStyle
 from app.billing.rules import BILLABLE, STATUS_WORDS
 from app.cards import expiry_text
 from app.records import CardRow, InvoiceRow, SubscriptionRow
-from ui.cards.cards_model import BADGES_ROLE, Badge
 from ui.common import palette
+from ui.common.badges import Badge
 from ui.common.money_format import money
+from ui.common.roles import BADGES_ROLE
 from ui.common.rows_model import Index, RowsModel
 
 log = logging.getLogger(__name__)

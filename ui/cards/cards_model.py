@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,21 +12,15 @@ from PySide6.QtWidgets import QApplication
 
 from app.cards import expires_soon, expiry_text
 from app.records import CardRow
+from ui.common.badges import Badge
 from ui.common.resources import brand_icon
+from ui.common.roles import BADGES_ROLE
 from ui.common.rows_model import Index, RowsModel
 
 log = logging.getLogger(__name__)
 CARD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-#: A list of `Badge` for the status column.
-BADGES_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Card", "Expires", "Country", "Funding", "Status")
 STATUS_COLUMN = 4
-
-
-@dataclass(frozen=True)
-class Badge:
-    text: str
-    kind: str  # "default", "expired", "soon" or "detached"
 
 
 def badges(card: CardRow, today: date) -> list[Badge]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QAbstractItemModel, QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from app.records import CardRow
-from ui.activity.activity_model import ActivityModel
 from ui.cards.cards_model import STATUS_COLUMN, CardsModel
 from ui.common.badges import BadgeDelegate
 from ui.common.widgets import empty_label, make_table, stack_of
@@ -33,7 +32,7 @@ NO_DEFAULT_YET = (
 
 class CardsView(QWidget):
     def __init__(
-        self, cards: CardsModel, activity: ActivityModel, parent: QWidget | None = None
+        self, cards: CardsModel, activity: QAbstractItemModel, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.cards_model = cards

@@ -1,9 +1,7 @@
-"""Asking before a card is detached or made the default. In live mode the operator types the
-card's last four digits."""
+"""Asking before something is done to a card (`ui.cards.detach_dialog`,
+`ui.cards.default_dialog`). In live mode the operator types the card's last four digits."""
 
 from __future__ import annotations
-
-import html
 
 from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
@@ -16,7 +14,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.cards import expiry_text
 from app.records import CardRow
 
 
@@ -82,60 +79,3 @@ class CardConfirmDialog(QDialog):
         if self.last_four is not None and self.last_four.text().strip() != self.card.last_four:
             return
         super().accept()
-
-
-class DetachDialog(CardConfirmDialog):
-    def __init__(
-        self, card: CardRow, customer_name: str, *, live: bool, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(
-            card,
-            title="Detach card",
-            question=(
-                f"<p><b>Detach {card.display_name}</b> (expires "
-                f"{expiry_text(card.exp_month, card.exp_year)}) from "
-                f"{html.escape(customer_name, quote=False)}?</p>"
-                "<p>The customer can no longer be charged on this card; to use it again they "
-                "must add it again. This cannot be undone.</p>"
-                + ("<p>The customer has no default card afterwards.</p>" if card.is_default else "")
-            ),
-            button="Detach card",
-            danger=True,
-            live=live,
-            parent=parent,
-        )
-        self.detach_button = self.confirm_button
-
-
-class DefaultDialog(CardConfirmDialog):
-    """A new default card is what the next invoice charges: the question says which card it
-    replaces, and when a card that expires soon expires. In test mode one key press (Enter)
-    confirms; in live mode the card's last four digits do."""
-
-    def __init__(
-        self,
-        card: CardRow,
-        customer_name: str,
-        replaced: CardRow | None = None,
-        *,
-        warning: str = "",
-        live: bool = True,
-        parent: QWidget | None = None,
-    ) -> None:
-        instead = f" in place of <b>{replaced.display_name}</b>" if replaced else ""
-        super().__init__(
-            card,
-            title="Change the default card",
-            question=(
-                f"<p><b>Make {card.display_name}</b> (expires "
-                f"{expiry_text(card.exp_month, card.exp_year)}) the default card of "
-                f"{html.escape(customer_name, quote=False)}{instead}?</p>"
-                "<p>Their next invoices are charged to this card.</p>"
-                + (f"<p><b>{html.escape(warning, quote=False)}</b></p>" if warning else "")
-            ),
-            button="Make default",
-            danger=False,
-            live=live,
-            confirm_by_default=not live,
-            parent=parent,
-        )

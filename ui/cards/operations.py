@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication
 from app.operations import Operations
 from app.operations.policy import Action, Confirmation, confirmation, expiry_warning
 from app.records import CardRow, CustomerRow
-from ui.cards.confirm_dialog import DefaultDialog, DetachDialog
+from ui.cards.default_dialog import DefaultDialog
+from ui.cards.detach_dialog import DetachDialog
 from ui.shell.operations import Op, answered_yes, card_for
 from ui.shell.protocol import Shell, mode_of, say
 

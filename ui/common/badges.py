@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from ui.cards.cards_model import BADGES_ROLE, Badge
 from ui.common import palette
+from ui.common.roles import BADGES_ROLE
+
+
+@dataclass(frozen=True)
+class Badge:
+    text: str
+    kind: str  # a key of COLOURS: "default", "expired", "paid", ...
+
 
 #: Background and text colour of each kind of badge.
 COLOURS = {

@@ -19,8 +19,9 @@ import logging
 from collections.abc import Callable
 from typing import Any, Literal
 
-from peewee import Database
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+from app.cache.db import Database
 
 log = logging.getLogger(__name__)
 #: The single-flight lanes: a card or portal action, a sync, storing a key, starting the demo.

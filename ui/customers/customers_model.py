@@ -18,7 +18,6 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from peewee import Select
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
@@ -28,10 +27,12 @@ from PySide6.QtCore import (
 )
 
 from app.cache import queries, search_pages
+from app.cache.db import Select
 from app.cache.name_keys import NameKeys
 from app.cards import SOON_DAYS
 from app.records import CardRow, CustomerRow
 from ui.common.pages import Pages
+from ui.common.roles import CUSTOMER_ID_ROLE
 
 log = logging.getLogger(__name__)
 PAGE = 200
@@ -52,7 +53,6 @@ COLUMNS = (
     Column("cards", "Cards"),
     Column("default", "Default card"),
 )
-CUSTOMER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 #: The roles the table shows; Qt asks for more.
 _ROLES = frozenset(
     int(role)

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 
 from app.cache.queries import SEARCH_LIMIT
 from app.cards import SOON_DAYS
+from ui.common.roles import CUSTOMER_ID_ROLE
 from ui.common.widgets import empty_label, make_table, stack_of
-from ui.customers.customers_model import CUSTOMER_ID_ROLE, CustomersModel
+from ui.customers.customers_model import CustomersModel
 
 #: How long typing must pause before the search runs.
 SEARCH_DELAY_MS = 250

@@ -14,6 +14,7 @@ from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Signal, Slot
 
 from app.cache import queries
 from app.records import CardRow, CustomerRow
+from ui.activity.activity_model import ActivityModel
 from ui.cards.cards_view import CardsView
 from ui.common.tasks import TaskRunner
 from ui.customers.customers_view import CustomersView
@@ -51,10 +52,17 @@ class CustomerController(QObject):
     #: Everything was re-read from the cache ("Needs attention" follows).
     reloaded = Signal()
 
-    def __init__(self, customers: CustomersView, cards: CardsView, runner: TaskRunner) -> None:
+    def __init__(
+        self,
+        customers: CustomersView,
+        cards: CardsView,
+        activity: ActivityModel,
+        runner: TaskRunner,
+    ) -> None:
         super().__init__(cards)  # lives as long as the panes it fills
         self.customers = customers
         self.cards = cards
+        self.activity = activity
         self._runner = runner
         self._counter = MatchCounter(customers.model, runner)
         #: Searches in name order on a shared cache read their pages from memory.
@@ -151,7 +159,7 @@ class CustomerController(QObject):
             self.all_cards = []
             self.cards.show_nobody()
             self.cards.cards_model.set_cards([])
-            self.cards.activity_model.set_entries([])
+            self.activity.set_entries([])
             self.customer_shown.emit(None)
             self.changed.emit()
             return
@@ -164,7 +172,7 @@ class CustomerController(QObject):
         self._show_cards()
         entries = safe_read(lambda: queries.audit_entries(customer.id, ACTIVITY_LIMIT)) or []
         names = {card.id: card.display_name for card in self.all_cards}
-        self.cards.activity_model.set_entries(entries, names)
+        self.activity.set_entries(entries, names)
         self.cards.set_activity_count(len(entries))
         # A customer opened from a last-four search shows the card that matched.
         match = None if keep_card else self.customers.model.matching_card(customer.id)

@@ -9,13 +9,12 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-import stripe
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QObject, Qt, Slot, qVersion
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
-from app import __version__
+from app import __version__, gateway
 from app.context import Context
 from app.errors import KnownError
 from app.logs import log_file
@@ -86,7 +85,7 @@ def files_text(ctx: Context) -> str:
 def about_text(ctx: Context) -> str:
     """The version, the Stripe API version every request asks for, and where the files are."""
     rows = [
-        ("Stripe API version", f"{stripe.api_version} (stripe-python {stripe.VERSION})"),
+        ("Stripe API version", gateway.versions()),
         ("Qt", f"{qVersion()} (PySide6 {pyside_version})"),
         *file_rows(ctx),
     ]

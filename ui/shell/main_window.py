@@ -111,7 +111,7 @@ class MainWindow(QMainWindow):
         self.activity_model = ActivityModel(self)
         self.attention_model = AttentionModel(self)
         self._build()
-        self.view = CustomerController(self.customers, self.cards, self.runner)
+        self.view = CustomerController(self.customers, self.cards, self.activity_model, self.runner)
         self.billing_view = BillingController(self, self.billing, self.cards.tabs, self.view)
         self.attention_view = AttentionView(self, self.attention, self.lists, self.view)
         self.sync = SyncController(self, self)
