@@ -27,13 +27,14 @@ test: setup
 	scripts/with-test-services $(PY) -m pytest $(PYTEST_ARGS)
 
 lint: venv
-	$(VENV)/bin/ruff check app ui tests scripts bench
-	$(VENV)/bin/ruff format --check app ui tests scripts bench
+	$(VENV)/bin/ruff check billing_admin app ui tests scripts bench
+	$(VENV)/bin/ruff format --check billing_admin app ui tests scripts bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 format: venv
-	$(VENV)/bin/ruff format app ui tests scripts bench
-	$(VENV)/bin/ruff check --fix app ui tests scripts bench
+	$(VENV)/bin/ruff format billing_admin app ui tests scripts bench
+	$(VENV)/bin/ruff check --fix billing_admin app ui tests scripts bench
 
 # The git pre-commit hook (.pre-commit-config.yaml): ruff, ruff format and mypy from .venv.
 hooks: venv

@@ -20,7 +20,7 @@ from pathlib import Path
 #: The bundle's hidden first argument: run MODULE's `main()` instead of the command line.
 MODULE_FLAG = "--bundle-module"
 #: The only modules the hidden argument may run.
-BUNDLE_MODULES = ("app.emulator_server", "ui.self_check")
+BUNDLE_MODULES = ("app.demo.emulator_server", "ui.add_card.self_check")
 _CHECKOUT = Path(__file__).resolve().parent.parent
 
 

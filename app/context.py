@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from peewee import SqliteDatabase
-
-from app import credentials
-from app.cache.db import OpenedCache, open_cache, open_shared_cache, recover
-from app.credentials import SecretKey
+from app.cache.db import OpenedCache, is_sqlite, open_cache, open_shared_cache, recover
 from app.gateway import Gateway
 from app.operations import Operations
-from app.settings import Profile, Settings
-from app.sync import SyncEngine
+from app.settings import Profile, Settings, credentials
+from app.settings.credentials import SecretKey
+from app.sync.engine import SyncEngine
 
 
 @dataclass
@@ -49,7 +46,7 @@ class Context:
     def recover_cache(self, error: Exception) -> str | None:
         """After a database error: the sentence saying a damaged SQLite cache was moved aside
         and rebuilt, or None (a shared cache, or a sound file: then the error is a bug)."""
-        if self._cache is not None and not isinstance(self._cache.db, SqliteDatabase):
+        if self._cache is not None and not is_sqlite(self._cache.db):
             return None
         if self._cache is None and not self.local_cache_only and self.settings.database_url:
             return None

@@ -150,7 +150,7 @@ class SubscriptionData:
 
 @dataclass(frozen=True)
 class SubscriptionRow(SubscriptionData):
-    """A cached subscription with the card that will pay it (see `app.billing`)."""
+    """A cached subscription with the card that will pay it (see `app.billing.rules`)."""
 
     payment_method: str | None
     #: "Visa •••• 4242" when that card is in the cache.
@@ -198,7 +198,7 @@ class InvoiceRow(InvoiceData):
 
 @dataclass(frozen=True)
 class AttentionReason:
-    #: A stable code (see `app.billing.Reason`), most severe first in a customer's list.
+    #: A stable code (see `app.billing.rules.Reason`), most severe first in a customer's list.
     code: str
     detail: str
 

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QTimer, SignalInstance
 from PySide6.QtWidgets import QApplication
 
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 
 def _wait(signal: SignalInstance, timeout_ms: int = 60_000) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import stripe
 
-from app.emulator import Emulator
+from app.demo.emulator import Emulator
 from app.records import CardData, CustomerData
 from bench.billing_cache import make_billing, write_billing
 

@@ -17,13 +17,14 @@ from typing import Any
 
 from app.cache import queries
 from app.gateway import Gateway
-from app.sync import SyncProgress
+from app.sync.engine import SyncProgress
 from tests.support.proxy import Proxy
 
 #: The live account of the model, and Stripe's live rate limit as the app spends it.
 MODEL_CUSTOMERS = 100_000
 LIVE_RATE = 80.0
-#: Seconds between two requests at that limit, as `app/ratelimit.py` spaces them (10% margin).
+#: Seconds between two requests at that limit, as `app/gateway/ratelimit.py` spaces them
+#: (10% margin).
 SPACING = 1.10 / LIVE_RATE
 
 

@@ -30,11 +30,11 @@ import stripe  # noqa: E402
 
 from app.cache import queries  # noqa: E402
 from app.cache.db import open_cache  # noqa: E402
-from app.credentials import SecretKey  # noqa: E402
-from app.emulator import EMULATOR_KEY, Emulator, start_emulator  # noqa: E402
+from app.demo.emulator import EMULATOR_KEY, Emulator, start_emulator  # noqa: E402
 from app.gateway import Gateway  # noqa: E402
 from app.settings import Settings  # noqa: E402
-from app.sync import SyncEngine, SyncProgress, SyncResult  # noqa: E402
+from app.settings.credentials import SecretKey  # noqa: E402
+from app.sync.engine import SyncEngine, SyncProgress, SyncResult  # noqa: E402
 from bench.billing_section import large_billing, seed_billing  # noqa: E402
 from bench.checks import checks  # noqa: E402
 from bench.first_pass import FirstPassWatch, model  # noqa: E402

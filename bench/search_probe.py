@@ -1,7 +1,7 @@
 """Section 3, search as you type: timed in the window by bench/window_probe.py.
 
 Each query is timed from the end of the typing pause until its rows are painted. The count of
-a broad search arrives later, from the background (`ui.match_count`): the probe then waits
+a broad search arrives later, from the background (`ui.customers.match_count`): the probe then waits
 for it, untimed by the search figure, and reports how long it took and what it was.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import QApplication
 
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 #: Five searches of our own that match almost every customer (issue 15).
 BROAD = ["a", "e", "@", "cus_", "4"]

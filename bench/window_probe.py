@@ -46,8 +46,8 @@ def main() -> None:
     from app.context import Context
     from app.settings import Profile
     from bench import billing_probe, search_probe
-    from ui.main import application
-    from ui.window import MainWindow
+    from ui.shell.main import application
+    from ui.shell.main_window import MainWindow
 
     first_paint: list[float] = []
 

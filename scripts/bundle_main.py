@@ -1,7 +1,8 @@
-"""The desktop bundle's entry point (scripts/billing-admin.spec): see `app.bundle.main`."""
+"""The desktop bundle's entry point (scripts/billing-admin.spec): see
+`billing_admin.bundle_main`."""
 
 import sys
 
-from app.bundle import main
+from billing_admin import bundle_main
 
-sys.exit(main())
+sys.exit(bundle_main())

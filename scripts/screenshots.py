@@ -7,7 +7,7 @@ Run under a display (Xvfb) with a throwaway keyring, as `make screenshots` does:
 Everything happens in a temporary BILLING_ADMIN_HOME against a local Stripe emulator seeded
 with the demo data; nothing touches Stripe or the operator's own cache.
 
-The emulator is the demo's (app.emulator_server), billing portal stand-in included.
+The emulator is the demo's (app.demo.emulator_server), billing portal stand-in included.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def main() -> int:
             os.environ.pop(name, None)
         os.environ.setdefault("LANG", "en_US.UTF-8")
         args.out.mkdir(parents=True, exist_ok=True)
-        from app.emulator import start_emulator
+        from app.demo.emulator import start_emulator
 
         emulator = start_emulator(with_portal=True)
         try:
@@ -56,7 +56,7 @@ def main() -> int:
 class Shots:
     def __init__(self, out: Path, emulator: Any) -> None:
         from app.logs import setup_logging
-        from ui.main import application
+        from ui.shell.main import application
 
         setup_logging()
         self.out = out
@@ -110,7 +110,7 @@ class Shots:
         print(f"wrote {path.relative_to(ROOT)}")
 
     def window(self, ctx: Any) -> Any:
-        from ui.window import MainWindow
+        from ui.shell.main_window import MainWindow
 
         window = MainWindow(ctx)
         window.open_url = lambda url: True  # never launch a browser from here
@@ -123,8 +123,8 @@ class Shots:
 
     def demo_context(self, api_base: str | None = None) -> Any:
         from app.context import Context
-        from app.credentials import SecretKey
         from app.settings import Profile
+        from app.settings.credentials import SecretKey
 
         ctx = Context(Profile("demo"))
         ctx.key_override = SecretKey(self.emulator.key, "emulator")
@@ -136,7 +136,7 @@ class Shots:
         from datetime import date
 
         from app.cache import queries
-        from ui.cards_model import badges
+        from ui.cards.cards_model import badges
 
         best, best_score = "", -1
         for row in queries.customer_rows(queries.customers_query()):
@@ -156,7 +156,7 @@ class Shots:
     # -- the states ---------------------------------------------------------------------------
 
     def run(self) -> None:
-        from app.emulator import seed_demo
+        from app.demo.emulator import seed_demo
 
         seed_demo(self.emulator.api_base, self.emulator.key, count=40)
         ctx = self.demo_context()
@@ -264,8 +264,8 @@ class Shots:
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
-        from app.credentials import Mode
-        from ui.detach_dialog import DetachDialog
+        from app.settings.credentials import Mode
+        from ui.cards.detach_dialog import DetachDialog
 
         def open_dialog() -> DetachDialog:
             dialog = QApplication.activeModalWidget()
@@ -376,7 +376,7 @@ class Shots:
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
-        from ui.detach_dialog import DefaultDialog
+        from ui.cards.default_dialog import DefaultDialog
 
         today = date.today()
         target = next(
@@ -440,8 +440,8 @@ class Shots:
 
     def empty_cache(self) -> None:
         from app.context import Context
-        from app.credentials import SecretKey
         from app.settings import Profile
+        from app.settings.credentials import SecretKey
 
         ctx = Context(Profile("empty"))
         ctx.key_override = SecretKey(self.emulator.key, "emulator")
@@ -459,9 +459,9 @@ class Shots:
 
         from app.cache import queries
         from app.context import Context
-        from app.credentials import SecretKey
         from app.gateway import Gateway
         from app.settings import Profile
+        from app.settings.credentials import SecretKey
 
         ctx = Context(Profile("first-pass"))
         ctx.key_override = SecretKey(self.emulator.key, "emulator")

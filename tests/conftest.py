@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.emulator import Emulator, start_emulator
+from app.demo.emulator import Emulator, start_emulator
 from tests.support.account import Account
 from tests.support.services import shared_cache
 from tests.support.standin import KEY, StandIn, make_ca, serving

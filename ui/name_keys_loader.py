@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import logging
 
-from peewee import PostgresqlDatabase
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
 from app.cache import name_keys
+from app.cache.db import is_postgresql
 from app.cache.models import database
-from ui.customers_model import CustomersModel
-from ui.tasks import TaskRunner
+from ui.common.tasks import TaskRunner
+from ui.customers.customers_model import CustomersModel
 
 log = logging.getLogger(__name__)
 #: After a change, a new list is read once the cache has not changed for this long: a sync
@@ -68,7 +68,7 @@ class NameKeysLoader(QObject):
     @Slot(object)
     def cache_read(self, version: int | None) -> None:
         """The window read the cache at `version` (None: it could not)."""
-        if not isinstance(database.obj, PostgresqlDatabase):
+        if not is_postgresql(database.obj):
             return  # SQLite's search index gives pages in name order itself
         changed, self._version = version != self._version, version
         keys = self._model.name_keys
@@ -93,7 +93,7 @@ class NameKeysLoader(QObject):
     @Slot()
     def _load(self) -> None:
         db = database.obj
-        if self._loading or not isinstance(db, PostgresqlDatabase):
+        if self._loading or not is_postgresql(db):
             return
         self._loading = True
         self._runner.run(

@@ -29,7 +29,7 @@ from peewee import (
     fn,
 )
 
-from app.billing import (
+from app.billing.rules import (
     BEHIND,
     BILLABLE,
     RUNNING,
@@ -124,7 +124,7 @@ class _IndexedBy(ModelAlias):
 
 @dataclass(frozen=True)
 class _Paying:
-    """The card that will pay each subscription, as SQL: what `app.billing.payer_candidates`
+    """The card that will pay each subscription, as SQL: what `app.billing.rules.payer_candidates`
     says, joined to the cached card of that id, and what is wrong with it on `today`.
 
     `customer` and `card`: the models, or aliases of them read through an index."""

@@ -18,7 +18,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from peewee import Database, DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
+# Re-exported: the type the rest of app and ui name a cache's database by (only app.cache
+# imports peewee; lint-imports checks it).
+from peewee import Database as Database
+from peewee import DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
+from peewee import Select as Select
 
 from app.cache import migrations, search_index
 from app.cache.models import DATABASE_ERRORS, MODELS, database
@@ -44,6 +48,16 @@ class NewerCacheError(Exception):
 
 #: Any number, the same for every process: the key of PostgreSQL's advisory locks.
 MIGRATION_LOCK = 0x6269_6C6C
+
+
+def is_sqlite(db: Database) -> bool:
+    """True for a local SQLite cache file."""
+    return isinstance(db, SqliteDatabase)
+
+
+def is_postgresql(db: object) -> bool:
+    """True for the shared PostgreSQL cache."""
+    return isinstance(db, PostgresqlDatabase)
 
 
 @dataclass

@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from app.billing import subscription_name
+from app.billing.money import decimal_string, money_text
+from app.billing.rules import subscription_name
 from app.cache import billing_queries, queries
 from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
-from app.money import decimal_string, money_text
 from app.operations import known_customer
 from app.records import AttentionEntry, InvoiceRow, SubscriptionRow
 

@@ -14,7 +14,7 @@ from app.context import Context
 from app.errors import UsageError
 from app.ids import check_card_id
 from app.operations import Operations, known_customer
-from app.policy import Action, Confirmation, card_refusal, confirmation, expiry_warning
+from app.operations.policy import Action, Confirmation, card_refusal, confirmation, expiry_warning
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:

@@ -8,30 +8,39 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from types import FrameType
 
-from app import credentials
 from app.cache.db import protect_cache
 from app.cli.output import stderr_progress
 from app.context import Context
 from app.errors import KnownError, UsageError
+from app.settings import credentials
+
+#: Starts the window on a context and returns its exit status: registered by the entry point
+#: above app and ui (`billing_admin.main`), so that app never imports the window. None in a
+#: process started without it (`python -m app`, the CLI's tests): the window is not there.
+WindowStarter = Callable[[Context], int]
+_window_starter: WindowStarter | None = None
+
+
+def register_window(starter: WindowStarter | None) -> None:
+    """Make `starter` what the default command and `demo` open (None: no window)."""
+    global _window_starter
+    _window_starter = starter
 
 
 def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
-    try:
-        from ui.main import run_window  # type: ignore[import-not-found,unused-ignore]
-    except ImportError as exc:
-        if "PySide6" in str(exc) or "ui.main" in str(exc) or getattr(exc, "name", "") == "ui":
-            raise KnownError(
-                "The window cannot start here (its Qt libraries are missing); "
-                "run 'make run', or use the sub-commands (billing-admin --help)."
-            ) from exc
-        raise
-    return int(run_window(ctx))
+    if _window_starter is None:
+        raise KnownError(
+            "The window cannot start here (it is not part of this command line); "
+            "run 'billing-admin', or use the sub-commands (billing-admin --help)."
+        )
+    return int(_window_starter(ctx))
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
-    from app.demo import demo_context, start_demo
+    from app.demo.demo import demo_context, start_demo
 
     env_key = os.environ.get("STRIPE_API_KEY", "")
     if "_live_" in env_key[:8]:

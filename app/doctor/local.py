@@ -13,16 +13,16 @@ import keyring
 import keyring.backend
 from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 
-from app import credentials, untrusted
+from app import untrusted
 from app.cache import migrations
 from app.cache.db import safe_url
 from app.cache.models import SchemaMigration
 from app.context import Context
-from app.credentials import SecretKey
 from app.doctor import Check, Status
 from app.errors import KnownError
 from app.operations import publishable_fix, publishable_key_for, publishable_problem
-from app.settings import Settings
+from app.settings import Settings, credentials
+from app.settings.credentials import SecretKey
 
 OK, WARNING, FAILED = Status.OK, Status.WARNING, Status.FAILED
 KEY_FIX = (

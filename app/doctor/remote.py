@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from app.context import Context
-from app.credentials import Mode, SecretKey
 from app.doctor import Check, Status
 from app.doctor.local import KEY_FIX
 from app.doctor.permissions import NO_CUSTOMER, PERMISSIONS, Permission, to_grant
@@ -21,6 +20,7 @@ from app.gateway import Gateway, trust
 from app.gateway.probe import Answer, send
 from app.gateway.transport import ConnectionProblem
 from app.settings import Settings
+from app.settings.credentials import Mode, SecretKey
 
 log = logging.getLogger(__name__)
 OK, WARNING, FAILED = Status.OK, Status.WARNING, Status.FAILED

@@ -2,7 +2,14 @@
 deadline, `paging` through lists), `convert` turns Stripe's objects into our records at the
 boundary."""
 
+import stripe
+
 from app.gateway.client import Gateway
 from app.gateway.convert import EventData, SetupIntentData
 
-__all__ = ["EventData", "Gateway", "SetupIntentData"]
+__all__ = ["EventData", "Gateway", "SetupIntentData", "versions"]
+
+
+def versions() -> str:
+    """Stripe's API version this client speaks and stripe-python's own, for the About box."""
+    return f"{stripe.api_version} (stripe-python {stripe.VERSION})"

@@ -19,7 +19,6 @@ from typing import Any, TypeVar
 import stripe
 
 from app import untrusted
-from app.credentials import Mode, SecretKey
 from app.errors import (
     KeyProblemError,
     KnownError,
@@ -41,6 +40,7 @@ from app.gateway.convert import (
     setup_intent_from,
     subscription_from,
 )
+from app.gateway.ratelimit import RateLimiter
 from app.gateway.transport import (
     ConnectionProblem,
     DeadlineClient,
@@ -48,11 +48,11 @@ from app.gateway.transport import (
     NotStripesAnswer,
     check_live_key_destination,
 )
-from app.ratelimit import RateLimiter
 from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
 from app.settings import (
     Settings,
 )
+from app.settings.credentials import Mode, SecretKey
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from app.billing import customer_default
+from app.billing.rules import customer_default
 from app.cards import display_name
 from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
 

@@ -28,10 +28,10 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
 from urllib3.response import HTTPResponse
 
-from app.credentials import Mode, SecretKey
 from app.errors import UsageError
 from app.gateway.trust import TrustSetupError, TrustSources
 from app.settings import LIVE_ON_LOOPBACK_FOR_TESTS, STRIPE_API_BASE, is_loopback
+from app.settings.credentials import Mode, SecretKey
 
 #: Statuses with which a network, not Stripe, asks to sign in: any body then is not Stripe's.
 _SIGN_IN_STATUSES = (407, 511)

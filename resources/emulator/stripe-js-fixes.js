@@ -1,5 +1,5 @@
 // billing-admin's fixes to localstripe's Stripe.js stand-in, served right after it by
-// app/emulator_server.py (the demo and the tests only; Stripe's real Elements are untouched).
+// app/demo/emulator_server.py (the demo and the tests only; Stripe's real Elements are untouched).
 //
 // The demo's hint prints test cards as Stripe does, "4242 4242 4242 4242", and an expiry as
 // MM/YY or MM/YYYY. The stand-in took neither (spaces counted as digits and spilled into the

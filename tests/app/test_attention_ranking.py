@@ -7,7 +7,7 @@ from pathlib import Path
 
 from playhouse.test_utils import count_queries
 
-from app.billing import SEVERITY, Reason
+from app.billing.rules import SEVERITY, Reason
 from app.cache import billing_queries
 from app.context import Context
 from app.settings import Profile

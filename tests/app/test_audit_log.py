@@ -81,7 +81,7 @@ def test_a_change_stripe_made_that_the_cache_could_not_follow_is_said_and_settle
     )
 
     raw_sql("DROP TRIGGER full_disk")  # the disk has room again
-    monkeypatch.setattr("app.sync.SETTLE_AFTER", timedelta(0))
+    monkeypatch.setattr("app.sync.engine.SETTLE_AFTER", timedelta(0))
     # Stripe's incremental sync would see the card's payment_method.detached event; the
     # emulator sends none, so the card lists of a full sync show the change here.
     assert cli("sync", "--full").code == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from app.billing import card_that_pays
+from app.billing.rules import card_that_pays
 from app.gateway.convert import (
     card_from,
     customer_from,

@@ -12,13 +12,13 @@ from typing import Any
 
 from pytest_httpserver import HTTPServer
 
-from app.billing import Reason
-from app.billing_events import history_start
+from app.billing.rules import Reason
 from app.cache import billing_queries
 from app.context import Context
 from app.gateway import EventData
 from app.settings import Profile
-from app.sync import SyncProgress
+from app.sync.billing_events import history_start
+from app.sync.engine import SyncProgress
 from tests.support.account import Account
 from tests.support.billing_account import (
     DECLINED,

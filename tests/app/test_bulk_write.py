@@ -251,7 +251,7 @@ def pending(stripe_id: str) -> bool:
 
 @pytest.mark.usefixtures("cache")
 def test_a_first_pass_marks_new_customers_and_their_whole_lists_clear_the_mark() -> None:
-    """A full sync's two passes (app/full_sync.py): the first writes each customer with its
+    """A full sync's two passes (app/sync/full.py): the first writes each customer with its
     default card, marking those new to the cache; the second writes each whole card list."""
     write(PEOPLE[:1], {"cus_none": []})  # cached before, its cards known
     defaults = {p.id: [c for c in CARDS[p.id] if c.id == p.default_payment_method] for p in PEOPLE}

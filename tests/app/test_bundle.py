@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app import __version__, bundle
-from app.emulator import start_emulator
+from app.demo.emulator import start_emulator
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Every file under resources/ that the app reads at run time.
@@ -51,17 +51,17 @@ def test_the_bundle_finds_resources_in_its_internal_folder(
 def test_module_commands_run_python_from_a_checkout_and_the_executable_in_the_bundle(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert bundle.module_command("app.emulator_server", "--with-portal") == [
+    assert bundle.module_command("app.demo.emulator_server", "--with-portal") == [
         sys.executable,
         "-m",
-        "app.emulator_server",
+        "app.demo.emulator_server",
         "--with-portal",
     ]
     monkeypatch.setattr(sys, "frozen", True, raising=False)
-    assert bundle.module_command("ui.self_check") == [
+    assert bundle.module_command("ui.add_card.self_check") == [
         sys.executable,
         "--bundle-module",
-        "ui.self_check",
+        "ui.add_card.self_check",
     ]
     with pytest.raises(ValueError, match="not one of the modules"):
         bundle.module_command("os")
@@ -72,7 +72,7 @@ def test_the_demo_emulator_starts_through_the_bundles_hidden_argument(
 ) -> None:
     """In the bundle sys.executable is billing-admin itself: a stand-in executable that runs
     the bundle's entry point (`app.bundle.main`) receives `--bundle-module
-    app.emulator_server`, and the emulator must come up from it."""
+    app.demo.emulator_server`, and the emulator must come up from it."""
     stand_in = tmp_path / "billing-admin"
     stand_in.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m app.bundle "$@"\n')
     stand_in.chmod(0o755)
@@ -84,7 +84,7 @@ def test_the_demo_emulator_starts_through_the_bundles_hidden_argument(
         assert emulator.process.args[:3] == [  # type: ignore[index]
             str(stand_in),
             "--bundle-module",
-            "app.emulator_server",
+            "app.demo.emulator_server",
         ]
         import stripe
 
@@ -100,7 +100,7 @@ def test_the_bundles_entry_point_is_the_command_line_unless_asked_for_a_module(
     assert bundle.main(["--version"]) == 0
     assert capsys.readouterr().out.strip() == f"billing-admin {__version__}"
     assert bundle.main(["--bundle-module", "os"]) == 2
-    assert "--bundle-module takes one of app.emulator_server, ui.self_check" in (
+    assert "--bundle-module takes one of app.demo.emulator_server, ui.add_card.self_check" in (
         capsys.readouterr().err
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from app.emulator import start_emulator
+from app.demo.emulator import start_emulator
 from tests.support.account import Account
 
 TODAY = date.today()

@@ -15,8 +15,8 @@ import keyring
 import keyring.backends.fail
 import pytest
 
-from app import credentials
 from app.errors import UsageError
+from app.settings import credentials
 from tests.support.services import require_secret_service
 
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from app.demo import demo_context
-from app.emulator import EMULATOR_KEY, Emulator, seed_demo
+from app.demo.demo import demo_context
+from app.demo.emulator import EMULATOR_KEY, Emulator, seed_demo
 from app.settings import Profile
 from tests.support.account import Account
 from tests.support.scan import findings, luhn_ok

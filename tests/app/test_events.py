@@ -10,7 +10,7 @@ from typing import Any
 from app.cache import queries
 from app.context import Context
 from app.gateway.convert import event_from
-from app.sync import SyncProgress
+from app.sync.engine import SyncProgress
 from tests.support.account import Account
 
 CREATED = 1_786_000_000

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.money import decimal_string, exponent, major_units, money_text
+from app.billing.money import decimal_string, exponent, major_units, money_text
 
 
 @pytest.mark.parametrize(

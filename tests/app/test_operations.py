@@ -230,7 +230,7 @@ def test_an_api_base_without_billing_portal_offers_the_login_link(
 def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeypatch: Any) -> None:
     import urllib.request
 
-    from app.emulator import running_emulator
+    from app.demo.emulator import running_emulator
 
     with running_emulator(with_portal=True) as demo:
         cus, _ = Account(demo).customer("Zoë Ångström")

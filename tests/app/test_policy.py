@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from app.credentials import Mode
-from app.policy import (
+from app.operations.policy import (
     Action,
     Confirmation,
     Situation,
@@ -18,6 +17,7 @@ from app.policy import (
     why_not,
 )
 from app.records import CardRow, CustomerRow
+from app.settings.credentials import Mode
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 ADA = CustomerRow("cus_ada", "Ada", "ada@example.com", "pm_1", "Visa •••• 4242", 2, AT, False)

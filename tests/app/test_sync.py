@@ -13,7 +13,7 @@ from app.cache.models import SyncState
 from app.errors import CacheError
 from app.records import CardRow
 from app.settings import Profile
-from app.sync import SyncProgress
+from app.sync.engine import SyncProgress
 from tests.support.account import Account
 
 

@@ -14,8 +14,8 @@ import pytest
 from app.cache import queries
 from app.cache.models import Customer, SchemaMigration
 from app.errors import StripeUnreachableError
-from app.full_sync import SECOND_PASS
-from app.sync import SyncProgress
+from app.sync.engine import SyncProgress
+from app.sync.full import SECOND_PASS
 from tests.support.account import MASTERCARD, VISA, Account
 from tests.support.proxy import Proxy
 

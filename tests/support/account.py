@@ -9,7 +9,7 @@ from typing import cast
 
 import stripe
 
-from app.emulator import Emulator
+from app.demo.emulator import Emulator
 
 #: Test cards as (number, exp_month, exp_year).
 VISA = ("4242424242424242", 12, 2030)

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
 from tests.support.window import TASK_TIMEOUT_MS, select_customer
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 #: Chromium's start-up probe of the GPU under Xvfb, which has none: Qt WebEngine asks OpenGL,
 #: then Vulkan (no loader installed) for a GPU vendor and warns when it finds none. Only these

@@ -18,8 +18,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from ui.main import share_gl_contexts
-from ui.window import MainWindow
+from ui.shell.main import share_gl_contexts
+from ui.shell.main_window import MainWindow
 
 # Before pytest-qt's `qapp` exists: the add-card tests import QtWebEngine later.
 share_gl_contexts()

@@ -15,8 +15,8 @@ from pytestqt.qtbot import QtBot
 import tests.support.window  # noqa: F401  (picks the Qt platform before Qt starts)
 from app.context import Context
 from app.settings import Profile
-from ui.main import configure
-from ui.window import MainWindow
+from ui.shell.main import configure
+from ui.shell.main_window import MainWindow
 
 
 @pytest.fixture

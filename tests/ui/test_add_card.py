@@ -36,10 +36,10 @@ from tests.support.add_card import (
     wait_js,
 )
 from tests.support.window import TASK_TIMEOUT_MS, card_ids, synced
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 if TYPE_CHECKING:
-    from ui.add_card_dialog import AddCardDialog
+    from ui.add_card.add_card_dialog import AddCardDialog
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
 MakeWindow = Callable[..., MainWindow]
@@ -294,7 +294,7 @@ def _dialog_with_open_csp(
 ) -> tuple[MainWindow, AddCardDialog]:
     """A window and its add-card dialog whose page has a CSP that allows everything, so
     that only the interceptor stands between the page and other hosts."""
-    from ui import add_card_page
+    from ui.add_card import add_card_page
 
     monkeypatch.setattr(add_card_page, "content_security_policy", lambda *_: OPEN_CSP)
     customer, _ = account.customer(cards=[VISA])
@@ -317,7 +317,7 @@ def test_the_interceptor_blocks_and_logs_what_the_csp_would_let_through(
     window, dialog = _dialog_with_open_csp(qtbot, account, make_window, monkeypatch)
     assert OPEN_CSP in str(js(qtbot, window, "document.documentElement.outerHTML"))
     httpserver.expect_request("/steal").respond_with_data("ok")
-    caplog.set_level(logging.WARNING, logger="ui.add_card_dialog")
+    caplog.set_level(logging.WARNING, logger="ui.add_card.add_card_dialog")
 
     _probe_from_page(qtbot, window, httpserver.url_for("/steal"))
 
@@ -335,7 +335,7 @@ def test_an_issuers_page_is_allowed_only_in_the_frame_stripe_opens_it_in(
     """The real interceptor decides per frame. The page stands in for Stripe's 3-D Secure
     frame (and its CSP is opened wide): the frame it opens on an issuer's host is allowed and
     remembered, while its own fetch and image to that host are blocked."""
-    from ui import add_card_page
+    from ui.add_card import add_card_page
 
     page_host = add_card_page.PAGE_URL.split("/")[2]
     monkeypatch.setattr(add_card_page, "THREE_DS_OPENERS", (page_host,))
@@ -411,7 +411,7 @@ def test_the_page_holds_no_secret_key_and_webengine_loads_only_when_needed(
         [
             sys.executable,
             "-c",
-            "import sys, ui.window, ui.main; "
+            "import sys, ui.shell.main_window, ui.shell.main; "
             "assert not any(m.startswith('PySide6.QtWebEngine') for m in sys.modules), "
             "sorted(m for m in sys.modules if 'WebEngine' in m)",
         ],

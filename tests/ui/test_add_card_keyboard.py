@@ -16,7 +16,7 @@ from app.cache.models import Card
 from tests.support import add_card as page
 from tests.support.account import Account
 from tests.support.window import TASK_TIMEOUT_MS, synced_window
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, page.WEBENGINE_GPU_WARNINGS]
 js, wait_js, page_message, seti_of = page.js, page.wait_js, page.page_message, page.seti_of

@@ -1,6 +1,7 @@
 """The add-card rules that need no browser and no display: which requests the page may make,
-its Content-Security-Policy, the only two messages the page may send (ui/add_card_page.py is
-Qt-free on purpose), and which publishable key the page gets (app/operations.py)."""
+its Content-Security-Policy, the only two messages the page may send
+(ui/add_card/add_card_page.py is Qt-free on purpose), and which publishable key the page
+gets (app/operations/__init__.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 
 def test_the_request_policy_allows_stripe_the_emulator_and_issuer_pages_opened_by_stripe() -> None:
-    from ui.add_card_page import Kind, RequestPolicy
+    from ui.add_card.add_card_page import Kind, RequestPolicy
 
     policy = RequestPolicy(emulator_origin="http://127.0.0.1:4242")
     allowed = [
@@ -50,7 +51,7 @@ def test_the_request_policy_allows_stripe_the_emulator_and_issuer_pages_opened_b
 
 
 def test_the_csp_lists_the_same_hosts_and_the_emulator_only_when_configured() -> None:
-    from ui.add_card_page import content_security_policy
+    from ui.add_card.add_card_page import content_security_policy
 
     csp = content_security_policy("NONCE", None)
     assert "script-src 'nonce-NONCE' https://js.stripe.com https://*.js.stripe.com;" in csp
@@ -63,7 +64,7 @@ def test_the_csp_lists_the_same_hosts_and_the_emulator_only_when_configured() ->
 
 
 def test_only_the_two_page_messages_are_accepted() -> None:
-    from ui.add_card_page import PageMessage, parse_message
+    from ui.add_card.add_card_page import PageMessage, parse_message
 
     assert parse_message('{"setup_intent": "seti_123abc"}') == PageMessage(
         setup_intent="seti_123abc"
@@ -104,11 +105,11 @@ def test_only_the_two_page_messages_are_accepted() -> None:
 def test_the_publishable_key_must_match_the_secret_keys_mode(
     secret: str, publishable: str | None, problem: str
 ) -> None:
-    from app.credentials import SecretKey
     from app.errors import UsageError
     from app.gateway import Gateway
     from app.operations import Operations
     from app.settings import Settings
+    from app.settings.credentials import SecretKey
 
     gateway = Gateway(SecretKey(secret, "test"), Settings(publishable_key=publishable))
     ops = Operations(gateway, None, "default")  # type: ignore[arg-type]
@@ -120,12 +121,12 @@ def test_the_publishable_key_must_match_the_secret_keys_mode(
 
 
 def test_the_emulator_key_pairs_with_the_emulators_publishable_key() -> None:
-    from app.credentials import SecretKey
-    from app.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
+    from app.demo.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
     from app.errors import UsageError
     from app.gateway import Gateway
     from app.operations import Operations
     from app.settings import Settings
+    from app.settings.credentials import SecretKey
 
     emulated = Settings(api_base="http://127.0.0.1:4242")
     ops = Operations(Gateway(SecretKey(EMULATOR_KEY, "emulator"), emulated), None, "demo")  # type: ignore[arg-type]

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtGui import QFont, QFontMetrics
 
-from ui.badges import _fitting, _width
-from ui.cards_model import Badge
+from ui.common.badges import Badge, _fitting, _width
 
 pytestmark = pytest.mark.ui
 BADGES = [Badge("Default", "default"), Badge("Expires soon", "soon"), Badge("Detached", "detached")]

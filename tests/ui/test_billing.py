@@ -19,9 +19,9 @@ from tests.support.account import Account
 from tests.support.billing import invoice
 from tests.support.billing_account import DECLINED, GOOD, plan, subscribe, this_month
 from tests.support.window import TASK_TIMEOUT_MS, card_ids, select_customer, synced
-from ui.billing_models import day_text
-from ui.cards_model import BADGES_ROLE
-from ui.window import MainWindow
+from ui.billing.billing_models import day_text
+from ui.common.roles import BADGES_ROLE
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, pytest.mark.usefixtures("english")]
 MakeWindow = Callable[..., MainWindow]

@@ -16,10 +16,10 @@ from app.context import Context
 from app.records import CustomerData, InvoiceRow, SubscriptionRow
 from app.settings import Profile
 from tests.support.billing import invoice, subscription, write_cases
-from ui.attention_model import PAGE, AttentionModel
-from ui.billing_models import InvoicesModel, SubscriptionsModel, subscription_line
-from ui.cards_model import BADGES_ROLE
-from ui.money_format import NBSP, money
+from ui.attention.attention_model import PAGE, AttentionModel
+from ui.billing.billing_models import InvoicesModel, SubscriptionsModel, subscription_line
+from ui.common.money_format import NBSP, money
+from ui.common.roles import BADGES_ROLE
 
 pytestmark = [pytest.mark.ui]
 EN = QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from app.operations import CardSetup
-from ui import resources
-from ui.add_card_page import build_page
+from ui.add_card.add_card_page import build_page
+from ui.common import resources
 
 ROOT = Path(__file__).resolve().parents[2]
 

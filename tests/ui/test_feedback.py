@@ -15,7 +15,7 @@ from app.cache.models import SyncState
 from app.operations import Operations, PortalLink
 from tests.support.account import Account
 from tests.support.window import TASK_TIMEOUT_MS, select_customer, synced, synced_window
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.account import MASTERCARD, VISA, Account
 from tests.support.window import select_customer, synced_window
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]

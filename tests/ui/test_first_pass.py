@@ -10,13 +10,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app.full_sync import SECOND_PASS
 from app.gateway import Gateway
 from app.records import CardData
+from app.sync.full import SECOND_PASS
 from tests.support.account import Account
 from tests.support.billing_account import GOOD, plan, subscribe
 from tests.support.window import TASK_TIMEOUT_MS, card_ids, select_customer
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]

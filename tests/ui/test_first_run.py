@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytestqt.qtbot import QtBot
 
-from app import credentials
 from app.errors import KeyProblemError
-from app.sync import SyncResult
+from app.settings import credentials
+from app.sync.engine import SyncResult
 from tests.support.account import Account
 from tests.support.services import require_secret_service
 from tests.support.window import TASK_TIMEOUT_MS
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui]
 MakeWindow = Callable[..., MainWindow]

@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
 from tests.support.window import TASK_TIMEOUT_MS, open_modal, select_card, synced_window
-from ui.detach_dialog import DefaultDialog
-from ui.window import MainWindow
+from ui.cards.default_dialog import DefaultDialog
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]

@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 
-from app.emulator import EMULATOR_KEY, seed_demo
+from app.demo.emulator import EMULATOR_KEY, seed_demo
 from app.logs import setup_logging
 from tests.support.account import Account
 from tests.support.add_card import WEBENGINE_GPU_WARNINGS, open_dialog, saved_card, type_card
@@ -24,8 +24,9 @@ from tests.support.window import (
     select_customer,
     synced,
 )
-from ui.detach_dialog import DefaultDialog, DetachDialog
-from ui.window import MainWindow
+from ui.cards.default_dialog import DefaultDialog
+from ui.cards.detach_dialog import DetachDialog
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator, WEBENGINE_GPU_WARNINGS]
 

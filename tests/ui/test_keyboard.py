@@ -13,8 +13,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
 from tests.support.window import synced_window
-from ui.palette import FOCUS_BORDER
-from ui.window import MainWindow
+from ui.common.palette import FOCUS_BORDER
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]

@@ -18,8 +18,8 @@ from app.context import Context
 from app.records import CustomerData
 from app.settings import Profile
 from ui import name_keys_loader
-from ui.customers_model import PAGE, CustomersModel
-from ui.window import MainWindow
+from ui.customers.customers_model import PAGE, CustomersModel
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.parametrize("backend", ["postgresql"], indirect=True)]
 MakeWindow = Callable[..., MainWindow]

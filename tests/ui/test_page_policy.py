@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ui.add_card_page import (
+from ui.add_card.add_card_page import (
     PAGE_URL,
     STRIPE_HOSTS,
     STRIPE_SOURCES,

@@ -1,4 +1,5 @@
-"""One palette: every colour the window and the add-card page show comes from ui/palette.py."""
+"""One palette: every colour the window and the add-card page show comes from
+ui/common/palette.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ui import palette
+from ui.common import palette
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = (

@@ -16,10 +16,10 @@ from app.cache import store
 from app.context import Context
 from app.records import CardRow, CustomerData
 from app.settings import Profile
-from ui.customers_model import PAGE, CustomersModel
-from ui.detach_dialog import DetachDialog
-from ui.header import Connection, HeaderBar, relative_time
-from ui.window import MainWindow
+from ui.cards.detach_dialog import DetachDialog
+from ui.customers.customers_model import PAGE, CustomersModel
+from ui.shell.header import Connection, HeaderBar, relative_time
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui]
 MakeWindow = Callable[..., MainWindow]

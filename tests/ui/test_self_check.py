@@ -1,4 +1,4 @@
-"""The bundle's self-check of the add-card page (`ui/self_check.py`), run from the checkout
+"""The bundle's self-check of the add-card page (`ui/add_card/self_check.py`), run from the checkout
 the way `scripts/check-bundle` runs it inside the bundle: in its own process, offscreen, on
 an emulator it starts itself, in a throwaway data folder."""
 
@@ -17,7 +17,7 @@ def test_the_self_check_sees_the_page_load_and_its_bridge_answer(tmp_path: Path)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "BILLING_ADMIN_HOME": str(tmp_path)}
     env.pop("STRIPE_API_KEY", None)
     done = subprocess.run(
-        [sys.executable, "-m", "ui.self_check"],
+        [sys.executable, "-m", "ui.add_card.self_check"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -14,7 +14,7 @@ from app.doctor import as_text
 from app.logs import log_file
 from tests.support.account import Account
 from tests.support.window import TASK_TIMEOUT_MS, synced_window
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 MakeWindow = Callable[..., MainWindow]
 

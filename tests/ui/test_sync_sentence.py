@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.sync import SyncResult
-from ui.sync_controller import counted, sync_sentence
+from app.sync.engine import SyncResult
+from ui.shell.sync_controller import counted, sync_sentence
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC).astimezone()
 SINCE = NOW - timedelta(hours=4, minutes=18)

@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 from tests.support.account import Account
 from tests.support.services import shared_cache
 from tests.support.window import card_ids, select_customer, synced
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 REFRESH_MS = 15_000  # the window polls every few seconds

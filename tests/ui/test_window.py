@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from app.errors import StripeUnreachableError
 from app.operations import Operations, PortalLink
-from app.sync import SyncResult
+from app.sync.engine import SyncResult
 from tests.support.account import Account
 from tests.support.window import (
     TASK_TIMEOUT_MS,
@@ -23,8 +23,9 @@ from tests.support.window import (
     synced,
     when_modal,
 )
-from ui.detach_dialog import DefaultDialog, DetachDialog
-from ui.window import MainWindow
+from ui.cards.default_dialog import DefaultDialog
+from ui.cards.detach_dialog import DetachDialog
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 MakeWindow = Callable[..., MainWindow]

@@ -1,0 +1,158 @@
+"""What an operator may do now, and if not, why: one answer for the window's buttons, menus
+and slot guards, and for the command line.
+
+Nothing here touches Stripe, the cache or Qt; it decides from what the caller already knows.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+from typing import Protocol
+
+from app.cards import expires_soon, expiry_text, is_expired
+from app.records import Action, CardRow, CustomerRow
+from app.settings.credentials import Mode
+
+__all__ = [
+    "Action",
+    "Confirmation",
+    "Situation",
+    "card_refusal",
+    "confirmation",
+    "expiry_warning",
+    "why_not",
+]
+
+
+class Confirmation(Enum):
+    """How an action is confirmed before it runs."""
+
+    NONE = "none"
+    #: A yes/no question.
+    YES_NO = "yes-no"
+    #: Live mode: the operator types the card's last four digits.
+    LAST_FOUR = "last-four"
+
+
+BUSY = "Another action is still running; wait for it to finish."
+NO_CUSTOMER = "Select a customer first."
+NO_CARD = "Select a card first."
+DETACHED = "This card is detached."
+ALREADY_DEFAULT = "This card is already the default."
+FORM_OPEN = "The add-card form is open."
+
+
+class DatedCard(Protocol):
+    """What the expiry rule needs of a card: a cached `CardRow` or Stripe's `CardData`."""
+
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def exp_month(self) -> int: ...
+    @property
+    def exp_year(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class Situation:
+    """What the operator is looking at and what the application is doing."""
+
+    customer: CustomerRow | None = None
+    card: CardRow | None = None
+    #: Why Stripe cannot be used now (no key, unreachable), or "" when it can.
+    stripe_off: str = ""
+    #: Another card action is running.
+    busy: bool = False
+    #: The add-card form is open.
+    adding_card: bool = False
+    #: The day cards are judged on (expired, expiring soon).
+    today: date = field(default_factory=date.today)
+
+
+def _last_day(card: DatedCard) -> date:
+    """A card is valid through the last day of its expiry month."""
+    return date(
+        card.exp_year, card.exp_month, calendar.monthrange(card.exp_year, card.exp_month)[1]
+    )
+
+
+def card_refusal(action: Action, card: DatedCard, today: date) -> str:
+    """Why `action` may not be done to `card` whatever else holds, or "": an expired card
+    cannot become the default (the next invoice would be charged to a card that cannot pay).
+    The window asks it through `why_not`; `Operations.set_default` asks it again with what
+    Stripe says of the card, so a stale cache or a script cannot get past it."""
+    if action is Action.SET_DEFAULT and is_expired(card.exp_month, card.exp_year, today):
+        return (
+            f"{card.display_name} expired at the end of "
+            f"{expiry_text(card.exp_month, card.exp_year)}: an expired card cannot be the default."
+        )
+    return ""
+
+
+def expiry_warning(action: Action, card: DatedCard | None, today: date) -> str:
+    """What a confirmation must say before a card that expires soon becomes the default, or
+    "" when there is nothing to warn of."""
+    if action is not Action.SET_DEFAULT or card is None:
+        return ""
+    if card_refusal(action, card, today) or not expires_soon(card.exp_month, card.exp_year, today):
+        return ""
+    last = _last_day(card)
+    days = (last - today).days
+    when = "today" if days == 0 else "tomorrow" if days == 1 else f"in {days} days"
+    return (
+        f"{card.display_name} expires on {last.day} {last:%B %Y} ({when}): charges after that "
+        "will fail unless the customer adds a new card."
+    )
+
+
+def why_not(action: Action, now: Situation) -> str:
+    """The one sentence that says why `action` cannot be done now, or "" when it can."""
+    if action in (Action.SET_DEFAULT, Action.DETACH):
+        if now.stripe_off or now.busy:
+            return now.stripe_off or BUSY
+        if now.card is None:
+            return NO_CARD
+        if not now.card.is_active:
+            return DETACHED
+        if action is Action.SET_DEFAULT and now.card.is_default:
+            return ALREADY_DEFAULT
+        return card_refusal(action, now.card, now.today)
+    if now.stripe_off:
+        return now.stripe_off
+    if action is Action.ADD_CARD:
+        if now.busy:
+            return BUSY
+        if now.customer is None:
+            return NO_CUSTOMER
+        return FORM_OPEN if now.adding_card else ""
+    return "" if now.customer is not None else NO_CUSTOMER
+
+
+def confirmation(
+    action: Action,
+    mode: Mode | None,
+    card: DatedCard | None = None,
+    *,
+    today: date | None = None,
+    one_gesture: bool = False,
+) -> Confirmation:
+    """How `action` is confirmed before it runs.
+
+    Detaching always asks; changing the default asks in live mode, for a card that expires
+    soon (`expiry_warning` says when), and when it comes from `one_gesture` (a key press or
+    click on a selected row in the window, where a command line names both ids): the question
+    then says which card replaces which. Live mode asks for the card's last four digits, so
+    that a wrong card cannot be confirmed by reflex."""
+    live = mode is Mode.LIVE
+    if action is Action.DETACH:
+        return Confirmation.LAST_FOUR if live else Confirmation.YES_NO
+    if action is Action.SET_DEFAULT:
+        if live:
+            return Confirmation.LAST_FOUR
+        soon = expiry_warning(action, card, today or date.today())
+        if one_gesture or soon:
+            return Confirmation.YES_NO
+    return Confirmation.NONE

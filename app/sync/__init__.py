@@ -1,0 +1,1 @@
+"""Full and incremental (Events API) sync from Stripe into the cache."""

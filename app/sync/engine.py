@@ -1,0 +1,232 @@
+"""Full and incremental sync from Stripe into the cache.
+
+Full: every customer and card, in two passes (`app.sync.full`): every customer with its
+default card first, 100 a page; then every customer's card list, the billing history beside
+it. Nothing is marked deleted unless the sync completed.
+
+Billing: a full sync lists every subscription (`status=all`) and the invoices of the last
+`history_months`, account-wide, 100 a page: no request per customer. Incremental sync
+applies invoice and subscription events from the objects they carry (no request per event);
+a customer touched by invoice events has its subscriptions listed once, since the emulator
+sends no subscription updates and an invoice's outcome changes its subscription's status.
+
+Incremental: card and billing events since the stored cursor, applied idempotently in any
+order; a customer touched by any number of card events has its cards fetched once. No cursor,
+or one older than Stripe's 30-day event window, means a full sync.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from itertools import chain
+
+from app.cache import queries, store
+from app.cache.db import Database
+from app.cache.locks import exclusive_sync
+from app.cache.models import DATABASE_ERRORS, now
+from app.errors import CacheError, NotFoundError
+from app.gateway import EventData, Gateway
+from app.records import Action, CardData, CustomerData, SubscriptionData
+from app.sync.billing_events import BillingEvents, not_older
+from app.sync.full import WORKERS, FullSync
+from app.sync.result import SyncProgress, SyncResult
+
+#: SyncProgress and SyncResult live in `app.sync.result` (the full sync uses them too); their
+#: users import them from here.
+__all__ = ["EVENT_WINDOW", "SETTLE_AFTER", "SyncEngine", "SyncProgress", "SyncResult"]
+log = logging.getLogger(__name__)
+EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
+CACHE_GONE = (
+    "The cache file was deleted or replaced during the sync, so what it read went to the "
+    "removed file: run the sync again to fill the new one."
+)
+#: How old an intent with no outcome must be before a sync settles it: longer than any
+#: request may take.
+SETTLE_AFTER = timedelta(minutes=3)
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        gateway: Gateway,
+        db: Database,
+        *,
+        still_in_place: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self.gateway = gateway
+        self.db = db
+        #: Whether the cache file is still the one opened (not deleted or replaced).
+        self.still_in_place = still_in_place
+
+    def run(self, progress: SyncProgress | None = None, *, full: bool = False) -> SyncResult:
+        """Pick the right kind of sync and run it."""
+        progress = progress or SyncProgress()
+        start_requests, started = self.gateway.requests_sent, time.monotonic()
+        with exclusive_sync(self.db) as ours:
+            if not ours:
+                log.info("another sync of this shared cache is running; skipped")
+                return SyncResult("skipped", reason="another sync of this cache is running")
+            reason = self._full_sync_reason() if not full else "asked for"
+            try:
+                if reason:
+                    result = self.full(progress)
+                    result.reason = reason
+                else:
+                    result = self.incremental(progress)
+            except DATABASE_ERRORS:
+                # A thread that opened the path after the file went found an empty database.
+                if not self.still_in_place():
+                    raise CacheError(CACHE_GONE) from None
+                raise
+            if not result.cancelled:
+                self._settle_open_intents()
+        if not self.still_in_place():
+            raise CacheError(CACHE_GONE)
+        result.requests = self.gateway.requests_sent - start_requests
+        result.seconds = time.monotonic() - started
+        log.info("%s", result.summary())
+        return result
+
+    def _settle_open_intents(self) -> None:
+        """Operations whose outcome was never recorded (the app stopped, or the cache could
+        not be written, after Stripe was asked) are settled from what Stripe now holds."""
+        # An operation in flight elsewhere (another desktop) is not settled under its feet.
+        for intent in queries.open_intents(before=now() - SETTLE_AFTER):
+            if intent.action not in (Action.DETACH, Action.SET_DEFAULT):
+                continue  # nothing in the cache tells whether it happened
+            card = queries.card(intent.target)
+            customer = queries.customer(intent.customer) if intent.customer else None
+            if intent.action == Action.DETACH:
+                happened = card is not None and not card.is_active
+            else:
+                happened = customer is not None and customer.default_payment_method == intent.target
+            with self.db.atomic():
+                store.audit(
+                    intent.profile,
+                    Action(intent.action),
+                    intent.target,
+                    "ok" if happened else "not done",
+                    customer=intent.customer,
+                    detail="settled by sync: "
+                    + ("the change is on Stripe" if happened else "Stripe shows no such change"),
+                    intent=intent.id,
+                )
+
+    def _full_sync_reason(self) -> str:
+        state = store.ensure_sync_state()
+        if state.last_full_sync is None or state.event_cursor_created is None:
+            return "no earlier sync"
+        if time.time() - state.event_cursor_created > EVENT_WINDOW.total_seconds():
+            return "last sync older than Stripe's 30-day event window"
+        return ""
+
+    # -- full ----------------------------------------------------------------------------------
+
+    def full(self, progress: SyncProgress) -> SyncResult:
+        """Every customer and card, in two passes (`app.sync.full`)."""
+        return FullSync(self.gateway, self.db, progress).run()
+
+    # -- incremental ---------------------------------------------------------------------------
+
+    def incremental(self, progress: SyncProgress) -> SyncResult:
+        result = SyncResult("incremental")
+        state = store.ensure_sync_state()
+        assert state.event_cursor_created is not None
+        applied = set(json.loads(state.cursor_event_ids or "[]"))
+        progress.set_progress("Reading events", 0, None)
+        events = list(self.gateway.events_since(state.event_cursor_created))
+        fresh = [e for e in events if e.id not in applied]
+        result.events = len(fresh)
+        if fresh:
+            result.refetched = self.apply_events(fresh, progress)
+        if progress.is_interruption_requested():
+            result.cancelled = True
+            return result
+        # The next sync lists events from the newest one's second again (`created[gte]`), and
+        # skips the ids already applied in that second.
+        newest = max((e.created for e in events), default=state.event_cursor_created)
+        ids_at_newest = {e.id for e in events if e.created == newest}
+        if newest == state.event_cursor_created:
+            ids_at_newest |= applied
+        with self.db.atomic():
+            store.events_applied(
+                max(ids_at_newest, default=state.event_cursor), newest, ids_at_newest
+            )
+        progress.set_progress("Done", 1, 1)
+        return result
+
+    def apply_events(self, events: Iterable[EventData], progress: SyncProgress) -> set[str]:
+        """Apply events idempotently, in any order; return the customers whose cards were
+        re-fetched. Each touched customer costs one card list, however many events."""
+        deleted: set[str] = set()
+        snapshots: dict[str, EventData] = {}
+        touched: set[str] = set()
+        billing = BillingEvents()
+        for event in events:
+            if billing.take(event):
+                continue
+            customer = event.customer or queries.customer_of_card(event.payment_method)
+            if customer is None:
+                log.info("event %s (%s) names no known customer; skipped", event.id, event.type)
+                continue
+            if event.type == "customer.deleted":
+                deleted.add(customer)
+                continue
+            touched.add(customer)
+            if event.customer_data is not None:
+                latest = snapshots.get(customer)
+                if latest is None or event.created >= latest.created:
+                    snapshots[customer] = event
+        touched -= deleted
+        unknown = touched - set(snapshots) - set(store.customer_ids(sorted(touched)))
+        fetched: dict[str, list[CardData]] = {}
+        customers: dict[str, CustomerData] = {
+            c: e.customer_data for c, e in snapshots.items() if e.customer_data
+        }
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="sync") as pool:
+            extra = {c: pool.submit(self.gateway.customer, c) for c in unknown}
+            futures = {c: pool.submit(self.gateway.cards, c) for c in sorted(touched)}
+            relisted = {
+                c: pool.submit(self._subscriptions_of, c) for c in sorted(billing.relist - deleted)
+            }
+            for number, (customer_id, future) in enumerate(futures.items(), start=1):
+                try:
+                    fetched[customer_id] = future.result()
+                except NotFoundError:
+                    deleted.add(customer_id)
+                progress.set_progress("Refreshing customers", number, len(futures))
+            for customer_id, snapshot in extra.items():
+                try:
+                    customers[customer_id] = snapshot.result()
+                except NotFoundError:
+                    deleted.add(customer_id)
+            subscriptions = list(billing.subscriptions.values())
+            for customer_id, listed in relisted.items():
+                try:
+                    subscriptions.extend(listed.result())
+                except NotFoundError:
+                    deleted.add(customer_id)
+        at = now()
+        with self.db.atomic():
+            live = {c: d for c, d in customers.items() if c not in deleted}
+            store.write_customers(
+                list(live.values()),
+                {c: cards for c, cards in fetched.items() if c not in deleted},
+                at,
+                complete=True,
+            )
+            for customer_id in deleted:
+                store.mark_customer_deleted(customer_id, at)
+            store.upsert_invoices(not_older(billing.invoices.values()), at)
+            store.delete_invoices(sorted(billing.deleted_invoices))
+            store.upsert_subscriptions(subscriptions, at)  # the ones listed now win
+            store.bump_version()
+        return set(fetched) - deleted
+
+    def _subscriptions_of(self, customer_id: str) -> list[SubscriptionData]:
+        return list(chain.from_iterable(self.gateway.subscription_pages(customer_id)))

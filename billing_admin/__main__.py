@@ -1,0 +1,5 @@
+import sys
+
+from billing_admin import main
+
+sys.exit(main())

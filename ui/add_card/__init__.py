@@ -1,0 +1,1 @@
+"""Adding a card: Stripe Elements in an embedded page (QtWebEngine, loaded late)."""

@@ -1,0 +1,1 @@
+""" "Needs attention": who needs it and why, most severe first."""

@@ -1,0 +1,196 @@
+""" "Needs attention (N)" beside the customers list: who needs attention and why, most severe
+first. Choosing a row shows that customer's cards and portal buttons on the right; Enter or a
+double-click also puts the focus on their cards.
+
+The ranking is computed in the background whenever the window re-reads the cache (a sync,
+an action, another process's change), so that a large cache never freezes the window; the
+reasons are read a page at a time as rows are shown (`ui.attention.attention_model`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from app.cache import billing_queries
+from app.errors import KnownError
+from ui.attention.attention_model import WHY_COLUMN, AttentionModel
+from ui.common.badges import BadgeDelegate
+from ui.common.widgets import act_on_rows, empty_label, make_table, stack_of
+from ui.shell.customer_controller import CustomerController
+from ui.shell.follower import Follower
+from ui.shell.protocol import Shell
+
+log = logging.getLogger(__name__)
+NOBODY = (
+    "Nobody needs attention: no failed payment, no subscription behind, and every "
+    "subscription has a valid card to renew with."
+)
+
+
+class AttentionPane(QWidget):
+    """The list, its count, and what it says when nobody needs attention."""
+
+    #: The chosen customer's Stripe id.
+    customer_chosen = Signal(str)
+    #: Enter or a double-click on a customer: go to their cards.
+    customer_activated = Signal(str)
+
+    def __init__(self, model: AttentionModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.hint = QLabel(
+            "Customers whose payments failed or whose card will not pay, most severe first.",
+            self,
+        )
+        self.hint.setObjectName("HintLabel")
+        self.hint.setWordWrap(True)
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("CountLabel")
+        self.table = make_table(
+            self, "Needs attention", model, object_name="AttentionTable", widths=(150, 190, 96)
+        )
+        self.table.setAlternatingRowColors(True)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)  # sentences read from the start
+        self.table.setItemDelegateForColumn(WHY_COLUMN, BadgeDelegate(self.table))
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 12)
+        self.table.horizontalHeader().setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.go_action = QAction("Show this customer's cards", self)
+        self.go_action.triggered.connect(self._activate_current)
+        act_on_rows(self.table, self.go_action)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.empty_label = empty_label(self, "Reading…")
+        self.stack = stack_of(self, self.table, self.empty_label)
+        top = QHBoxLayout()
+        top.addWidget(self.hint, 1)
+        top.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 4, 8)
+        layout.addLayout(top)
+        layout.addWidget(self.stack, 1)
+        self.show_state()
+
+    def show_state(self, *, reading: bool = False) -> None:
+        count = self.model.rowCount()
+        self.count_label.setText(f"{count:,} customer{'s' if count != 1 else ''}" if count else "")
+        if count:
+            self.stack.setCurrentWidget(self.table)
+            return
+        if reading:
+            text = "Reading the cache…"
+        elif self.model.failed:
+            text = "“Needs attention” could not be read; the log file has the details."
+        else:
+            text = NOBODY
+        self.empty_label.setText(text)
+        self.stack.setCurrentWidget(self.empty_label)
+
+    def selected_customer(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.customer_id_at(rows[0].row()) if rows else None
+
+    def select_customer(self, customer_id: str) -> bool:
+        row = self.model.row_of(customer_id)
+        if row is None:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    @Slot(QItemSelection, QItemSelection)
+    def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        customer_id = self.selected_customer()
+        if customer_id:
+            self.customer_chosen.emit(customer_id)
+
+    @Slot()
+    def _activate_current(self) -> None:
+        customer_id = self.selected_customer()
+        if customer_id:
+            self.customer_activated.emit(customer_id)
+
+
+class AttentionView(Follower[AttentionPane]):
+    """Keeps the pane and its tab's title ("Needs attention (N)") up to date."""
+
+    #: The ranking was read (True) or could not be (False): for tests and the benchmark.
+    refreshed = Signal(bool)
+
+    def __init__(
+        self, shell: Shell, pane: AttentionPane, tabs: QTabWidget, view: CustomerController
+    ) -> None:
+        super().__init__(shell, pane, tabs, view)
+        self._running = False
+        self._again = False
+        view.reloaded.connect(self.refresh)
+        pane.customer_chosen.connect(view.show_customer_id)
+        pane.customer_activated.connect(self._go_to_cards)
+
+    @Slot()
+    def refresh(self) -> None:
+        """Rank again in the background (once more after the current run, if one runs)."""
+        if self._running:
+            self._again = True
+            return
+        try:
+            db = self.shell.ctx.cache().db
+        except KnownError:
+            self._show_failed()
+            return
+        today = date.today()
+        self._running = True
+        if not self.pane.model.rowCount():
+            self.pane.show_state(reading=True)
+        self.shell.runner.run(
+            lambda: billing_queries.attention_ranking(today),
+            db=db,
+            on_success=lambda ids: self._ranked(ids, today),
+            on_failure=self._failed,
+        )
+
+    def _ranked(self, ids: list[str], today: date) -> None:
+        self._running = False
+        if self.shell.closing:
+            return
+        if self._again:
+            self._again = False
+            self.refresh()
+            return
+        self.show_ranking(ids, today)
+        self.refreshed.emit(True)
+
+    def show_ranking(self, ids: list[str], today: date | None = None) -> None:
+        """Show this ranking, keeping the selected customer selected if still there."""
+        selected = self.pane.selected_customer()
+        blocker = self.pane.table.selectionModel().blockSignals(True)
+        self.pane.model.set_ranking(ids, today)
+        self.pane.table.selectionModel().blockSignals(blocker)
+        if selected:
+            self.pane.select_customer(selected)
+        self.pane.show_state()
+        self._title(len(ids))
+
+    def _failed(self, exc: BaseException) -> None:
+        self._running = False
+        log.error("could not rank the customers who need attention", exc_info=exc)
+        if not self.shell.closing:
+            self._show_failed()
+            self.refreshed.emit(False)
+
+    def _show_failed(self) -> None:
+        self.pane.model.set_failed()
+        self.pane.show_state()
+        self._title(None)
+
+    def _title(self, count: int | None) -> None:
+        self.tabs.setTabText(self.tab, "Needs attention" + (f" ({count:,})" if count else ""))
+
+    @Slot(str)
+    def _go_to_cards(self, customer_id: str) -> None:
+        self.view.show_customer_id(customer_id)
+        self.view.show_cards_tab()

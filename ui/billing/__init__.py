@@ -1,0 +1,1 @@
+"""The Billing tab: subscriptions and invoices; opening an invoice or the billing portal."""

@@ -1,0 +1,1 @@
+"""The selected customer's cards: the table, its actions, their confirmations."""

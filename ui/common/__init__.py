@@ -1,0 +1,1 @@
+"""What every feature shares: table helpers, palette, badges, the background-task runner."""

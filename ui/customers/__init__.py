@@ -1,0 +1,1 @@
+"""The customers list: search, the "expiring soon" filter, paging and match counts."""

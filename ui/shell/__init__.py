@@ -1,0 +1,1 @@
+"""The main window and what frames the features: header, banners, menus, first run, sync."""
