@@ -14,7 +14,7 @@ import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import stripe
@@ -32,7 +32,6 @@ from app.gateway import paging
 from app.gateway.convert import (
     EventData,
     SetupIntentData,
-    Skipped,
     Unconvertible,
     card_from,
     customer_from,
@@ -40,6 +39,7 @@ from app.gateway.convert import (
     each,
     event_from,
     invoice_from,
+    plain,
     portal_url_from,
     server_time,
     setup_intent_from,
@@ -53,7 +53,7 @@ from app.gateway.transport import (
     check_live_key_destination,
 )
 from app.ratelimit import RateLimiter
-from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
+from app.records import CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
 from app.settings import (
     Settings,
 )
@@ -389,7 +389,7 @@ class Gateway:
         if at is None:
             return None, set()
         # An event whose `created` is not a number is skipped later, not here.
-        events = [obj for obj in page.data if isinstance(obj, Mapping)]
+        events = [plain(obj) for obj in page.data]
         return at, {
             str(obj.get("id"))
             for obj in events
@@ -403,7 +403,7 @@ class Gateway:
         header, else ours) allows, is skipped and logged: it never becomes the cursor."""
         params = {"limit": PAGE, "created": {"gte": created}}
         for items in self.pages("list events", self._events_page, params):
-            wanted = [o for o in items if isinstance(o, Mapping) and o.get("type") in EVENT_TYPES]
+            wanted = [obj for obj in items if plain(obj).get("type") in EVENT_TYPES]
             for event in each(event_from, wanted, self.skipped, "event"):
                 latest = (self.events_server_time or int(time.time())) + CLOCK_SKEW
                 if event.created > latest:

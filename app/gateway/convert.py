@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from app.billing import customer_default
 from app.cards import display_name
 from app.errors import KnownError
-from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
+from app.records import CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,15 +52,6 @@ class Unconvertible(KnownError):
         return f"Stripe sent {name} that billing-admin cannot read ({self.reason})."
 
 
-@dataclass(frozen=True)
-class Skipped:
-    """An object a sync left out, and why."""
-
-    kind: str
-    id: str
-    reason: str
-
-
 def each(
     convert: Callable[[Any], T], items: Iterable[Any], skipped: list[Skipped], kind: str
 ) -> list[T]:
@@ -82,6 +73,12 @@ def skip(exc: Unconvertible, item: Any, kind: str) -> Skipped:
     what = exc.kind or kind
     log.warning("skipped %s %s from Stripe: %s", what, object_id, exc.reason)
     return Skipped(what, object_id, exc.reason)
+
+
+def plain(obj: Any) -> Mapping[str, Any]:
+    """A StripeObject (or a test's dict) as a plain dict; {} for anything else."""
+    value = _plain(obj)
+    return value if isinstance(value, Mapping) else {}
 
 
 def _clean(value: str, limit: int) -> str:
