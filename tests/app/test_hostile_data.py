@@ -276,3 +276,36 @@ def test_a_cursor_from_the_far_future_makes_the_next_sync_a_full_one(stand_in: S
         assert (store.ensure_sync_state().event_cursor_created or 0) <= time.time() + 300
     finally:
         ctx.close()
+
+
+# -- section 3: figures the program formatted are not card numbers; `--csv ''` ---------------
+
+
+def test_an_amount_of_13_digits_is_shown_and_a_card_number_in_a_name_is_not(
+    stand_in: StandIn, cli: Any
+) -> None:
+    stand_in.customers = {"cus_vnd": customer("cus_vnd", "Paid 4242 4242 4242 4242 Ltd")}
+    stand_in.invoices = [
+        invoice(
+            "in_vnd",
+            "cus_vnd",
+            currency="vnd",
+            amount_due=25 * 10**11,
+            amount_remaining=25 * 10**11,
+        ),
+    ]
+    assert cli("sync").code == 0
+
+    shown = cli("attention")
+
+    # The DUE column (the reason's detail, a sentence that names Stripe's invoice number,
+    # is still redacted as free text).
+    assert shown.code == 0 and shown.out.splitlines()[1].endswith("  2500000000000 VND")
+    assert "4242 4242" not in shown.out and "[redacted]" in shown.out
+
+
+def test_attention_csv_without_a_file_name_is_refused_like_the_others(
+    stand_in: StandIn, cli: Any
+) -> None:
+    ran = cli("attention", "--csv", "")
+    assert ran.code == 2 and "--csv needs a file name" in ran.err and ran.out == ""
