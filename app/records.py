@@ -217,3 +217,12 @@ class AttentionEntry:
     @property
     def label(self) -> str:
         return self.name or self.id
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An object from Stripe a sync left out (it did not convert), and why."""
+
+    kind: str
+    id: str
+    reason: str

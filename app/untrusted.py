@@ -3,7 +3,8 @@ error messages — made harmless for where it goes: a terminal, a CSV cell, a lo
 audit log.
 
 Redacted everywhere: secret and restricted keys, client secrets, and any run of 13 to 19
-digits (a card number would be one).
+digits (a card number would be one) — except in a `Figure`, a value the program formatted
+itself (2500000000000 VND is an amount, not a card number).
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MESSAGE_LIMIT = 300
 
 
+class Figure(str):
+    """Text the program formatted (an amount from the cache's integers): no card number can
+    be in it, so `for_terminal` does not redact it."""
+
+
 def redact(text: str) -> str:
     return _SECRETS.sub("[redacted]", text)
 
@@ -37,6 +43,8 @@ def one_line(text: str) -> str:
 
 def for_terminal(value: object) -> str:
     """A value as it may be printed: one line, no escape sequences, no secrets."""
+    if isinstance(value, Figure):
+        return one_line(value)
     return redact(one_line(str(value)))
 
 

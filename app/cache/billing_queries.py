@@ -356,21 +356,20 @@ def _subscription_problems(found: _Found, paying: _Paying, only: list[str] | Non
 
 
 def _amounts_due(customers: set[str], only: list[str] | None) -> dict[str, dict[str, int]]:
-    """What the open invoices still ask, per customer and currency."""
+    """What the open invoices still ask, per customer and currency: added up here, in
+    Python's integers, because SQLite's SUM stops at 2**63 (two open invoices of 2**62)."""
     if not customers:
         return {}
-    query = (
-        Invoice.select(Invoice.customer, Invoice.currency, fn.SUM(Invoice.amount_remaining))
-        .where(Invoice.status == "open")
-        .group_by(Invoice.customer, Invoice.currency)
+    query = Invoice.select(Invoice.customer, Invoice.currency, Invoice.amount_remaining).where(
+        Invoice.status == "open"
     )
     if only is not None:
         query = query.where(Invoice.customer.in_(only))
     due: dict[str, dict[str, int]] = defaultdict(dict)
     for customer_id, currency, amount in _raw(query):
         if customer_id in customers and amount:
-            due[customer_id][currency] = int(amount)
-    return due
+            due[customer_id][currency] = due[customer_id].get(currency, 0) + int(amount)
+    return {c: {k: v for k, v in amounts.items() if v} for c, amounts in due.items()}
 
 
 def attention_ranking(today: date | None = None) -> list[str]:

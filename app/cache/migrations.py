@@ -12,6 +12,7 @@ from app.cache import chain, search_index
 from app.cache.models import (
     BILLING_MODELS,
     MODELS,
+    SKIPPED_MODELS,
     AuditEntry,
     Card,
     Customer,
@@ -198,6 +199,11 @@ def _v11_ranked_search_index(db: Database) -> None:
     search_index.create(db)
 
 
+def _v12_skipped_objects(db: Database) -> None:
+    """The objects from Stripe a sync could not read, for `doctor` to list."""
+    db.create_tables(SKIPPED_MODELS)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -210,6 +216,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v9_cards_pending,
     _v10_attention_indexes,
     _v11_ranked_search_index,
+    _v12_skipped_objects,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -207,6 +207,19 @@ class Invoice(BaseModel):
     seen_at = UtcField()
 
 
+class SkippedObject(BaseModel):
+    """An object from Stripe that a sync could not read (`convert.Unconvertible`): listed by
+    `doctor`, read again by the next full sync, which forgets those that now convert."""
+
+    id = AutoField()
+    kind = CharField(max_length=32)
+    stripe_id = CharField(max_length=255)
+    reason = TextField()
+    at = UtcField()
+
+
 MODELS: list[type[BaseModel]] = [Customer, Card, SyncState, AuditEntry, SchemaMigration]
 #: Created by migration 5, not by the first one.
 BILLING_MODELS: list[type[BaseModel]] = [Subscription, Invoice]
+#: Created by migration 12.
+SKIPPED_MODELS: list[type[BaseModel]] = [SkippedObject]

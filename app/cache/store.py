@@ -21,13 +21,14 @@ from app.cache.models import (
     Card,
     Customer,
     Invoice,
+    SkippedObject,
     Subscription,
     SyncState,
     UtcField,
     now,
 )
 from app.cards import month_index
-from app.records import Action, CardData, CustomerData, InvoiceData, SubscriptionData
+from app.records import Action, CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
 from app.untrusted import message
 
 #: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
@@ -240,6 +241,46 @@ def drop_unseen_billing(started: datetime) -> None:
     longer lists within the history window (older ones included) leave the cache."""
     Subscription.delete().where(Subscription.seen_at < started).execute()
     Invoice.delete().where(Invoice.seen_at < started).execute()
+
+
+def keep_skipped(skipped: Sequence[Skipped], started: datetime) -> None:
+    """Before a full sync removes what it did not see: what it skipped is not gone from
+    Stripe, so the cache keeps it as it was (a skipped customer's cards with it)."""
+    ids: dict[str, list[str]] = {}
+    for item in skipped:
+        ids.setdefault(item.kind, []).append(item.id)
+    for kind, model, column in (
+        ("customer", Customer, Customer.stripe_id),
+        ("card", Card, Card.stripe_payment_method_id),
+        ("invoice", Invoice, Invoice.stripe_id),
+        ("subscription", Subscription, Subscription.stripe_id),
+    ):
+        for chunk in _chunks(ids.get(kind, [])):
+            model.update(seen_at=started).where(column.in_(chunk)).execute()
+    for chunk in _chunks(ids.get("customer", [])):
+        owners = Customer.select(Customer.id).where(Customer.stripe_id.in_(chunk))
+        Card.update(seen_at=started).where(Card.customer.in_(owners)).execute()
+
+
+def record_skipped(skipped: Sequence[Skipped], at: datetime, *, whole: bool) -> None:
+    """What a sync skipped, for `doctor`. `whole`: a completed full sync read everything
+    again, so what it did not skip is forgotten."""
+    if whole:
+        SkippedObject.delete().execute()
+    for item in skipped:
+        SkippedObject.delete().where(
+            SkippedObject.kind == item.kind, SkippedObject.stripe_id == item.id
+        ).execute()
+    rows = [
+        {"kind": s.kind[:32], "stripe_id": s.id[:255], "reason": s.reason, "at": at}
+        for s in {(s.kind, s.id): s for s in skipped}.values()
+    ]
+    for chunk in _chunks(rows):
+        SkippedObject.insert_many(chunk).execute()
+
+
+def _chunks(items: Sequence[Any], size: int = 200) -> list[Sequence[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def bump_version() -> None:

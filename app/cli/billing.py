@@ -15,12 +15,13 @@ from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
 from app.operations import known_customer
 from app.records import AttentionEntry, InvoiceRow, SubscriptionRow
+from app.untrusted import Figure
 
 ATTENTION_CSV = ("id", "name", "email", "code", "detail", "amount_due")
 
 
 def _money(amount: int | None, currency: str | None) -> str:
-    return money_text(amount, currency) if amount is not None and currency else "—"
+    return Figure(money_text(amount, currency)) if amount is not None and currency else "—"
 
 
 def _date(value: Any) -> str:
@@ -83,7 +84,7 @@ def subscription_json(subscription: SubscriptionRow) -> dict[str, Any]:
 
 def amounts_text(entry: AttentionEntry) -> str:
     """ "49.00 EUR; 4900 JPY"."""
-    return "; ".join(money_text(amount, currency) for currency, amount in entry.amount_due)
+    return Figure("; ".join(money_text(amount, currency) for currency, amount in entry.amount_due))
 
 
 def _lines_of(
@@ -122,7 +123,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
                 (
                     i.number or i.id,
                     i.status,
-                    money_text(i.amount_due, i.currency),
+                    Figure(money_text(i.amount_due, i.currency)),
                     _date(i.created),
                     i.payment_method_display or "",
                     i.failure_message or "",
@@ -175,7 +176,7 @@ def cmd_subscriptions(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_attention(ctx: Context, args: argparse.Namespace) -> int:
     notice(ctx)
     entries = billing_queries.needs_attention(date.today())
-    if args.csv:
+    if args.csv is not None:  # '' too: write_csv says it needs a file name
         rows = [
             (e.id, e.name, e.email, r.code, r.detail, amounts_text(e))
             for e in entries

@@ -45,6 +45,7 @@ def run_checks(ctx: Context) -> list[Check]:
         settings_check,
         local.publishable_check(ctx, settings, key),
         local.cache_check(ctx, settings),
+        local.skipped_check(ctx, settings),
         *remote.checks(ctx, key, settings),
     ]
 

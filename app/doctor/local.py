@@ -16,7 +16,7 @@ from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
 from app import untrusted
 from app.cache import migrations
 from app.cache.db import safe_url
-from app.cache.models import SchemaMigration
+from app.cache.models import SchemaMigration, SkippedObject
 from app.context import Context
 from app.doctor import Check, Status
 from app.errors import KnownError
@@ -171,6 +171,55 @@ def _shared_cache(url: str) -> Check:
     finally:
         with contextlib.suppress(DatabaseError):
             db.close()
+
+
+#: The most skipped objects `skipped_check` names (the log has them all).
+SKIPPED_SHOWN = 10
+
+
+def skipped_check(ctx: Context, settings: Settings | None) -> Check:
+    """The objects from Stripe the syncs could not read and left out (`SkippedObject`),
+    read from the cache without changing it."""
+    name = "objects from Stripe"
+    url = None if ctx.local_cache_only or settings is None else settings.database_url
+    if url:
+        db: Database = PostgresqlDatabase(
+            url.replace("postgres://", "postgresql://", 1),
+            password=credentials.database_password(url),
+            connect_timeout=10,
+        )
+    elif ctx.profile.cache_file.exists():
+        db = SqliteDatabase(f"{ctx.profile.cache_file.resolve().as_uri()}?mode=ro", uri=True)
+    else:
+        return Check(name, OK, "No cache yet: nothing was skipped.")
+    table = SkippedObject._meta.table_name
+    try:
+        db.connect()
+        rows = []
+        if db.table_exists(table):
+            rows = db.execute_sql(
+                f'SELECT kind, stripe_id, reason FROM "{table}" ORDER BY at, id'
+            ).fetchall()
+    except (DatabaseError, sqlite3.DatabaseError):
+        return Check(name, WARNING, "Not known: the cache cannot be read (see the cache check).")
+    finally:
+        with contextlib.suppress(DatabaseError, sqlite3.DatabaseError):
+            db.close()
+    if not rows:
+        return Check(name, OK, "Every object the syncs read from Stripe could be read.")
+    more = len(rows) - SKIPPED_SHOWN
+    shown = "; ".join(
+        f"{kind} {stripe_id}: {reason}" for kind, stripe_id, reason in rows[:SKIPPED_SHOWN]
+    )
+    return Check(
+        name,
+        WARNING,
+        f"{len(rows)} object{'' if len(rows) == 1 else 's'} from Stripe could not be read and "
+        f"{'was' if len(rows) == 1 else 'were'} left out (what the cache held is kept): "
+        f"{shown}{f'; and {more} more (see the log)' if more > 0 else ''}.",
+        "Correct them on Stripe (the Dashboard); the next full sync ('billing-admin sync "
+        "--full') reads them again.",
+    )
 
 
 _OWNER_FIX = "Run 'billing-admin migrate' as the owner of the cache's tables (README, For teams)."

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
@@ -30,14 +31,18 @@ from app.gateway import paging, trust
 from app.gateway.convert import (
     EventData,
     SetupIntentData,
+    Unconvertible,
     card_from,
-    customer_and_default_card_from,
     customer_from,
+    customers_and_default_cards,
+    each,
     event_from,
     invoice_from,
+    plain,
     portal_url_from,
     server_time,
     setup_intent_from,
+    skip,
     subscription_from,
 )
 from app.gateway.ratelimit import RateLimiter
@@ -48,7 +53,7 @@ from app.gateway.transport import (
     NotStripesAnswer,
     check_live_key_destination,
 )
-from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
+from app.records import CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
 from app.settings import (
     Settings,
 )
@@ -90,6 +95,8 @@ BILLING_EVENTS = (
 EVENT_TYPES = CARD_EVENTS + BILLING_EVENTS
 assert len(EVENT_TYPES) <= 20
 PAGE = 100
+#: How far past the server's clock an event's `created` may be (clocks differ a little).
+CLOCK_SKEW = 300
 #: What a customer list embeds so that each customer comes with its default card: the
 #: payment method of its invoice settings, and the legacy default source (a `card_...`).
 DEFAULT_CARD_EXPAND = ("data.invoice_settings.default_payment_method", "data.default_source")
@@ -136,6 +143,10 @@ class Gateway:
         )
         self.requests_sent = 0  # counted under a lock: several sync threads send at once
         self._count_lock = threading.Lock()
+        #: The objects from Stripe that did not convert, in the order met (`convert.each`).
+        self.skipped: list[Skipped] = []
+        #: The server's clock at the last page of events read (its Date header).
+        self.events_server_time: int | None = None
 
     def _knows(self, capability: str) -> bool | None:
         """Whether this API base supports `capability` (None: not asked yet)."""
@@ -256,14 +267,14 @@ class Gateway:
     def customer_pages(self) -> Iterator[list[CustomerData]]:
         """Every customer, 100 a page."""
         for items in self._list("list customers", self.client.v1.customers.list, {}):
-            yield [customer_from(c) for c in items]
+            yield each(customer_from, items, self.skipped, "customer")
 
     def customers_with_default_card(self) -> Iterator[list[tuple[CustomerData, CardData | None]]]:
         """Every customer with the card that will be charged, embedded in the same list (100 a
         page, no request per customer): a full sync's first pass."""
         params = {"expand": list(DEFAULT_CARD_EXPAND)}
         for items in self._list("list customers", self.client.v1.customers.list, params):
-            yield [customer_and_default_card_from(c) for c in items]
+            yield customers_and_default_cards(items, self.skipped)
 
     def customer(self, customer_id: str) -> CustomerData:
         obj = self.call(
@@ -282,7 +293,8 @@ class Gateway:
             lambda params: self._cards_page(customer_id, params),
             {"limit": PAGE, "type": "card"},
         )
-        return [c for items in pages for c in (card_from(pm) for pm in items) if c is not None]
+        converted = (each(card_from, items, self.skipped, "card") for items in pages)
+        return [c for cards in converted for c in cards if c is not None]
 
     def _cards_page(self, customer_id: str, params: dict[str, Any]) -> Any:
         if self._knows(CARDS_ROUTE) is None:
@@ -355,7 +367,7 @@ class Gateway:
             params["customer"] = customer
         what = f"list the subscriptions of {customer}" if customer else "list subscriptions"
         for page in self._list(what, self.client.v1.subscriptions.list, params):
-            yield [subscription_from(s) for s in page]
+            yield each(subscription_from, page, self.skipped, "subscription")
 
     def invoice_pages(self, since: int) -> Iterator[list[InvoiceData]]:
         """The account's invoices created at or after `since` (Unix seconds), 100 a page.
@@ -364,7 +376,7 @@ class Gateway:
         reaches back past `since`: no `created` filter is sent, which the emulator lacks (it
         answers 500), and it costs Stripe no more requests than the filter would."""
         for page in self._list("list invoices", self.client.v1.invoices.list, {}):
-            rows = [invoice_from(i) for i in page]
+            rows = each(invoice_from, page, self.skipped, "invoice")
             recent = [i for i in rows if i.created is None or i.created.timestamp() >= since]
             if recent:
                 yield recent
@@ -393,13 +405,29 @@ class Gateway:
         at = server_time(page)
         if at is None:
             return None, set()
-        return at, {str(obj.id) for obj in page.data if int(obj.created) >= at}
+        # An event whose `created` is not a number is skipped later, not here.
+        events = [plain(obj) for obj in page.data]
+        return at, {
+            str(obj.get("id"))
+            for obj in events
+            if type(created := obj.get("created")) is int and created >= at
+        }
 
     def events_since(self, created: int) -> Iterator[EventData]:
-        """Card and billing events created at or after `created` (Unix seconds), any order."""
+        """Card and billing events created at or after `created` (Unix seconds), any order.
+
+        An event that does not convert, or created later than the server's clock (its Date
+        header, else ours) allows, is skipped and logged: it never becomes the cursor."""
         params = {"limit": PAGE, "created": {"gte": created}}
         for items in self.pages("list events", self._events_page, params):
-            yield from (event_from(obj) for obj in items if obj.type in EVENT_TYPES)
+            wanted = [obj for obj in items if plain(obj).get("type") in EVENT_TYPES]
+            for event in each(event_from, wanted, self.skipped, "event"):
+                latest = (self.events_server_time or int(time.time())) + CLOCK_SKEW
+                if event.created > latest:
+                    reason = f"created {event.created}, after the server's clock ({latest})"
+                    self.skipped.append(skip(Unconvertible(reason, event.id, "event"), {}, ""))
+                    continue
+                yield event
 
     def _events_page(self, params: dict[str, Any]) -> Any:
         if self._knows(TYPES_FILTER) is not False:
@@ -410,13 +438,16 @@ class Gateway:
                     params={**params, "types": list(EVENT_TYPES)},
                 )
                 self._learn(TYPES_FILTER, True)
+                self.events_server_time = server_time(page)
                 return page
             except StripeRefusedError:
                 if self._knows(TYPES_FILTER):
                     raise
                 # The emulator knows only `type`; filter on our side instead.
                 self._learn(TYPES_FILTER, False)
-        return self.call("list events", self.client.v1.events.list, params=params)
+        page = self.call("list events", self.client.v1.events.list, params=params)
+        self.events_server_time = server_time(page)
+        return page
 
     # -- billing portal and setup intents ------------------------------------------------------
 

@@ -3,19 +3,170 @@
 Every function takes a StripeObject, or the plain dict Stripe's reference shows (tests feed
 both), and returns a frozen record; where Stripe's shapes differ between API versions (or
 between Stripe and the emulator), the function says which field wins.
+
+Types are checked here, at the boundary: an object that is not in Stripe's shape (a name that
+is a number, `exp_month: "abc"`, an amount past what the cache stores, a float amount, an
+event without `data`) raises `Unconvertible`, naming its id and the reason, and a list goes on
+without it (`each`). Text is normalised the same way for SQLite and PostgreSQL: NUL removed,
+lengths bounded by what Stripe documents (or what the cache's column holds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+import re
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from app.billing.rules import customer_default
 from app.cards import display_name
-from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
+from app.errors import KnownError
+from app.records import CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: What the cache's integer columns hold: a signed 64-bit integer (BIGINT), 32-bit (INTEGER).
+INT64 = 2**63 - 1
+INT32 = 2**31 - 1
+#: Unix seconds up to the end of year 9999: later is not a date Stripe sends.
+LAST_TIME = 253402300799
+#: Stripe's documented bounds: ids up to 255 characters, a customer's name 256, an email 512,
+#: other free text 5000; a currency is a three-letter ISO code.
+ID_LENGTH, NAME_LENGTH, EMAIL_LENGTH, TEXT_LENGTH = 255, 256, 512, 5000
+_CURRENCY = re.compile(r"[a-z]{3}")
+
+
+class Unconvertible(KnownError):
+    """An object from Stripe that is not in Stripe's shape: skipped, logged, retried at the
+    next full sync."""
+
+    def __init__(self, reason: str, object_id: str = "", kind: str = "") -> None:
+        super().__init__(reason)
+        self.reason, self.object_id, self.kind = reason, object_id, kind
+
+    def __str__(self) -> str:
+        name = f"{self.kind} {self.object_id}".strip() or "an object"
+        return f"Stripe sent {name} that billing-admin cannot read ({self.reason})."
+
+
+def each(
+    convert: Callable[[Any], T], items: Iterable[Any], skipped: list[Skipped], kind: str
+) -> list[T]:
+    """`convert` applied to each item; an item that does not convert is logged with its id
+    and the reason, added to `skipped`, and left out."""
+    converted: list[T] = []
+    for item in items:
+        try:
+            converted.append(convert(item))
+        except Unconvertible as exc:
+            skipped.append(skip(exc, item, kind))
+    return converted
+
+
+def skip(exc: Unconvertible, item: Any, kind: str) -> Skipped:
+    """The record (and log line) of an object left out."""
+    raw = _plain(item).get("id") if isinstance(_plain(item), Mapping) else None
+    object_id = exc.object_id or (_clean(raw, ID_LENGTH) if isinstance(raw, str) else "") or "?"
+    what = exc.kind or kind
+    log.warning("skipped %s %s from Stripe: %s", what, object_id, exc.reason)
+    return Skipped(what, object_id, exc.reason)
+
+
+def plain(obj: Any) -> Mapping[str, Any]:
+    """A StripeObject (or a test's dict) as a plain dict; {} for anything else."""
+    value = _plain(obj)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _clean(value: str, limit: int) -> str:
+    """Text as both caches store it: NUL removed, at most `limit` characters."""
+    return value.replace("\x00", "")[:limit]
+
+
+def _object_id(obj: Mapping[str, Any], kind: str) -> str:
+    """The object's own id, checked: a string of 1 to 255 characters without NUL."""
+    value = obj.get("id") if isinstance(obj, Mapping) else None
+    if not isinstance(value, str) or not value:
+        raise Unconvertible("no id", "", kind)
+    if len(value) > ID_LENGTH or "\x00" in value:
+        raise Unconvertible(
+            f"an id of {len(value)} characters that is not Stripe's", _clean(value, 40) + "…", kind
+        )
+    return value
+
+
+class _Reader:
+    """The typed fields of one object; each problem names the object and the field."""
+
+    def __init__(self, obj: Any, kind: str) -> None:
+        self.obj: Mapping[str, Any] = _plain(obj)
+        if not isinstance(self.obj, Mapping):
+            raise Unconvertible(f"a {type(obj).__name__} where an object belongs", "", kind)
+        self.kind = kind
+        self.id = _object_id(self.obj, kind)
+
+    def bad(self, reason: str) -> Unconvertible:
+        return Unconvertible(reason, self.id, self.kind)
+
+    def text(self, value: Any, field: str, limit: int = TEXT_LENGTH) -> str | None:
+        """Free text: None, or a string (NUL removed, at most `limit` characters)."""
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.bad(f"{field} is a {type(value).__name__}, not text")
+        return _clean(value, limit)
+
+    def code(self, value: Any, field: str, limit: int) -> str | None:
+        """A short code (a status, a brand): None, or a string that fits the column whole."""
+        text = self.text(value, field, TEXT_LENGTH)
+        if text is not None and len(text) > limit:
+            raise self.bad(f"{field} of {len(text)} characters (at most {limit})")
+        return text
+
+    def ref(self, value: Any, field: str) -> str | None:
+        """An id from a field that may be an id string or an expanded object."""
+        if value is None or (isinstance(value, str) and not value):
+            return None
+        if isinstance(value, Mapping):
+            value = value.get("id")
+        if not isinstance(value, str) or len(value) > ID_LENGTH or "\x00" in value:
+            raise self.bad(f"{field} is not an id")
+        return value
+
+    def integer(self, value: Any, field: str, low: int = -INT64, high: int = INT64) -> int | None:
+        """A whole number within [low, high]: not a float (4999.99 is not Stripe's amount in
+        a minor unit), not a string, not a boolean."""
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.bad(f"{field} is {_shown(value)}, not a whole number")
+        if not low <= value <= high:
+            raise self.bad(f"{field} {_shown(value)} is out of range")
+        return value
+
+    def amount(self, value: Any, field: str) -> int | None:
+        return self.integer(value, field)
+
+    def time(self, value: Any, field: str) -> datetime | None:
+        seconds = self.integer(value, field, 0, LAST_TIME)
+        return datetime.fromtimestamp(seconds, UTC) if seconds else None
+
+    def mapping(self, value: Any, field: str) -> Mapping[str, Any]:
+        """An embedded object, or {} where the field is null."""
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.bad(f"{field} is {_shown(value)}, not an object")
+        return value
+
+
+def _shown(value: Any) -> str:
+    """A value as a log line names it, briefly."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:40] + "…"
 
 
 @dataclass(frozen=True)
@@ -32,6 +183,8 @@ class EventData:
     #: customer.subscription.* events.
     invoice: InvoiceData | None = None
     subscription: SubscriptionData | None = None
+    #: The customer's object carried only some fields: it is read again, not written.
+    partial: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,18 +212,30 @@ def _id(value: Any) -> str | None:
     return str(value.get("id")) if isinstance(value, Mapping) else None
 
 
+#: The fields of a whole customer: an event's object without them is partial (an update
+#: carrying only what changed), and must not blank what the cache holds.
+CUSTOMER_FIELDS = ("name", "email", "invoice_settings")
+#: The same for an invoice's or a subscription's events: without these, the event is skipped.
+_BILLING_FIELDS = {
+    "invoice": ("customer", "status", "amount_due", "currency"),
+    "customer.subscription": ("customer", "status", "items"),
+}
+
+
 def customer_from(obj: Any) -> CustomerData:
-    obj = _plain(obj)
-    settings = obj.get("invoice_settings") or {}
+    read = _Reader(obj, "customer")
+    obj = read.obj
+    settings = read.mapping(obj.get("invoice_settings"), "invoice_settings")
     default = customer_default(
-        _id(settings.get("default_payment_method")), _id(obj.get("default_source"))
+        read.ref(settings.get("default_payment_method"), "default_payment_method"),
+        read.ref(obj.get("default_source"), "default_source"),
     )
     return CustomerData(
-        id=str(obj["id"]),
-        name=obj.get("name") or "",
-        email=obj.get("email") or "",
+        id=read.id,
+        name=read.text(obj.get("name"), "name", NAME_LENGTH) or "",
+        email=read.text(obj.get("email"), "email", EMAIL_LENGTH) or "",
         default_payment_method=default,
-        created=obj.get("created"),
+        created=read.integer(obj.get("created"), "created", 0, LAST_TIME),
         deleted=bool(obj.get("deleted")),
     )
 
@@ -82,7 +247,7 @@ def customer_and_default_card_from(obj: Any) -> tuple[CustomerData, CardData | N
     customer has no default card, or when it is not a card (a SEPA debit, a bank account)."""
     obj = _plain(obj)
     customer = customer_from(obj)
-    settings = obj.get("invoice_settings") or {}
+    settings = _mapping(obj.get("invoice_settings"))
     for embedded in (settings.get("default_payment_method"), obj.get("default_source")):
         if isinstance(embedded, Mapping) and embedded.get("id") == customer.default_payment_method:
             card = card_from(embedded)
@@ -91,65 +256,105 @@ def customer_and_default_card_from(obj: Any) -> tuple[CustomerData, CardData | N
     return customer, None
 
 
+def customers_and_default_cards(
+    items: Iterable[Any], skipped: list[Skipped]
+) -> list[tuple[CustomerData, CardData | None]]:
+    """`customer_and_default_card_from` of each listed customer: a customer that does not
+    convert is skipped; one whose embedded card does not is kept without it (the card is
+    skipped, and read again with the customer's card list)."""
+    rows: list[tuple[CustomerData, CardData | None]] = []
+    for item in items:
+        try:
+            rows.append(customer_and_default_card_from(item))
+        except Unconvertible as exc:
+            if exc.kind != "card":
+                skipped.append(skip(exc, item, "customer"))
+                continue
+            try:
+                rows.append((customer_from(item), None))
+            except Unconvertible as again:
+                skipped.append(skip(again, item, "customer"))
+                continue
+            skipped.append(skip(exc, item, "card"))
+    return rows
+
+
 def card_from(obj: Any) -> CardData | None:
     """Only the safe metadata of a card payment method; None for other types."""
-    obj = _plain(obj)
+    read = _Reader(obj, "card")
+    obj = read.obj
     card = obj.get("card") if obj.get("type", "card") == "card" else None
     if obj.get("object") == "card":  # a legacy card_ source
         card = obj
     if not card:
         return None
+    card = read.mapping(card, "card")
+    brand = read.text(card.get("brand"), "brand") or "unknown"
     return CardData(
-        id=str(obj["id"]),
-        customer=_id(obj.get("customer")),
-        card_type=str(card.get("brand") or "unknown").lower().replace(" ", "_"),
-        last_four=str(card.get("last4") or "")[-4:],
-        exp_month=int(card.get("exp_month") or 0),
-        exp_year=int(card.get("exp_year") or 0),
-        country=card.get("country"),
-        funding=card.get("funding"),
-        created=obj.get("created"),
+        id=read.id,
+        customer=read.ref(obj.get("customer"), "customer"),
+        card_type=brand.lower().replace(" ", "_")[:20],
+        last_four=(read.text(card.get("last4"), "last4") or "")[-4:],
+        exp_month=read.integer(card.get("exp_month"), "exp_month", 0, 12) or 0,
+        exp_year=read.integer(card.get("exp_year"), "exp_year", 0, 9999) or 0,
+        country=read.code(card.get("country"), "country", 2),
+        funding=read.code(card.get("funding"), "funding", 16),
+        created=read.integer(obj.get("created"), "created", 0, LAST_TIME),
     )
 
 
 def event_from(obj: Any) -> EventData:
     """Turn a Stripe event (as the API or Stripe's reference shows it) into EventData."""
-    obj = _plain(obj)
-    data = obj.get("data") or {}
-    target = data.get("object") or {}
-    previous = data.get("previous_attributes") or {}
-    kind = str(obj["type"])
+    read = _Reader(obj, "event")
+    obj = read.obj
+    kind = read.code(obj.get("type"), "type", 64)
+    created = read.integer(obj.get("created"), "created", 0, LAST_TIME)
+    if kind is None or created is None:
+        raise read.bad("no type" if kind is None else "no created time")
+    data = obj.get("data")
+    if not isinstance(data, Mapping) or not isinstance(data.get("object"), Mapping):
+        raise read.bad("no data object")
+    target = data["object"]
+    previous = read.mapping(data.get("previous_attributes"), "previous_attributes")
     customer: str | None = None
     customer_data = None
     payment_method = None
-    if kind.startswith("customer.") and target.get("object", "customer") == "customer":
-        customer_data = customer_from(target)
-        customer = customer_data.id
-    elif kind.startswith("payment_method."):
-        payment_method = target.get("id")
-        customer = _id(target.get("customer")) or _id(previous.get("customer"))
-    invoice = invoice_from(target) if kind.startswith("invoice.") else None
-    subscription = subscription_from(target) if kind.startswith("customer.subscription.") else None
+    partial = False
+    try:
+        if kind.startswith("customer.") and target.get("object", "customer") == "customer":
+            if all(field in target for field in CUSTOMER_FIELDS) or kind == "customer.deleted":
+                customer_data = customer_from(target)
+                customer = customer_data.id
+            else:  # only what changed: the customer is read again, nothing is blanked
+                customer, partial = _object_id(target, "customer"), True
+        elif kind.startswith("payment_method."):
+            payment_method = _object_id(target, "card")
+            customer = read.ref(target.get("customer"), "customer") or read.ref(
+                previous.get("customer"), "customer"
+            )
+        required = _BILLING_FIELDS.get(kind.rsplit(".", 1)[0], ())
+        if kind not in ("invoice.deleted",) and not all(f in target for f in required):
+            # Only what changed: applying it would blank the rest; the next full sync reads it.
+            raise read.bad(f"its object carries only {', '.join(sorted(map(str, target)))}")
+        invoice = invoice_from(target) if kind.startswith("invoice.") else None
+        subscription = (
+            subscription_from(target) if kind.startswith("customer.subscription.") else None
+        )
+    except Unconvertible as exc:
+        raise read.bad(f"its {exc.kind or 'object'} {exc.object_id}: {exc.reason}") from None
     if invoice or subscription:
         customer = (invoice or subscription).customer  # type: ignore[union-attr]
     return EventData(
-        id=str(obj["id"]),
+        id=read.id,
         type=kind,
-        created=int(obj["created"]),
+        created=created,
         customer=customer,
         customer_data=customer_data,
         payment_method=payment_method,
         invoice=invoice,
         subscription=subscription,
+        partial=partial,
     )
-
-
-def _time(value: Any) -> datetime | None:
-    return datetime.fromtimestamp(int(value), UTC) if value else None
-
-
-def _text(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -157,8 +362,11 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _items(obj: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    return list((obj.get("items") or {}).get("data") or [])
+def _items(read: _Reader, obj: Mapping[str, Any]) -> list[Any]:
+    data = read.mapping(obj.get("items"), "items").get("data") or []
+    if not isinstance(data, list):
+        raise read.bad("items is not a list")
+    return data
 
 
 def subscription_from(obj: Any) -> SubscriptionData:
@@ -169,45 +377,68 @@ def subscription_from(obj: Any) -> SubscriptionData:
     current API puts it), else the top-level `current_period_end` (older versions); the
     currency is the subscription's own, else the first item's price or plan's.
     """
-    obj = _plain(obj)
-    items = _items(obj)
-    prices = [_mapping(item.get("price") or item.get("plan")) for item in items]
+    read = _Reader(obj, "subscription")
+    obj = read.obj
+    items = [read.mapping(item, "an item") for item in _items(read, obj)]
+    prices = [read.mapping(item.get("price") or item.get("plan"), "price") for item in items]
     amount: int | None = 0
     for item, price in zip(items, prices, strict=True):
-        unit = price.get("unit_amount", price.get("amount"))
+        unit = read.amount(price.get("unit_amount", price.get("amount")), "unit_amount")
+        quantity = read.integer(item.get("quantity"), "quantity", 0, INT64)
         if unit is None or amount is None:
             amount = None
         else:
-            amount += int(unit) * int(item.get("quantity") or 1)
+            amount += unit * (1 if quantity is None else quantity or 1)
     if not items:
         amount = None
+    if amount is not None and abs(amount) > INT64:  # Python's ints do not overflow; columns do
+        raise read.bad(f"its items add up to {_shown(amount)}, past what the cache stores")
     first: Mapping[str, Any] = prices[0] if prices else {}
-    recurring = first.get("recurring") or first  # a price's recurring, else the plan itself
-    ends = [int(item["current_period_end"]) for item in items if item.get("current_period_end")]
+    recurring = read.mapping(first.get("recurring"), "recurring") or first  # else the plan
+    ends = [
+        read.integer(item["current_period_end"], "current_period_end", 0, LAST_TIME) or 0
+        for item in items
+        if item.get("current_period_end")
+    ]
     period_end = min(ends) if ends else obj.get("current_period_end")
+    customer = read.ref(obj.get("customer"), "customer")
+    if customer is None:
+        raise read.bad("no customer")
     return SubscriptionData(
-        id=str(obj["id"]),
-        customer=str(_id(obj.get("customer"))),
-        status=str(obj.get("status") or ""),
-        description=_description(items),
+        id=read.id,
+        customer=customer,
+        status=read.code(obj.get("status"), "status", 32) or "",
+        description=_description(read, items),
         amount=amount,
-        currency=_text(obj.get("currency") or first.get("currency")),
-        interval=_text(recurring.get("interval")),
-        interval_count=recurring.get("interval_count"),
-        current_period_end=_time(period_end),
+        currency=_currency(read, obj.get("currency") or first.get("currency")),
+        interval=read.code(recurring.get("interval"), "interval", 8) or None,
+        interval_count=read.integer(recurring.get("interval_count"), "interval_count", 0, INT32),
+        current_period_end=read.time(period_end, "current_period_end"),
         cancel_at_period_end=bool(obj.get("cancel_at_period_end")),
-        trial_end=_time(obj.get("trial_end")),
-        default_payment_method=_id(obj.get("default_payment_method")) or None,
-        default_source=_id(obj.get("default_source")) or None,
-        created=_time(obj.get("created")),
+        trial_end=read.time(obj.get("trial_end"), "trial_end"),
+        default_payment_method=read.ref(obj.get("default_payment_method"), "default card"),
+        default_source=read.ref(obj.get("default_source"), "default source"),
+        created=read.time(obj.get("created"), "created"),
     )
 
 
-def _description(items: list[Mapping[str, Any]]) -> str | None:
+def _currency(read: _Reader, value: Any) -> str | None:
+    """A three-letter ISO code (Stripe sends it in lower case), or None."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not _CURRENCY.fullmatch(value.lower()):
+        raise read.bad(f"currency {_shown(value)} is not a three-letter code")
+    return value.lower()
+
+
+def _description(read: _Reader, items: list[Mapping[str, Any]]) -> str | None:
     """The first item's price nickname, else its plan's, else its product's name when the
     product is expanded, else the plan's legacy `name` (older API versions; the emulator)."""
     for item in items[:1]:
-        price, plan = item.get("price") or {}, item.get("plan") or {}
+        price, plan = (
+            read.mapping(item.get("price"), "price"),
+            read.mapping(item.get("plan"), "plan"),
+        )
         product = price.get("product") or plan.get("product")
         for candidate in (
             price.get("nickname"),
@@ -216,7 +447,7 @@ def _description(items: list[Mapping[str, Any]]) -> str | None:
             plan.get("name"),
         ):
             if candidate:
-                return str(candidate)
+                return read.text(candidate, "description")
     return None
 
 
@@ -230,50 +461,68 @@ def invoice_from(obj: Any) -> InvoiceData:
     else the invoice's own `default_payment_method` and `last_finalization_error`: the
     current API names no card on the invoice itself unless those are set or expanded.
     """
-    obj = _plain(obj)
-    parent = obj.get("parent") or {}
-    details = parent.get("subscription_details") or {}
-    subscription = _id(details.get("subscription")) or _id(obj.get("subscription"))
-    due, paid = int(obj.get("amount_due") or 0), int(obj.get("amount_paid") or 0)
-    remaining = obj.get("amount_remaining")
-    transitions = obj.get("status_transitions") or {}
-    pm, label, failure = _payment_of(obj)
+    read = _Reader(obj, "invoice")
+    obj = read.obj
+    parent = read.mapping(obj.get("parent"), "parent")
+    details = read.mapping(parent.get("subscription_details"), "subscription_details")
+    subscription = read.ref(details.get("subscription"), "subscription") or read.ref(
+        obj.get("subscription"), "subscription"
+    )
+    due = read.amount(obj.get("amount_due"), "amount_due") or 0
+    paid = read.amount(obj.get("amount_paid"), "amount_paid") or 0
+    remaining = read.amount(obj.get("amount_remaining"), "amount_remaining")
+    transitions = read.mapping(obj.get("status_transitions"), "status_transitions")
+    customer = read.ref(obj.get("customer"), "customer")
+    if customer is None:
+        raise read.bad("no customer")
+    url = read.text(obj.get("hosted_invoice_url"), "hosted_invoice_url")
+    pm, label, failure = _payment_of(read, obj)
     return InvoiceData(
-        id=str(obj["id"]),
-        number=_text(obj.get("number")),
-        customer=str(_id(obj.get("customer"))),
-        subscription=subscription or None,
-        status=str(obj.get("status") or ""),
+        id=read.id,
+        number=read.code(obj.get("number"), "number", 64) or None,
+        customer=customer,
+        subscription=subscription,
+        status=read.code(obj.get("status"), "status", 16) or "",
         amount_due=due,
         amount_paid=paid,
-        amount_remaining=int(remaining) if remaining is not None else max(due - paid, 0),
-        currency=str(obj.get("currency") or ""),
-        created=_time(obj.get("created")),
-        due_date=_time(obj.get("due_date")),
-        paid_at=_time(transitions.get("paid_at")),
-        attempt_count=int(obj.get("attempt_count") or 0),
-        next_payment_attempt=_time(obj.get("next_payment_attempt")),
+        amount_remaining=remaining if remaining is not None else max(due - paid, 0),
+        currency=_currency(read, obj.get("currency")) or "",
+        created=read.time(obj.get("created"), "created"),
+        due_date=read.time(obj.get("due_date"), "due_date"),
+        paid_at=read.time(transitions.get("paid_at"), "paid_at"),
+        attempt_count=read.integer(obj.get("attempt_count"), "attempt_count", 0, INT32) or 0,
+        next_payment_attempt=read.time(obj.get("next_payment_attempt"), "next_payment_attempt"),
         payment_method=pm,
         card_label=label,
         failure_message=failure,
-        hosted_invoice_url=_text(obj.get("hosted_invoice_url")),
+        # A cut address is no address: one past Stripe's bound is left out.
+        hosted_invoice_url=url if url and len(url) < TEXT_LENGTH else None,
     )
 
 
-def _payment_of(invoice: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
+def _payment_of(
+    read: _Reader, invoice: Mapping[str, Any]
+) -> tuple[str | None, str | None, str | None]:
     """(payment method id, "Visa •••• 4242", failure message) as far as the invoice says."""
     charge = invoice.get("charge")
     if isinstance(charge, Mapping):
-        card = (charge.get("payment_method_details") or {}).get("card") or {}
-        label = display_name(str(card["brand"]), str(card["last4"])) if card.get("last4") else None
-        return _id(charge.get("payment_method")), label, _text(charge.get("failure_message"))
+        details = read.mapping(charge.get("payment_method_details"), "payment_method_details")
+        card = read.mapping(details.get("card"), "card")
+        last4 = read.text(card.get("last4"), "last4")
+        brand = read.text(card.get("brand"), "brand") or "unknown"
+        label = display_name(brand[:20], last4[-4:]) if last4 else None
+        failure = read.text(charge.get("failure_message"), "failure_message") or None
+        return read.ref(charge.get("payment_method"), "payment_method"), label, failure
     intent = invoice.get("payment_intent")
     if isinstance(intent, Mapping):
-        error = intent.get("last_payment_error") or {}
-        pm = _id(intent.get("payment_method")) or _id(error.get("payment_method"))
-        return pm, None, _text(error.get("message"))
-    error = invoice.get("last_finalization_error") or {}
-    return _id(invoice.get("default_payment_method")), None, _text(error.get("message"))
+        error = read.mapping(intent.get("last_payment_error"), "last_payment_error")
+        pm = read.ref(intent.get("payment_method"), "payment_method") or read.ref(
+            error.get("payment_method"), "payment_method"
+        )
+        return pm, None, read.text(error.get("message"), "message") or None
+    error = read.mapping(invoice.get("last_finalization_error"), "last_finalization_error")
+    pm = read.ref(invoice.get("default_payment_method"), "default_payment_method")
+    return pm, None, read.text(error.get("message"), "message") or None
 
 
 def portal_url_from(obj: Any) -> str:

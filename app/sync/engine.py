@@ -31,6 +31,7 @@ from app.cache.locks import exclusive_sync
 from app.cache.models import DATABASE_ERRORS, now
 from app.errors import CacheError, NotFoundError
 from app.gateway import EventData, Gateway
+from app.gateway.convert import Unconvertible, skip
 from app.records import Action, CardData, CustomerData, SubscriptionData
 from app.sync.billing_events import BillingEvents, not_older
 from app.sync.full import WORKERS, FullSync
@@ -48,6 +49,9 @@ CACHE_GONE = (
 #: How old an intent with no outcome must be before a sync settles it: longer than any
 #: request may take.
 SETTLE_AFTER = timedelta(minutes=3)
+#: A cursor further ahead of this clock than this (an event from the far future became it,
+#: before such events were skipped) would read nothing for ever: a full sync starts afresh.
+FUTURE_CURSOR = timedelta(days=1)
 
 
 class SyncEngine:
@@ -67,6 +71,7 @@ class SyncEngine:
         """Pick the right kind of sync and run it."""
         progress = progress or SyncProgress()
         start_requests, started = self.gateway.requests_sent, time.monotonic()
+        skipped_from = len(self.gateway.skipped)
         with exclusive_sync(self.db) as ours:
             if not ours:
                 log.info("another sync of this shared cache is running; skipped")
@@ -83,6 +88,11 @@ class SyncEngine:
                 if not self.still_in_place():
                     raise CacheError(CACHE_GONE) from None
                 raise
+            skipped = self.gateway.skipped[skipped_from:]
+            with self.db.atomic():  # for `doctor`; a whole full sync forgets what now converts
+                whole = result.kind == "full" and not result.cancelled
+                store.record_skipped(skipped, now(), whole=whole)
+            result.skipped = len(skipped)
             if not result.cancelled:
                 self._settle_open_intents()
         if not self.still_in_place():
@@ -123,6 +133,8 @@ class SyncEngine:
             return "no earlier sync"
         if time.time() - state.event_cursor_created > EVENT_WINDOW.total_seconds():
             return "last sync older than Stripe's 30-day event window"
+        if state.event_cursor_created > time.time() + FUTURE_CURSOR.total_seconds():
+            return "the events cursor was in the future"
         return ""
 
     # -- full ----------------------------------------------------------------------------------
@@ -163,6 +175,7 @@ class SyncEngine:
     def apply_events(self, events: Iterable[EventData], progress: SyncProgress) -> set[str]:
         """Apply events idempotently, in any order; return the customers whose cards were
         re-fetched. Each touched customer costs one card list, however many events."""
+        events = list(events)
         deleted: set[str] = set()
         snapshots: dict[str, EventData] = {}
         touched: set[str] = set()
@@ -184,6 +197,8 @@ class SyncEngine:
                     snapshots[customer] = event
         touched -= deleted
         unknown = touched - set(snapshots) - set(store.customer_ids(sorted(touched)))
+        # An event that carried only some of the customer's fields: read it whole.
+        unknown |= {e.customer for e in events if e.partial and e.customer} & touched
         fetched: dict[str, list[CardData]] = {}
         customers: dict[str, CustomerData] = {
             c: e.customer_data for c, e in snapshots.items() if e.customer_data
@@ -205,6 +220,8 @@ class SyncEngine:
                     customers[customer_id] = snapshot.result()
                 except NotFoundError:
                     deleted.add(customer_id)
+                except Unconvertible as exc:  # kept as cached
+                    self.gateway.skipped.append(skip(exc, {"id": customer_id}, "customer"))
             subscriptions = list(billing.subscriptions.values())
             for customer_id, listed in relisted.items():
                 try:

@@ -50,6 +50,8 @@ class FullSync:
         self.gateway, self.db, self.progress = gateway, db, progress
         self.result = SyncResult("full")
         self.started = now()
+        #: Where this sync's entries in `gateway.skipped` begin.
+        self._skipped_from = len(gateway.skipped)
         #: Set when the other part must stop: the second pass failed, or was cancelled.
         self._stop = threading.Event()
 
@@ -80,6 +82,8 @@ class FullSync:
             result.cancelled = True
             return result
         with self.db.atomic():
+            # What did not convert is still on Stripe: the cache keeps it as it was.
+            store.keep_skipped(self.gateway.skipped[self._skipped_from :], self.started)
             result.removed_customers, result.removed_cards = store.deactivate_unseen(self.started)
             store.drop_unseen_billing(self.started)
             store.full_sync_finished(server_time, seen)

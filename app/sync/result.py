@@ -67,6 +67,8 @@ class SyncResult:
     cancelled: bool = False
     reason: str = ""
     refetched: set[str] = field(default_factory=set)
+    #: Objects from Stripe that did not convert: left out, logged, listed by `doctor`.
+    skipped: int = 0
 
     def summary(self) -> str:
         if self.kind == "skipped":
@@ -86,5 +88,9 @@ class SyncResult:
         else:
             text = (
                 f"incremental sync: {self.events} events, {len(self.refetched)} customers refreshed"
+            )
+        if self.skipped:
+            text += (
+                f"; {self.skipped} object{'' if self.skipped == 1 else 's'} skipped: see the log"
             )
         return f"{text} ({self.requests} requests, {self.seconds:.1f} s)"

@@ -60,7 +60,7 @@ def test_the_text_report_has_one_aligned_line_a_check_and_never_the_key(
     width = max(len(name) for name in checks)
     detail = 2 + 7 + 2 + width + 2  # where every line's detail (and fix) begins
     rows = [line for line in lines[1:-1] if not line.startswith(" " * detail + "fix: ")]
-    assert ran.code == 0 and len(rows) == len(checks) == 10
+    assert ran.code == 0 and len(rows) == len(checks) == 11
     for row, check in zip(rows, checks.values(), strict=True):
         assert row[2:9].rstrip().lower() == check["status"]
         assert row[11:detail].rstrip() == check["name"]
