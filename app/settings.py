@@ -7,7 +7,6 @@ from another's. Settings are a small JSON file per profile; they never hold a se
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from app import platform
 from app.errors import UsageError
 
 APP_NAME = "billing-admin"
@@ -36,15 +36,9 @@ def home() -> Path:
 def make_private() -> int:
     """From now on every file and folder this process makes is its user's alone (names,
     emails, the audit: private data); the home folder and what it already holds are made so
-    too. Returns the previous umask, for the caller to restore."""
-    previous = os.umask(0o077)
-    folder = home()
-    if folder.is_dir() and folder.stat().st_uid == os.getuid():
-        folder.chmod(0o700)
-        for path in folder.rglob("*"):
-            with contextlib.suppress(OSError):  # a file vanishing meanwhile, another owner
-                if not path.is_symlink() and path.stat().st_uid == os.getuid():
-                    path.chmod(0o700 if path.is_dir() else 0o600)
+    too. Returns what `app.platform.restore_file_creation` takes to undo the first part."""
+    previous = platform.private_files_from_now()
+    platform.make_tree_private(home())
     return previous
 
 
