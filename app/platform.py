@@ -134,3 +134,21 @@ def _reconfigure_utf8(stream: TextIO | None) -> None:
 #: How to read our own children's text pipes (the demo's emulator): they write UTF-8 (they
 #: call `utf8_stdio`), whatever the locale's encoding, which `text=True` would assume.
 PIPE_ENCODING = "utf-8"
+
+
+def keyring_store() -> str:
+    """The system's secret store, as the fix for a missing keyring names it."""
+    if sys.platform == "win32":
+        return "Windows Credential Manager (sign in to a Windows account that has it)"
+    if sys.platform == "darwin":
+        return "the login Keychain (unlock it in Keychain Access)"
+    return "a Secret Service such as gnome-keyring"
+
+
+#: The packages whose own exception types a keyring backend lets through: Linux's Secret
+#: Service (secretstorage over D-Bus), Windows' Credential Manager (pywin32-ctypes'
+#: `pywintypes.error`, or pywin32's), macOS's Keychain (keyring's own macOS API module).
+KEYRING_ERROR_MODULES = frozenset(
+    {"secretstorage", "jeepney", "dbus", "win32ctypes", "pywintypes", "win32cred"}
+)
+KEYRING_ERROR_MODULE_PREFIXES = ("keyring.backends.macOS",)

@@ -46,10 +46,23 @@ def log_dir() -> Path:
     return home() / "logs"
 
 
+#: Names Windows keeps for devices, in any case and with any extension (`NUL.txt`): a profile
+#: folder so named cannot be made there. Refused everywhere, so profiles move between systems.
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in "123456789"
+}
+
+
 def check_profile_name(name: str) -> str:
     if not _PROFILE_RE.fullmatch(name) or name in {".", ".."}:
         raise UsageError(
             f"{name!r} is not a usable profile name: use letters, digits, '-', '_' or '.'."
+        )
+    if name.endswith("."):  # Windows drops it: "acme." would be the folder "acme"
+        raise UsageError(f"{name!r} is not a usable profile name: it must not end with '.'.")
+    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
+        raise UsageError(
+            f"{name!r} is not a usable profile name: Windows keeps it for a device; choose another."
         )
     return name
 
