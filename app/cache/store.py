@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import pwd
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
@@ -13,6 +11,7 @@ from typing import Any, Literal
 
 from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
 
+from app import platform
 from app.cache import chain, customer_write, search_index
 from app.cache.bulk import later, room_for, upsert_values
 from app.cache.models import (
@@ -290,12 +289,8 @@ def bump_version() -> None:
 
 
 def operator() -> str:
-    """The operating system account running us, from the user id: not LOGNAME or USER,
-    which anyone can set to anything (another name, a line break)."""
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except KeyError:  # a uid with no passwd entry (some containers)
-        return f"uid {os.getuid()}"
+    """The operating system account running us (`app.platform.operator`)."""
+    return platform.operator()
 
 
 #: The key of the PostgreSQL advisory lock that serialises appends to the audit chain.

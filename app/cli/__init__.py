@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from app import __version__
+from app import __version__, platform
 from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
 from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
@@ -123,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    platform.utf8_stdio()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, --version and usage errors
@@ -162,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if ctx is not None:
             ctx.close()
-        os.umask(umask)
+        platform.restore_file_creation(umask)
 
 
 def _bug() -> int:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from app import platform
 from app.bundle import module_command
 from app.errors import KnownError
 
@@ -64,8 +65,9 @@ def start_emulator(timeout: float = 30.0, *, with_portal: bool = False) -> Emula
         module_command("app.demo.emulator_server", *(["--with-portal"] if with_portal else [])),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
         env=env,
+        encoding=platform.PIPE_ENCODING,
+        errors="replace",
     )
     assert proc.stdout is not None and proc.stderr is not None
     line: list[str] = []

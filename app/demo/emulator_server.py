@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from app import platform
 from app.bundle import resource
 
 #: Served after localstripe's Stripe.js stand-in: its card inputs accept "4242 4242 4242
@@ -183,6 +184,7 @@ def _add_portal(server: Any) -> None:
 
 
 def main() -> None:
+    platform.utf8_stdio()  # the parent reads our pipes as UTF-8 (app.demo.emulator)
     parser = argparse.ArgumentParser(prog="billing-admin-emulator")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--with-portal", action="store_true")

@@ -7,7 +7,6 @@ from another's. Settings are a small JSON file per profile; they never hold a se
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -19,6 +18,7 @@ from urllib.parse import urlsplit
 
 import platformdirs
 
+from app import platform
 from app.errors import UsageError
 
 APP_NAME = "billing-admin"
@@ -36,15 +36,9 @@ def home() -> Path:
 def make_private() -> int:
     """From now on every file and folder this process makes is its user's alone (names,
     emails, the audit: private data); the home folder and what it already holds are made so
-    too. Returns the previous umask, for the caller to restore."""
-    previous = os.umask(0o077)
-    folder = home()
-    if folder.is_dir() and folder.stat().st_uid == os.getuid():
-        folder.chmod(0o700)
-        for path in folder.rglob("*"):
-            with contextlib.suppress(OSError):  # a file vanishing meanwhile, another owner
-                if not path.is_symlink() and path.stat().st_uid == os.getuid():
-                    path.chmod(0o700 if path.is_dir() else 0o600)
+    too. Returns what `app.platform.restore_file_creation` takes to undo the first part."""
+    previous = platform.private_files_from_now()
+    platform.make_tree_private(home())
     return previous
 
 
@@ -52,10 +46,23 @@ def log_dir() -> Path:
     return home() / "logs"
 
 
+#: Names Windows keeps for devices, in any case and with any extension (`NUL.txt`): a profile
+#: folder so named cannot be made there. Refused everywhere, so profiles move between systems.
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL"} | {
+    f"{d}{n}" for d in ("COM", "LPT") for n in "123456789"
+}
+
+
 def check_profile_name(name: str) -> str:
     if not _PROFILE_RE.fullmatch(name) or name in {".", ".."}:
         raise UsageError(
             f"{name!r} is not a usable profile name: use letters, digits, '-', '_' or '.'."
+        )
+    if name.endswith("."):  # Windows drops it: "acme." would be the folder "acme"
+        raise UsageError(f"{name!r} is not a usable profile name: it must not end with '.'.")
+    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
+        raise UsageError(
+            f"{name!r} is not a usable profile name: Windows keeps it for a device; choose another."
         )
     return name
 

@@ -14,13 +14,15 @@ from enum import Enum
 import keyring
 import keyring.errors
 
+from app import platform
 from app.errors import KeyProblemError, UsageError
 
 SERVICE = "billing-admin"
 _KEY_RE = re.compile(r"(sk|rk)_(test|live)_[A-Za-z0-9]{8,247}")
 _NO_KEYRING = (
-    "No usable keyring ({why}): unlock or install a Secret Service such as gnome-keyring, "
-    "or set STRIPE_API_KEY in the environment."
+    "No usable keyring ({why}): unlock or install "
+    + platform.keyring_store()
+    + ", or set STRIPE_API_KEY in the environment."
 )
 
 
@@ -85,10 +87,21 @@ def _keyring_call(fn, *args: str):  # type: ignore[no-untyped-def]
         raise KeyProblemError(_NO_KEYRING.format(why=f"it failed to start: {exc}")) from None
     except keyring.errors.KeyringError as exc:
         raise KeyProblemError(_NO_KEYRING.format(why=str(exc) or type(exc).__name__)) from None
-    except Exception as exc:  # secretstorage/D-Bus errors surface as their own types
-        if type(exc).__module__.split(".")[0] in {"secretstorage", "jeepney", "dbus"}:
-            raise KeyProblemError(_NO_KEYRING.format(why=str(exc) or type(exc).__name__)) from None
+    except Exception as exc:  # the system store's errors surface as their own types
+        if _store_error(exc):
+            # pywintypes.error carries Windows' own sentence in strerror; str() is a tuple.
+            why = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            raise KeyProblemError(_NO_KEYRING.format(why=why)) from None
         raise
+
+
+def _store_error(exc: Exception) -> bool:
+    """An error of the system's secret store (Secret Service, Credential Manager, Keychain),
+    not a bug of ours."""
+    module = type(exc).__module__
+    return module.split(".")[0] in platform.KEYRING_ERROR_MODULES or module.startswith(
+        platform.KEYRING_ERROR_MODULE_PREFIXES
+    )
 
 
 def store_key(

@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from app.demo.emulator import start_emulator
 from tests.support.account import Account
+from tests.support.platforms import installed_script
 
 TODAY = date.today()
 SOON = (TODAY.year + (TODAY.month // 12), TODAY.month % 12 + 1)  # next month
@@ -148,7 +148,7 @@ def test_offline_the_cache_still_answers_and_sync_exits_4(
 
 
 def test_the_installed_command_keeps_the_contract(account: Account, tmp_path: Path) -> None:
-    exe = Path(sys.executable).with_name("billing-admin")
+    exe = installed_script("billing-admin")
     env = {**os.environ}
 
     ran = subprocess.run(

@@ -17,6 +17,7 @@ from app.demo.demo import demo_context
 from app.demo.emulator import EMULATOR_KEY, Emulator, seed_demo
 from app.settings import Profile
 from tests.support.account import Account
+from tests.support.platforms import installed_script
 from tests.support.scan import findings, luhn_ok
 
 
@@ -34,7 +35,7 @@ def test_the_scan_finds_a_card_number_but_not_inside_an_audit_digest(tmp_path: P
 
 @pytest.mark.sqlite_only  # the demo keeps its own SQLite cache whatever is configured
 def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> None:
-    exe = Path(sys.executable).with_name("billing-admin")
+    exe = installed_script("billing-admin")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [str(exe), "demo", "--no-window"],
@@ -109,11 +110,12 @@ def test_the_demo_never_touches_a_profile_it_did_not_make(
 
 @pytest.mark.ui
 @pytest.mark.sqlite_only  # the demo's profile is always a SQLite cache
+@pytest.mark.skipif(sys.platform != "linux", reason="reads the processes' tree in /proc (Linux)")
 @pytest.mark.parametrize("window", [True, False], ids=["window", "no-window"])
 def test_a_demo_ended_by_kill_takes_its_emulator_with_it(home: Path, window: bool) -> None:
     """A logout or `kill` sends SIGTERM: the demo ends as Ctrl-C or Quit end it, and the
     emulator it started does not outlive it."""
-    exe = Path(sys.executable).with_name("billing-admin")
+    exe = installed_script("billing-admin")
     args = [str(exe), "demo", *([] if window else ["--no-window"])]
     proc = subprocess.Popen(
         args,

@@ -6,7 +6,6 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ import pytest
 
 from tests.support.account import Account
 from tests.support.faults import FaultyStripe, faulty_stripe
+from tests.support.platforms import installed_script
 
 
 @pytest.fixture
@@ -98,7 +98,7 @@ def test_a_passing_5xx_is_retried_with_the_same_idempotency_key(
 @pytest.mark.sqlite_only
 def test_two_processes_syncing_one_cache_both_finish(account: Account, home: Path) -> None:
     made = many_customers(account, 60)
-    exe = Path(sys.executable).with_name("billing-admin")
+    exe = installed_script("billing-admin")
     env = {**os.environ}
     procs = [
         subprocess.Popen(

@@ -7,8 +7,14 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    sys.platform != "linux", reason="the Linux bundle's shell scripts and desktop entry"
+)
 ROOT = Path(__file__).resolve().parents[2]
 
 

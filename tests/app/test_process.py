@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,16 @@ from app.cache.models import database
 from app.records import Action, CardData, CustomerData
 from app.settings import Profile
 from tests.support.account import Account
+from tests.support.platforms import installed_script
 
-EXE = Path(sys.executable).with_name("billing-admin")
+EXE = installed_script("billing-admin")
 
 
 def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.posix_only("file modes (on Windows the profile folder's access list does it)")
 def test_everything_written_is_the_users_alone(account: Account, cli: Any, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o755)

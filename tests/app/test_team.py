@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 
 from app.cache.locks import SYNC_LOCK
 from tests.support.account import Account
+from tests.support.platforms import installed_script
 
 pytestmark = pytest.mark.postgresql_only
 
@@ -41,7 +41,7 @@ def test_desktops_and_a_scheduled_sync_share_one_cache_and_one_audit_log(
     ada, (first, second) = account.customer(
         "Ada", cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)], default=0
     )
-    exe = str(Path(sys.executable).with_name("billing-admin"))
+    exe = str(installed_script("billing-admin"))
 
     def app(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

@@ -1,7 +1,8 @@
 """Helpers for the window tests: driving the window and reading what it shows.
 
-The tests run on the X display that scripts/with-test-services provides (Xvfb); without a
-display they fall back to Qt's offscreen platform so that a plain `pytest` never aborts.
+The tests run on the X display that scripts/with-test-services provides (Xvfb), or on the
+desktop of Windows or macOS; with no display for Qt's platform they fall back to Qt's
+offscreen platform so that a plain `pytest` never aborts.
 """
 
 from __future__ import annotations
@@ -11,8 +12,10 @@ import socket
 from collections.abc import Callable
 from typing import TypeVar
 
-if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from tests.support.platforms import no_display
+
+if no_display():
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget

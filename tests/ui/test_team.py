@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
+from tests.support.platforms import installed_script
 from tests.support.services import shared_cache
 from tests.support.window import card_ids, select_customer, synced
 from ui.shell.main_window import MainWindow
@@ -29,7 +29,7 @@ def shared(account: Account, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def other_process(*args: str, home: Path) -> None:
     """billing-admin in a process of its own, as cron or a colleague's desktop runs it."""
-    exe = str(Path(sys.executable).with_name("billing-admin"))
+    exe = str(installed_script("billing-admin"))
     env = {**os.environ, "BILLING_ADMIN_HOME": str(home)}
     ran = subprocess.run([exe, *args], capture_output=True, text=True, timeout=120, env=env)
     assert ran.returncode == 0, ran.stderr

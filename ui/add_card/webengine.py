@@ -10,6 +10,8 @@ import logging
 import os
 from typing import TYPE_CHECKING
 
+from app import platform
+
 if TYPE_CHECKING:
     from ui.add_card.add_card_dialog import AddCardDialog
 
@@ -21,7 +23,7 @@ _prepared = False
 def prepare_environment() -> None:
     """Chromium's sandbox cannot run as root: disable it then, and only then, and say so."""
     global _prepared
-    if _prepared or os.geteuid() != 0:
+    if _prepared or platform.sandbox_may_run():
         return
     _prepared = True
     os.environ[_SANDBOX_ENV] = "1"
