@@ -33,6 +33,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check billing_admin app ui tests scripts bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+	scripts/check-lock
 	$(VENV)/bin/mypy --platform win32 --cache-dir .mypy_cache/win32 billing_admin app ui
 	$(VENV)/bin/mypy --platform darwin --cache-dir .mypy_cache/darwin billing_admin app ui
 
@@ -44,14 +45,16 @@ format: venv
 hooks: venv
 	$(VENV)/bin/pre-commit install
 
-# Regenerate requirements.lock from pyproject.toml, every package pinned with its hashes.
+# Regenerate requirements.lock from pyproject.toml, every package pinned with its hashes, one
+# lock for Linux, Windows and macOS (environment markers; scripts/check-lock proves each).
 # Pins already in the lock are kept while pyproject.toml allows them; to move every package
 # to its newest allowed version: make lock LOCK_ARGS=--upgrade. The new lock is installed and
 # PySide6 probed for the reference-count fault of 6.12.0 (tests/ui/test_pyside_refcounts.py).
 lock: venv
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra demo --extra dev --extra dist \
-		--generate-hashes --python-version 3.11 --custom-compile-command "make lock" --quiet \
-		-o requirements.lock $(LOCK_ARGS)
+		--generate-hashes --python-version 3.11 --universal --custom-compile-command "make lock" \
+		--quiet -o requirements.lock $(LOCK_ARGS)
+	scripts/check-lock
 	$(MAKE) venv
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests/ui/test_pyside_refcounts.py
 

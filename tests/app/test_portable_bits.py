@@ -10,9 +10,8 @@ import sys
 import pytest
 
 from app import platform
-from app.settings import credentials
 from app.errors import KeyProblemError, UsageError
-from app.settings import check_profile_name
+from app.settings import check_profile_name, credentials
 
 
 @pytest.mark.parametrize(
