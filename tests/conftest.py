@@ -36,6 +36,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str) -> Itera
     the postgresql backend, a fresh database on the test server is the profile's cache."""
     folder = tmp_path / "home"
     monkeypatch.setenv("BILLING_ADMIN_HOME", str(folder))
+    # Site-wide defaults (/etc/xdg/billing-admin) of the machine running the tests stay out.
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "site-config"))
     for name in (
         "STRIPE_API_KEY",
         "STRIPE_API_BASE",

@@ -124,8 +124,9 @@ def cmd_database_password(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
     if args.action == "show":
+        sources = ctx.profile.sources()
         for name, val in ctx.profile.as_dict().items():
-            print(f"{name} = {'' if val is None else val}")
+            print(f"{name} = {'' if val is None else val}    # {sources[name]}")
     elif args.action == "set":
         if args.value is None:
             raise UsageError("config set needs a NAME and a VALUE.")

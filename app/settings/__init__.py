@@ -1,8 +1,9 @@
-"""Where local state lives, and each profile's settings.
+"""Each profile's settings, and where local state lives (`places`).
 
-All state (settings, cache, logs) lives under one folder: `BILLING_ADMIN_HOME`, or the
-platform's user data folder. A profile keeps one Stripe account's settings and cache apart
-from another's. Settings are a small JSON file per profile; they never hold a secret.
+A profile keeps one Stripe account's settings and cache apart from another's. Settings are
+a small JSON file per profile, over the site-wide defaults IT may set for every user
+(`/etc/xdg/billing-admin/settings.json`), under the environment's overrides; they never hold
+a secret.
 """
 
 from __future__ import annotations
@@ -16,34 +17,35 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import platformdirs
-
 from app import platform
 from app.errors import UsageError
+from app.settings import places
 
-APP_NAME = "billing-admin"
+APP_NAME = places.APP_NAME
 DEFAULT_PROFILE = "default"
 STRIPE_API_BASE = "https://api.stripe.com"
 _PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 
 
 def home() -> Path:
-    """The folder holding all local state."""
-    env = os.environ.get("BILLING_ADMIN_HOME")
-    return Path(env) if env else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """The folder of the caches (under BILLING_ADMIN_HOME, of all local state)."""
+    return places.data_home()
 
 
 def make_private() -> int:
     """From now on every file and folder this process makes is its user's alone (names,
-    emails, the audit: private data); the home folder and what it already holds are made so
-    too. Returns what `app.platform.restore_file_creation` takes to undo the first part."""
+    emails, the audit: private data); the folders of local state and what they already hold
+    are made so too (after moving what an older version left in the old places). Returns
+    what `app.platform.restore_file_creation` takes to undo the first part."""
     previous = platform.private_files_from_now()
-    platform.make_tree_private(home())
+    places.adopt_old_places()
+    for folder in places.own_folders():
+        platform.make_tree_private(folder)
     return previous
 
 
 def log_dir() -> Path:
-    return home() / "logs"
+    return places.state_home() / "logs"
 
 
 #: Names Windows keeps for devices, in any case and with any extension (`NUL.txt`): a profile
@@ -228,11 +230,14 @@ class Profile:
 
     @property
     def folder(self) -> Path:
+        """The folder of the profile's cache."""
         return home() / "profiles" / self.name
 
     @property
     def settings_file(self) -> Path:
-        return self.folder / "settings.json"
+        new = places.config_home() / "profiles" / self.name / "settings.json"
+        old = self.folder / "settings.json"  # where versions before 0.2 kept it
+        return old if not new.exists() and old.is_file() else new
 
     @property
     def cache_file(self) -> Path:
@@ -241,47 +246,57 @@ class Profile:
     def _stored(self, *, repairing: bool = False) -> dict[str, Any]:
         """The settings file as a dict. When `repairing` (set/unset), a file that is not a
         JSON object counts as empty, so that the operator can always write a good one."""
-        try:
-            text = self.settings_file.read_text(encoding="utf-8")
-        except (FileNotFoundError, NotADirectoryError):
-            return {}
-        except OSError as exc:
-            raise UsageError(
-                f"The settings file {self.settings_file} is unreadable: {exc.strerror}."
-            ) from None
-        try:
-            stored = json.loads(text)
-        except ValueError:
-            stored = None
-        if isinstance(stored, dict):
-            return stored
-        if repairing:
-            return {}
-        raise UsageError(
-            f"The settings file {self.settings_file} is not a JSON object of settings: "
-            "fix or delete it, or write a new one with 'billing-admin config set NAME VALUE'."
-        )
+        return _read_settings(self.settings_file, repairing=repairing)
+
+    def _layers(self) -> list[tuple[str, Path, dict[str, Any]]]:
+        """Where settings come from, weakest first: IT's site defaults, the profile's file."""
+        site = places.site_settings_file()
+        return [
+            ("site defaults", site, _read_settings(site, repairing=False)),
+            ("profile", self.settings_file, self._stored()),
+        ]
 
     def load_settings(self) -> Settings:
-        """Read the profile's settings, check each one, then apply environment overrides."""
-        stored = self._stored()
+        """Read the site defaults and the profile's settings, check each one, then apply
+        environment overrides."""
+        return self._load()[0]
+
+    def sources(self) -> dict[str, str]:
+        """Where each setting's value comes from: "default", "site defaults (PATH)",
+        "profile (PATH)" or "environment (NAME)"."""
+        return self._load()[1]
+
+    def _load(self) -> tuple[Settings, dict[str, str]]:
         known: dict[str, Any] = {}
-        for name, value in stored.items():
-            if name not in SETTING_NAMES or value is None:
-                continue
-            try:
-                known[name] = CHECKS[name](value) if name in CHECKS else value
-            except UsageError as exc:
-                raise UsageError(
-                    f"The setting {name} in {self.settings_file} is not valid ({exc}): "
-                    f"set it again or remove it with 'billing-admin config unset {name}'."
-                ) from None
-        settings = Settings(**known, extra={k: v for k, v in stored.items() if k not in known})
+        extra: dict[str, Any] = {}
+        origin = dict.fromkeys(SETTING_NAMES, "default")
+        for layer, path, stored in self._layers():
+            for name, value in stored.items():
+                if name not in SETTING_NAMES:
+                    extra[name] = value
+                    continue
+                if value is None:
+                    continue
+                try:
+                    known[name] = CHECKS[name](value) if name in CHECKS else value
+                except UsageError as exc:
+                    fix = (
+                        f"set it again or remove it with 'billing-admin config unset {name}'"
+                        if layer == "profile"
+                        else "ask whoever manages this computer to correct it"
+                    )
+                    raise UsageError(
+                        f"The setting {name} in {path} is not valid ({exc}): {fix}."
+                    ) from None
+                origin[name] = f"{layer} ({path})"
+        settings = Settings(**known, extra=extra)
         if base := os.environ.get("STRIPE_API_BASE"):
             settings = replace(settings, api_base=check_api_base(base))
+            origin["api_base"] = "environment (STRIPE_API_BASE)"
         if db_url := os.environ.get("BILLING_ADMIN_DATABASE_URL"):
             settings = replace(settings, database_url=db_url)
-        return settings
+            origin["database_url"] = "environment (BILLING_ADMIN_DATABASE_URL)"
+        return settings, origin
 
     def save_setting(self, name: str, value: str | None) -> None:
         """Store one setting (None removes it) after its check. Works on a damaged file."""
@@ -294,10 +309,35 @@ class Profile:
             stored.pop(name, None)
         else:
             stored[name] = CHECKS[name](value) if name in CHECKS else value
-        self.folder.mkdir(parents=True, exist_ok=True)
-        tmp = self.settings_file.with_suffix(".tmp")
+        target = places.config_home() / "profiles" / self.name / "settings.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
         tmp.write_text(json.dumps(stored, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.settings_file)
+        tmp.replace(target)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self.load_settings()).items() if k != "extra"}
+
+
+def _read_settings(path: Path, *, repairing: bool) -> dict[str, Any]:
+    """A settings file as a dict; a missing file is empty. When `repairing` (set/unset), a
+    file that is not a JSON object counts as empty, so that the operator can always write a
+    good one."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    except OSError as exc:
+        raise UsageError(f"The settings file {path} is unreadable: {exc.strerror}.") from None
+    try:
+        stored = json.loads(text)
+    except ValueError:
+        stored = None
+    if isinstance(stored, dict):
+        return stored
+    if repairing:
+        return {}
+    raise UsageError(
+        f"The settings file {path} is not a JSON object of settings: "
+        "fix or delete it, or write a new one with 'billing-admin config set NAME VALUE'."
+    )

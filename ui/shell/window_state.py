@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from app.settings import home
+from app.settings.places import config_home
 
 
 class WindowState:
     KEYS = ("geometry", "splitter", "customers_header", "cards_header", "activity_header")
 
     def __init__(self, profile: str) -> None:
-        self._settings = QSettings(str(home() / "window.ini"), QSettings.Format.IniFormat)
+        self._settings = QSettings(str(config_home() / "window.ini"), QSettings.Format.IniFormat)
         self._group = f"profile-{profile}"
 
     def load(self, name: str) -> QByteArray | None:
