@@ -17,6 +17,7 @@ from typing import NoReturn
 from app import __version__, platform
 from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
+from app.cli import profiles
 from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
 from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
 from app.cli.doctor import cmd_doctor
@@ -46,17 +47,21 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="billing-admin", description="Manage Stripe customers' saved cards.")
     parser.add_argument(
-        "--profile", default=os.environ.get("BILLING_ADMIN_PROFILE", DEFAULT_PROFILE)
+        "--profile",
+        default=os.environ.get("BILLING_ADMIN_PROFILE", DEFAULT_PROFILE),
+        metavar="NAME",
+        help="the profile (one Stripe account's key, settings and cache) to use: 'default' "
+        "unless BILLING_ADMIN_PROFILE says otherwise",
     )
     parser.add_argument("--version", action="version", version=f"billing-admin {__version__}")
-    parser.set_defaults(func=cmd_window)
+    parser.set_defaults(func=cmd_window, command="window")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
     def add(
         name: str, func: Callable[[Context, argparse.Namespace], int], text: str
     ) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, command=name)
         return p
 
     p = add("demo", cmd_demo, "Local Stripe emulator with sample data, synced, then the window.")
@@ -139,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ctx: Context | None = None
     try:
         ctx = Context(Profile(args.profile))
+        profiles.check_exists(ctx, args.command, args)
         return int(args.func(ctx, args))
     except BrokenPipeError:
         # The reader went away (`billing-admin customers | head`): what it wanted, it has.
