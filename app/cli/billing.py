@@ -46,6 +46,9 @@ INVOICE_FIELDS = [
     "payment_method",
     "payment_method_display",
     "failure_message",
+    "failure_code",
+    "decline_code",
+    "failed_at",
     "hosted_invoice_url",
 ]
 SUBSCRIPTION_FIELDS = [
@@ -113,6 +116,14 @@ def _lines_of(
     return lines
 
 
+def failure_note(invoice: InvoiceRow) -> str:
+    """ "Your card has insufficient funds. (insufficient_funds)" on an invoice not paid."""
+    if invoice.status == "paid" or not invoice.failure_message:
+        return ""
+    code = invoice.decline_code or invoice.failure_code
+    return invoice.failure_message + (f" ({code})" if code else "")
+
+
 def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
     notice(ctx)
     invoices = _lines_of(args, "invoices", billing_queries.invoices_of, invoice_json)
@@ -125,7 +136,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
                     money_text(i.amount_due, i.currency),
                     _date(i.created),
                     i.payment_method_display or "",
-                    i.failure_message or "",
+                    failure_note(i),
                 )
                 for i in invoices
             ],

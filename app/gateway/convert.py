@@ -11,11 +11,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+from app import untrusted
 from app.billing.rules import customer_default
 from app.cards import display_name
-from app.records import CardData, CustomerData, InvoiceData, SubscriptionData
+from app.records import (
+    CardData,
+    CustomerData,
+    InvoiceData,
+    InvoicePaymentData,
+    SubscriptionData,
+)
 
 
 @dataclass(frozen=True)
@@ -152,6 +159,16 @@ def _text(value: Any) -> str | None:
     return str(value) if value not in (None, "") else None
 
 
+def _said(value: Any, limit: int = untrusted.MESSAGE_LIMIT) -> str | None:
+    """Stripe's words (a failure message, a decline code): one redacted line, bounded."""
+    text = untrusted.message(str(value))[:limit] if value not in (None, "") else ""
+    return text or None
+
+
+#: The most of a failure or decline code kept (its column's width).
+CODE_LIMIT = 64
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     """An embedded object, or {} where the field is null or only an id."""
     return value if isinstance(value, Mapping) else {}
@@ -237,7 +254,7 @@ def invoice_from(obj: Any) -> InvoiceData:
     due, paid = int(obj.get("amount_due") or 0), int(obj.get("amount_paid") or 0)
     remaining = obj.get("amount_remaining")
     transitions = obj.get("status_transitions") or {}
-    pm, label, failure = _payment_of(obj)
+    payment = _payment_of(obj)
     return InvoiceData(
         id=str(obj["id"]),
         number=_text(obj.get("number")),
@@ -253,27 +270,93 @@ def invoice_from(obj: Any) -> InvoiceData:
         paid_at=_time(transitions.get("paid_at")),
         attempt_count=int(obj.get("attempt_count") or 0),
         next_payment_attempt=_time(obj.get("next_payment_attempt")),
-        payment_method=pm,
-        card_label=label,
-        failure_message=failure,
+        payment_method=payment.payment_method,
+        card_label=payment.card_label,
+        failure_message=payment.failure_message,
         hosted_invoice_url=_text(obj.get("hosted_invoice_url")),
+        failure_code=payment.failure_code,
+        decline_code=payment.decline_code,
+        failed_at=payment.failed_at,
     )
 
 
-def _payment_of(invoice: Mapping[str, Any]) -> tuple[str | None, str | None, str | None]:
-    """(payment method id, "Visa •••• 4242", failure message) as far as the invoice says."""
+class _Payment(NamedTuple):
+    """What an invoice (or an InvoicePayment's PaymentIntent) says of its payment."""
+
+    payment_method: str | None = None
+    card_label: str | None = None
+    failure_message: str | None = None
+    failure_code: str | None = None
+    decline_code: str | None = None
+    failed_at: datetime | None = None
+
+
+def _card_label(pm: Any) -> str | None:
+    """ "Visa •••• 4242" of an expanded card payment method; None for an id or another type."""
+    card = card_from(pm) if isinstance(pm, Mapping) and pm.get("id") else None
+    return card.display_name if card and card.last_four else None
+
+
+def _payment_of(invoice: Mapping[str, Any]) -> _Payment:
+    """The card paid with or tried, and the failure, as far as the invoice itself says."""
     charge = invoice.get("charge")
-    if isinstance(charge, Mapping):
+    if isinstance(charge, Mapping):  # older versions; the emulator
         card = (charge.get("payment_method_details") or {}).get("card") or {}
         label = display_name(str(card["brand"]), str(card["last4"])) if card.get("last4") else None
-        return _id(charge.get("payment_method")), label, _text(charge.get("failure_message"))
+        failed = charge.get("status") == "failed" or bool(charge.get("failure_message"))
+        outcome = _mapping(charge.get("outcome"))
+        return _Payment(
+            _id(charge.get("payment_method")),
+            label,
+            _said(charge.get("failure_message")),
+            _said(charge.get("failure_code"), CODE_LIMIT),
+            _said(outcome.get("reason"), CODE_LIMIT) if charge.get("failure_code") else None,
+            _time(charge.get("created")) if failed else None,
+        )
     intent = invoice.get("payment_intent")
     if isinstance(intent, Mapping):
-        error = intent.get("last_payment_error") or {}
-        pm = _id(intent.get("payment_method")) or _id(error.get("payment_method"))
-        return pm, None, _text(error.get("message"))
+        return _intent_payment(intent)
     error = invoice.get("last_finalization_error") or {}
-    return _id(invoice.get("default_payment_method")), None, _text(error.get("message"))
+    return _Payment(_id(invoice.get("default_payment_method")), None, _said(error.get("message")))
+
+
+def _intent_payment(intent: Mapping[str, Any]) -> _Payment:
+    """A PaymentIntent's card: the one that paid (`payment_method`), else the one its last
+    error names, with the error's message, code and decline code."""
+    error = _mapping(intent.get("last_payment_error"))
+    paid = intent.get("status") == "succeeded"
+    tried = intent.get("payment_method") if paid else None
+    tried = tried or error.get("payment_method") or intent.get("payment_method")
+    return _Payment(
+        _id(tried),
+        _card_label(tried),
+        None if paid else _said(error.get("message")),
+        None if paid else _said(error.get("code"), CODE_LIMIT),
+        None if paid else _said(error.get("decline_code"), CODE_LIMIT),
+    )
+
+
+def invoice_payment_from(obj: Any) -> InvoicePaymentData:
+    """An InvoicePayment listed with `expand[]=data.payment.payment_intent.payment_method`:
+    its invoice, and what its PaymentIntent says (`_intent_payment`). A payment by another
+    means than a PaymentIntent (a charge, out of band) names no card."""
+    obj = _plain(obj)
+    payment = _mapping(obj.get("payment"))
+    intent = _mapping(payment.get("payment_intent"))
+    found = _intent_payment(intent) if intent else _Payment()
+    transitions = _mapping(obj.get("status_transitions"))
+    return InvoicePaymentData(
+        id=str(obj["id"]),
+        invoice=str(_id(obj.get("invoice"))),
+        status=str(obj.get("status") or ""),
+        created=_time(obj.get("created")),
+        paid_at=_time(transitions.get("paid_at")),
+        payment_method=found.payment_method,
+        card_label=found.card_label,
+        failure_message=found.failure_message,
+        failure_code=found.failure_code,
+        decline_code=found.decline_code,
+    )
 
 
 def portal_url_from(obj: Any) -> str:
