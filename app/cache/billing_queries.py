@@ -93,7 +93,7 @@ INVOICE_COLUMNS = (
     Invoice.decline_code,
     Invoice.failed_at,
 )
-_CARD_LABEL = INVOICE_COLUMNS.index(Invoice.card_label)
+_CARD_LABEL = [c.name for c in INVOICE_COLUMNS].index("card_label")
 
 
 def _tuples(query: Select) -> list[tuple[Any, ...]]:

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.billing.money import decimal_string, money_text
-from app.billing.rules import subscription_name
+from app.billing.rules import failure_reason, subscription_name
 from app.cache import billing_queries, queries
 from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
@@ -116,14 +116,6 @@ def _lines_of(
     return lines
 
 
-def failure_note(invoice: InvoiceRow) -> str:
-    """ "Your card has insufficient funds. (insufficient_funds)" on an invoice not paid."""
-    if invoice.status == "paid" or not invoice.failure_message:
-        return ""
-    code = invoice.decline_code or invoice.failure_code
-    return invoice.failure_message + (f" ({code})" if code else "")
-
-
 def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
     notice(ctx)
     invoices = _lines_of(args, "invoices", billing_queries.invoices_of, invoice_json)
@@ -136,7 +128,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
                     money_text(i.amount_due, i.currency),
                     _date(i.created),
                     i.payment_method_display or "",
-                    failure_note(i),
+                    failure_reason(i.status, i.failure_message, i.failure_code, i.decline_code),
                 )
                 for i in invoices
             ],
