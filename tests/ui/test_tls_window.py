@@ -14,11 +14,11 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from app.errors import StripeUnreachableError
-from app.sync import SyncResult
+from app.sync.engine import SyncResult
 from tests.support.services import require_secret_service
 from tests.support.standin import StandIn
 from tests.support.window import TASK_TIMEOUT_MS, synced
-from ui.window import MainWindow
+from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui]
 MakeWindow = Callable[..., MainWindow]

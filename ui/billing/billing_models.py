@@ -26,8 +26,9 @@ from ui.common.rows_model import Index, RowsModel
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 URL_ROLE = Qt.ItemDataRole.UserRole + 3
-INVOICE_COLUMNS = ("Date", "Invoice", "Amount", "Status", "Card", "Reason")
-AMOUNT_COLUMN, STATUS_COLUMN, REASON_COLUMN = 2, 3, 5
+#: The reason a payment failed beside its status, seen without hovering; the card last.
+INVOICE_COLUMNS = ("Date", "Invoice", "Amount", "Status", "Reason", "Card")
+AMOUNT_COLUMN, STATUS_COLUMN, REASON_COLUMN = 2, 3, 4
 #: Stripe's interval names, singular and plural.
 INTERVALS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 
