@@ -94,6 +94,9 @@ class CardRow(_Card):
     is_active: bool
     created_at: datetime
     updated_at: datetime
+    #: When a payment on this card last failed, unless a later one on it succeeded (read
+    #: from the billing cache beside the card, not from the card's own row).
+    declined_at: datetime | None = None
 
     def expired(self, today: date) -> bool:
         return is_expired(self.exp_month, self.exp_year, today)
@@ -187,13 +190,40 @@ class InvoiceData:
     card_label: str | None
     failure_message: str | None
     hosted_invoice_url: str | None
+    #: Stripe's `code` (e.g. card_declined) and `decline_code` (e.g. insufficient_funds) of
+    #: the last failure; when the last attempt failed.
+    failure_code: str | None = None
+    decline_code: str | None = None
+    failed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InvoicePaymentData:
+    """One InvoicePayment (a payment attempt's link to its invoice), with what its
+    PaymentIntent says: the card that paid, or the card tried and why it failed."""
+
+    id: str
+    invoice: str
+    #: Stripe's own: open, paid or canceled.
+    status: str
+    created: datetime | None
+    paid_at: datetime | None
+    payment_method: str | None
+    card_label: str | None
+    failure_message: str | None
+    failure_code: str | None
+    decline_code: str | None
+
+    @property
+    def failed(self) -> bool:
+        return self.status != "paid" and self.failure_message is not None
 
 
 @dataclass(frozen=True)
 class InvoiceRow(InvoiceData):
     """A cached invoice; `payment_method_display` from the invoice, else the cached card."""
 
-    payment_method_display: str | None
+    payment_method_display: str | None = None
 
 
 @dataclass(frozen=True)

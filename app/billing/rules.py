@@ -119,3 +119,14 @@ def expires_before_renewal_detail(
         f"{card} expires at the end of {expiry_text(month, year)}, before {subscription} "
         f"renews on {_date(renews)}."
     )
+
+
+def failure_reason(
+    status: str, message: str | None, failure_code: str | None, decline_code: str | None
+) -> str:
+    """Why an invoice not yet paid failed, in a line: "Your card has insufficient funds.
+    (insufficient_funds)"; "" when it did not fail or was paid since."""
+    if status in ("paid", "void") or not message:
+        return ""
+    code = decline_code or (failure_code if failure_code != "card_declined" else None)
+    return message + (f" ({code})" if code else "")

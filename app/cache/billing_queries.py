@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from peewee import (
@@ -44,7 +44,7 @@ from app.billing.rules import (
     subscription_name,
 )
 from app.cache.migrations import ATTENTION_INDEXES
-from app.cache.models import Card, Customer, Invoice, Subscription
+from app.cache.models import Card, Customer, FailedPayment, Invoice, Subscription
 from app.cards import display_name, month_index
 from app.records import (
     AttentionEntry,
@@ -89,7 +89,11 @@ INVOICE_COLUMNS = (
     Invoice.card_label,
     Invoice.failure_message,
     Invoice.hosted_invoice_url,
+    Invoice.failure_code,
+    Invoice.decline_code,
+    Invoice.failed_at,
 )
+_CARD_LABEL = [c.name for c in INVOICE_COLUMNS].index("card_label")
 
 
 def _tuples(query: Select) -> list[tuple[Any, ...]]:
@@ -237,8 +241,34 @@ def invoices_of(customer_id: str, limit: int | None = None) -> list[InvoiceRow]:
     width = len(INVOICE_COLUMNS)
     out = []
     for row in _tuples(query):
-        label = row[width - 3] or _label(row[width], row[width + 1])
+        label = row[_CARD_LABEL] or _label(row[width], row[width + 1])
         out.append(InvoiceRow(*row[:width], *[label]))
+    return out
+
+
+def declined_cards(customer_id: str) -> dict[str, datetime]:
+    """The customer's cards a payment last failed on, and when: the newest failed attempt on
+    each, unless an invoice was paid with that card since. Two small queries."""
+    failed = (
+        FailedPayment.select(FailedPayment.payment_method, fn.MAX(FailedPayment.at))
+        .join(Invoice, on=(Invoice.stripe_id == FailedPayment.invoice))
+        .where(Invoice.customer == customer_id, FailedPayment.payment_method.is_null(False))
+        .group_by(FailedPayment.payment_method)
+    )
+    paid = (
+        Invoice.select(Invoice.payment_method, fn.MAX(Invoice.paid_at))
+        .where(
+            Invoice.customer == customer_id,
+            Invoice.status == "paid",
+            Invoice.payment_method.is_null(False),
+        )
+        .group_by(Invoice.payment_method)
+    )
+    paid_at = {pm: when for pm, when in _raw(paid)}
+    out = {}
+    for pm, when in _raw(failed):
+        if paid_at.get(pm) is None or paid_at[pm] < when:
+            out[pm] = FailedPayment.at.python_value(when)
     return out
 
 

@@ -12,6 +12,7 @@ from app.cache import chain, search_index
 from app.cache.models import (
     BILLING_MODELS,
     MODELS,
+    PAYMENT_MODELS,
     SKIPPED_MODELS,
     AuditEntry,
     Card,
@@ -204,6 +205,23 @@ def _v12_skipped_objects(db: Database) -> None:
     db.create_tables(SKIPPED_MODELS)
 
 
+def _v13_payment_failures(db: Database) -> None:
+    """Why a payment failed, in today's shapes (InvoicePayments): each invoice's failure
+    code, decline code and time of its last failure, and a row per failed attempt."""
+    table = Invoice._meta.table_name
+    # A cache made from scratch has them already: its sixth step creates today's tables.
+    present = {column.name for column in db.get_columns(table)}
+    time = "REAL" if isinstance(db, SqliteDatabase) else "DOUBLE PRECISION"
+    for column, kind in (
+        ("failure_code", "VARCHAR(64)"),
+        ("decline_code", "VARCHAR(64)"),
+        ("failed_at", time),
+    ):
+        if column not in present:
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind}')
+    db.create_tables(PAYMENT_MODELS)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -217,6 +235,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v10_attention_indexes,
     _v11_ranked_search_index,
     _v12_skipped_objects,
+    _v13_payment_failures,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -205,6 +205,23 @@ class Invoice(BaseModel):
     failure_message = TextField(null=True)
     hosted_invoice_url = TextField(null=True)
     seen_at = UtcField()
+    #: Of the last failure (migration 12): Stripe's code and decline code, and its time.
+    failure_code = CharField(null=True, max_length=64)
+    decline_code = CharField(null=True, max_length=64)
+    failed_at = UtcField(null=True)
+
+
+class FailedPayment(BaseModel):
+    """Each failed attempt to pay an invoice that a sync saw (migration 12): when, and the
+    card tried. `invoice` is the invoice's Stripe id (no foreign key, as for `Invoice`)."""
+
+    id = AutoField()
+    invoice = CharField(max_length=255)
+    at = UtcField()
+    payment_method = CharField(null=True, max_length=255, index=True)
+
+    class Meta:
+        indexes = ((("invoice", "at"), True),)
 
 
 class SkippedObject(BaseModel):
@@ -223,3 +240,4 @@ MODELS: list[type[BaseModel]] = [Customer, Card, SyncState, AuditEntry, SchemaMi
 BILLING_MODELS: list[type[BaseModel]] = [Subscription, Invoice]
 #: Created by migration 12.
 SKIPPED_MODELS: list[type[BaseModel]] = [SkippedObject]
+PAYMENT_MODELS: list[type[BaseModel]] = [FailedPayment]

@@ -9,7 +9,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Literal
 
-from peewee import EXCLUDED, JOIN, Field, SqliteDatabase, fn
+from peewee import EXCLUDED, JOIN, Case, Field, SqliteDatabase, fn
 
 from app import platform
 from app.cache import chain, customer_write, search_index
@@ -19,6 +19,7 @@ from app.cache.models import (
     BaseModel,
     Card,
     Customer,
+    FailedPayment,
     Invoice,
     SkippedObject,
     Subscription,
@@ -27,7 +28,15 @@ from app.cache.models import (
     now,
 )
 from app.cards import month_index
-from app.records import Action, CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
+from app.records import (
+    Action,
+    CardData,
+    CustomerData,
+    InvoiceData,
+    InvoicePaymentData,
+    Skipped,
+    SubscriptionData,
+)
 from app.untrusted import message
 
 #: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
@@ -185,8 +194,12 @@ def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
     (the card tried, the failure) is kept when it said it before: a later snapshot of the
     same invoice (paid, or listed without its charge) does not erase the card it was tried on.
     """
-    kept = (Invoice.payment_method, Invoice.card_label, Invoice.failure_message)
-    fields, values = _record_values(Invoice, _latest(rows))
+    kept = (Invoice.payment_method, Invoice.card_label)
+    # The failure's fields go together: a snapshot with no failure keeps the last one whole.
+    failure = (Invoice.failure_message, Invoice.failure_code, Invoice.decline_code)
+    no_failure = EXCLUDED[Invoice.failure_message.column_name].is_null()
+    latest = _latest(rows)
+    fields, values = _record_values(Invoice, latest)
     at = seen_at.timestamp()
     with room_for(len(values)):
         upsert_values(
@@ -197,8 +210,76 @@ def upsert_invoices(rows: Sequence[InvoiceData], seen_at: datetime) -> None:
             update={
                 Invoice.seen_at: later(Invoice.seen_at),
                 **{f: fn.COALESCE(EXCLUDED[f.column_name], f) for f in kept},
+                **{f: Case(None, [(no_failure, f)], EXCLUDED[f.column_name]) for f in failure},
+                Invoice.failed_at: fn.COALESCE(EXCLUDED["failed_at"], Invoice.failed_at),
             },
         )
+    record_failures((i.id, i.failed_at, i.payment_method) for i in latest if i.failed_at)
+
+
+def record_failures(attempts: Iterable[tuple[str, datetime, str | None]]) -> None:
+    """Failed attempts (invoice, when, card tried), each kept once."""
+    rows = [{"invoice": i, "at": at, "payment_method": pm} for i, at, pm in attempts]
+    if rows:
+        FailedPayment.insert_many(rows).on_conflict_ignore().execute()
+
+
+def apply_invoice_payments(
+    payments: Sequence[InvoicePaymentData],
+    failed_at: Mapping[str, Iterable[datetime]] | None = None,
+) -> None:
+    """What InvoicePayments say of the invoices the cache holds: the card that paid, else
+    the card last tried and why it failed. `failed_at`: when an invoice's attempts failed,
+    where events said it; else the failing payment's creation (its first attempt). The
+    invoice keeps the latest failure time it knows."""
+    by_invoice: dict[str, list[InvoicePaymentData]] = {}
+    for payment in payments:
+        by_invoice.setdefault(payment.invoice, []).append(payment)
+    attempts: list[tuple[str, datetime, str | None]] = []
+    for invoice, listed in by_invoice.items():
+        chosen = _telling(listed)
+        changes: dict[Field, Any] = {}
+        if chosen.payment_method:
+            changes[Invoice.payment_method] = chosen.payment_method
+        if chosen.card_label:
+            changes[Invoice.card_label] = chosen.card_label
+        times = sorted((failed_at or {}).get(invoice, ())) or [
+            t for t in [chosen.created] if t is not None
+        ]
+        if chosen.failed:
+            changes[Invoice.failure_message] = chosen.failure_message
+            changes[Invoice.failure_code] = chosen.failure_code
+            changes[Invoice.decline_code] = chosen.decline_code
+            if times:
+                changes[Invoice.failed_at] = _later_time(times[-1])
+            attempts.extend((invoice, when, chosen.payment_method) for when in times)
+        if changes:
+            Invoice.update(changes).where(Invoice.stripe_id == invoice).execute()
+    # Only the invoices the cache holds (an older payment's invoice is past the history).
+    held = Invoice.select(Invoice.stripe_id).where(Invoice.stripe_id.in_([a[0] for a in attempts]))
+    known = {i.stripe_id for i in held} if attempts else set()
+    record_failures(a for a in attempts if a[0] in known)
+
+
+def _later_time(when: datetime) -> Any:
+    """The later of `when` and the invoice's stored failure time."""
+    value = when.timestamp()
+    return Case(
+        None,
+        [(Invoice.failed_at.is_null() | (Invoice.failed_at < value), value)],
+        Invoice.failed_at,
+    )
+
+
+def _telling(payments: list[InvoicePaymentData]) -> InvoicePaymentData:
+    """The payment that says most of an invoice: the one that paid, else the newest failed
+    one, else the newest."""
+
+    def rank(p: InvoicePaymentData) -> tuple[int, int, float]:
+        when = p.paid_at or p.created
+        return (p.status == "paid", p.failed, when.timestamp() if when else 0.0)
+
+    return max(payments, key=rank)
 
 
 def _latest(rows: Sequence[Any]) -> list[Any]:
@@ -233,6 +314,7 @@ def delete_invoices(stripe_ids: Sequence[str]) -> None:
     """Draft invoices Stripe deleted."""
     if stripe_ids:
         Invoice.delete().where(Invoice.stripe_id.in_(list(stripe_ids))).execute()
+        FailedPayment.delete().where(FailedPayment.invoice.in_(list(stripe_ids))).execute()
 
 
 def drop_unseen_billing(started: datetime) -> None:
@@ -240,6 +322,8 @@ def drop_unseen_billing(started: datetime) -> None:
     longer lists within the history window (older ones included) leave the cache."""
     Subscription.delete().where(Subscription.seen_at < started).execute()
     Invoice.delete().where(Invoice.seen_at < started).execute()
+    held = Invoice.select(Invoice.stripe_id)
+    FailedPayment.delete().where(FailedPayment.invoice.not_in(held)).execute()
 
 
 def keep_skipped(skipped: Sequence[Skipped], started: datetime) -> None:

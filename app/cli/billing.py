@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from app.billing.money import decimal_string, money_text
-from app.billing.rules import subscription_name
+from app.billing.rules import failure_reason, subscription_name
 from app.cache import billing_queries, queries
 from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
@@ -47,6 +47,9 @@ INVOICE_FIELDS = [
     "payment_method",
     "payment_method_display",
     "failure_message",
+    "failure_code",
+    "decline_code",
+    "failed_at",
     "hosted_invoice_url",
 ]
 SUBSCRIPTION_FIELDS = [
@@ -126,7 +129,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
                     Figure(money_text(i.amount_due, i.currency)),
                     _date(i.created),
                     i.payment_method_display or "",
-                    i.failure_message or "",
+                    failure_reason(i.status, i.failure_message, i.failure_code, i.decline_code),
                 )
                 for i in invoices
             ],

@@ -4,10 +4,10 @@ boundary."""
 
 import stripe
 
-from app.gateway.client import Gateway
+from app.gateway.client import PAYMENT_EVENTS, Gateway
 from app.gateway.convert import EventData, SetupIntentData
 
-__all__ = ["EventData", "Gateway", "SetupIntentData", "versions"]
+__all__ = ["PAYMENT_EVENTS", "EventData", "Gateway", "SetupIntentData", "versions"]
 
 
 def versions() -> str:

@@ -19,12 +19,20 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
+from app import untrusted
 from app.billing.rules import customer_default
 from app.cards import display_name
 from app.errors import KnownError
-from app.records import CardData, CustomerData, InvoiceData, Skipped, SubscriptionData
+from app.records import (
+    CardData,
+    CustomerData,
+    InvoiceData,
+    InvoicePaymentData,
+    Skipped,
+    SubscriptionData,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -357,6 +365,16 @@ def event_from(obj: Any) -> EventData:
     )
 
 
+def _said(value: str | None, limit: int = untrusted.MESSAGE_LIMIT) -> str | None:
+    """Stripe's words (a failure message, a decline code): one redacted line, bounded."""
+    text = untrusted.message(value)[:limit] if value else ""
+    return text or None
+
+
+#: The most of a failure or decline code kept (its column's width).
+CODE_LIMIT = 64
+
+
 def _mapping(value: Any) -> Mapping[str, Any]:
     """An embedded object, or {} where the field is null or only an id."""
     return value if isinstance(value, Mapping) else {}
@@ -476,7 +494,7 @@ def invoice_from(obj: Any) -> InvoiceData:
     if customer is None:
         raise read.bad("no customer")
     url = read.text(obj.get("hosted_invoice_url"), "hosted_invoice_url")
-    pm, label, failure = _payment_of(read, obj)
+    payment = _payment_of(read, obj)
     return InvoiceData(
         id=read.id,
         number=read.code(obj.get("number"), "number", 64) or None,
@@ -492,37 +510,110 @@ def invoice_from(obj: Any) -> InvoiceData:
         paid_at=read.time(transitions.get("paid_at"), "paid_at"),
         attempt_count=read.integer(obj.get("attempt_count"), "attempt_count", 0, INT32) or 0,
         next_payment_attempt=read.time(obj.get("next_payment_attempt"), "next_payment_attempt"),
-        payment_method=pm,
-        card_label=label,
-        failure_message=failure,
+        payment_method=payment.payment_method,
+        card_label=payment.card_label,
+        failure_message=payment.failure_message,
         # A cut address is no address: one past Stripe's bound is left out.
         hosted_invoice_url=url if url and len(url) < TEXT_LENGTH else None,
+        failure_code=payment.failure_code,
+        decline_code=payment.decline_code,
+        failed_at=payment.failed_at,
     )
 
 
-def _payment_of(
-    read: _Reader, invoice: Mapping[str, Any]
-) -> tuple[str | None, str | None, str | None]:
-    """(payment method id, "Visa •••• 4242", failure message) as far as the invoice says."""
+class _Payment(NamedTuple):
+    """What an invoice (or an InvoicePayment's PaymentIntent) says of its payment."""
+
+    payment_method: str | None = None
+    card_label: str | None = None
+    failure_message: str | None = None
+    failure_code: str | None = None
+    decline_code: str | None = None
+    failed_at: datetime | None = None
+
+
+def _card_label(pm: Any) -> str | None:
+    """ "Visa •••• 4242" of an expanded card payment method; None for an id or another type."""
+    card = card_from(pm) if isinstance(pm, Mapping) and pm.get("id") else None
+    return card.display_name if card and card.last_four else None
+
+
+def _payment_of(read: _Reader, invoice: Mapping[str, Any]) -> _Payment:
+    """The card paid with or tried, and the failure, as far as the invoice itself says."""
     charge = invoice.get("charge")
-    if isinstance(charge, Mapping):
+    if isinstance(charge, Mapping):  # older versions; the emulator
         details = read.mapping(charge.get("payment_method_details"), "payment_method_details")
         card = read.mapping(details.get("card"), "card")
         last4 = read.text(card.get("last4"), "last4")
         brand = read.text(card.get("brand"), "brand") or "unknown"
         label = display_name(brand[:20], last4[-4:]) if last4 else None
-        failure = read.text(charge.get("failure_message"), "failure_message") or None
-        return read.ref(charge.get("payment_method"), "payment_method"), label, failure
+        message = read.text(charge.get("failure_message"), "failure_message")
+        code = read.text(charge.get("failure_code"), "failure_code")
+        failed = charge.get("status") == "failed" or bool(message)
+        outcome = read.mapping(charge.get("outcome"), "outcome")
+        return _Payment(
+            read.ref(charge.get("payment_method"), "payment_method"),
+            label,
+            _said(message),
+            _said(code, CODE_LIMIT),
+            _said(read.text(outcome.get("reason"), "reason"), CODE_LIMIT) if code else None,
+            read.time(charge.get("created"), "created") if failed else None,
+        )
     intent = invoice.get("payment_intent")
     if isinstance(intent, Mapping):
-        error = read.mapping(intent.get("last_payment_error"), "last_payment_error")
-        pm = read.ref(intent.get("payment_method"), "payment_method") or read.ref(
-            error.get("payment_method"), "payment_method"
-        )
-        return pm, None, read.text(error.get("message"), "message") or None
+        return _intent_payment(read, intent)
     error = read.mapping(invoice.get("last_finalization_error"), "last_finalization_error")
-    pm = read.ref(invoice.get("default_payment_method"), "default_payment_method")
-    return pm, None, read.text(error.get("message"), "message") or None
+    return _Payment(
+        read.ref(invoice.get("default_payment_method"), "default_payment_method"),
+        None,
+        _said(read.text(error.get("message"), "message")),
+    )
+
+
+def _intent_payment(read: _Reader, intent: Mapping[str, Any]) -> _Payment:
+    """A PaymentIntent's card: the one that paid (`payment_method`), else the one its last
+    error names, with the error's message, code and decline code."""
+    error = read.mapping(intent.get("last_payment_error"), "last_payment_error")
+    paid = intent.get("status") == "succeeded"
+    tried = intent.get("payment_method") if paid else None
+    tried = tried or error.get("payment_method") or intent.get("payment_method")
+    failure = not paid
+    return _Payment(
+        read.ref(tried, "payment_method"),
+        _card_label(tried),
+        _said(read.text(error.get("message"), "message")) if failure else None,
+        _said(read.text(error.get("code"), "code"), CODE_LIMIT) if failure else None,
+        _said(read.text(error.get("decline_code"), "decline_code"), CODE_LIMIT)
+        if failure
+        else None,
+    )
+
+
+def invoice_payment_from(obj: Any) -> InvoicePaymentData:
+    """An InvoicePayment listed with `expand[]=data.payment.payment_intent.payment_method`:
+    its invoice, and what its PaymentIntent says (`_intent_payment`). A payment by another
+    means than a PaymentIntent (a charge, out of band) names no card."""
+    read = _Reader(obj, "invoice_payment")
+    obj = read.obj
+    payment = read.mapping(obj.get("payment"), "payment")
+    intent = read.mapping(payment.get("payment_intent"), "payment_intent")
+    found = _intent_payment(read, intent) if intent else _Payment()
+    transitions = read.mapping(obj.get("status_transitions"), "status_transitions")
+    invoice = read.ref(obj.get("invoice"), "invoice")
+    if invoice is None:
+        raise read.bad("no invoice")
+    return InvoicePaymentData(
+        id=read.id,
+        invoice=invoice,
+        status=read.code(obj.get("status"), "status", 32) or "",
+        created=read.time(obj.get("created"), "created"),
+        paid_at=read.time(transitions.get("paid_at"), "paid_at"),
+        payment_method=found.payment_method,
+        card_label=found.card_label,
+        failure_message=found.failure_message,
+        failure_code=found.failure_code,
+        decline_code=found.decline_code,
+    )
 
 
 def portal_url_from(obj: Any) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from app.cache import billing_queries
-from app.gateway import EventData
+from app.gateway import PAYMENT_EVENTS, EventData
 from app.records import InvoiceData, SubscriptionData
 
 #: Within one second, the later of an invoice's states: events of the same second come in no
@@ -44,6 +44,10 @@ class BillingEvents:
         self.subscriptions: dict[str, SubscriptionData] = {}
         self.deleted_invoices: set[str] = set()
         self.relist: set[str] = set()
+        #: Invoices a payment failed or succeeded on: their InvoicePayments are read once.
+        self.paid_or_failed: set[str] = set()
+        #: When each invoice's failed attempts were, from its events.
+        self.failed_at: dict[str, set[int]] = {}
         self._when: dict[str, tuple[int, int]] = {}
 
     def take(self, event: EventData) -> bool:
@@ -53,6 +57,10 @@ class BillingEvents:
             return False
         if event.invoice is not None:
             self.relist.add(event.invoice.customer)
+            if event.type in PAYMENT_EVENTS:
+                self.paid_or_failed.add(event.invoice.id)
+            if event.type == "invoice.payment_failed":
+                self.failed_at.setdefault(event.invoice.id, set()).add(event.created)
             stage = (
                 3
                 if event.type == "invoice.deleted"

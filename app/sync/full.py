@@ -5,10 +5,10 @@ The first pass lists every customer with the card that will be charged embedded 
 is marked as having its other cards still to come (`cards_pending`). The second pass reads
 every customer's whole card list, several requests in flight under the rate limit, and writes
 each customer with all its cards, which clears the mark. Meanwhile a thread of its own lists
-the billing history (every subscription, the invoices of the last `history_months`,
-account-wide, 100 a page): its pages follow one another, a round trip each, while the card
-lists fill the rate limit; it is in the cache long before the second pass ends, so "Needs
-attention" is useful early.
+the billing history (every subscription, the invoices of the last `history_months` and
+their InvoicePayments, account-wide, 100 a page): its pages follow one another, a round
+trip each, while the card lists fill the rate limit; it is in the cache long before the
+second pass ends, so "Needs attention" is useful early.
 
 A cancelled or cut sync keeps what both passes wrote, and marks nothing deleted: only a sync
 that finished all of it marks what Stripe no longer has. A customer left marked by a cut sync
@@ -122,6 +122,12 @@ class FullSync:
         lists: list[tuple[str, Iterable[Sequence[Any]], Callable[..., None]]] = [
             ("subscriptions", self.gateway.subscription_pages(), store.upsert_subscriptions),
             ("invoices", self.gateway.invoice_pages(int(since.timestamp())), store.upsert_invoices),
+            # After the invoices: what each one's payments say goes onto its row.
+            (
+                "invoice_payments",
+                self.gateway.invoice_payment_pages(int(since.timestamp())),
+                lambda page, _seen: store.apply_invoice_payments(page),
+            ),
         ]
         with self.db.connection_context():
             for name, pages, write in lists:

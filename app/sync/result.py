@@ -62,6 +62,8 @@ class SyncResult:
     removed_cards: int = 0
     subscriptions: int = 0
     invoices: int = 0
+    #: InvoicePayments read (none where the API has none: the emulator).
+    invoice_payments: int = 0
     requests: int = 0
     seconds: float = 0.0
     cancelled: bool = False

@@ -40,6 +40,9 @@ INVOICE_FIELDS = {
     "payment_method",
     "payment_method_display",
     "failure_message",
+    "failure_code",
+    "decline_code",
+    "failed_at",
     "hosted_invoice_url",
 }
 SUBSCRIPTION_FIELDS = {

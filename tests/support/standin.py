@@ -4,8 +4,11 @@ The emulator (localstripe) speaks plain http and answers in older shapes; the de
 must be proven over TLS, through a company proxy, against the objects Stripe publishes
 (`stripe_shapes.json`, from Stripe's openapi fixtures). This stand-in serves a small account
 made from those shapes: customers with a default card expanded, each customer's cards, and
-empty event, invoice and subscription lists. Every answer carries `Request-Id` and `Date`.
-Routes it lacks answer 404 with Stripe's error body, as Stripe does.
+empty event, invoice and subscription lists; with `billing`, a failed and a paid invoice,
+their InvoicePayments and PaymentIntents (`add_billing`). Every answer carries `Request-Id`
+and `Date`. Routes it lacks answer 404, and expansions Stripe does not offer there (or
+deeper than four levels) 400, with Stripe's error body, as Stripe does; `answered` keeps
+each request's status.
 
 Standard library only, so that `scripts/check-bundle` can run it beside the bundle:
 
@@ -67,7 +70,93 @@ def account(customers: int) -> dict[str, Any]:
         customer["invoice_settings"]["default_payment_method"] = pm_id
         people.append(customer)
         cards[cus_id] = [card]
-    return {"customers": people, "cards": cards}
+    return {
+        "customers": people,
+        "cards": cards,
+        "events": [],
+        "invoices": [],
+        "invoice_payments": [],
+        "payment_intents": {},
+    }
+
+
+#: The time the stand-in's invoices were made and their first payment failed.
+BILLED_AT = int(time.time()) - 3 * 86400
+INSUFFICIENT_FUNDS = "Your card has insufficient funds."
+
+
+def add_billing(account: dict[str, Any]) -> None:
+    """Customer 1's invoice open after a decline on its card (insufficient funds); customer
+    2's paid by its card: each with its InvoicePayment and PaymentIntent, as today's API
+    links them (the invoice itself names neither)."""
+    for n, paid in ((1, False), (2, True)):
+        cus_id, pm_id = f"cus_StandIn{n:04d}", f"pm_StandIn{n:04d}"
+        in_id, pi_id = f"in_StandIn{n:04d}", f"pi_StandIn{n:04d}"
+        invoice = shape(
+            "invoice",
+            id=in_id,
+            customer=cus_id,
+            number=f"STAND-{n:04d}",
+            status="paid" if paid else "open",
+            amount_due=4900,
+            amount_paid=4900 if paid else 0,
+            amount_remaining=0 if paid else 4900,
+            currency="eur",
+            attempt_count=1,
+            attempted=True,
+            created=BILLED_AT,
+            due_date=None,
+            next_payment_attempt=None if paid else BILLED_AT + 3 * 86400,
+            status_transitions={"paid_at": BILLED_AT + 60 if paid else None},
+        )
+        intent = shape(
+            "payment_intent",
+            id=pi_id,
+            amount=4900,
+            currency="eur",
+            customer=cus_id,
+            created=BILLED_AT,
+            status="succeeded" if paid else "requires_payment_method",
+            payment_method=pm_id if paid else None,
+            last_payment_error=None
+            if paid
+            else {
+                "type": "card_error",
+                "code": "card_declined",
+                "decline_code": "insufficient_funds",
+                "message": INSUFFICIENT_FUNDS,
+                "payment_method": pm_id,  # an object in Stripe's answer: expanded below
+            },
+        )
+        payment = shape(
+            "invoice_payment",
+            id=f"inpay_StandIn{n:04d}",
+            invoice=in_id,
+            amount_paid=4900 if paid else None,
+            amount_requested=4900,
+            currency="eur",
+            created=BILLED_AT,
+            status="paid" if paid else "open",
+            livemode=False,
+            payment={"type": "payment_intent", "payment_intent": pi_id},
+            status_transitions={"canceled_at": None, "paid_at": BILLED_AT + 60 if paid else None},
+        )
+        account["invoices"].insert(0, invoice)  # newest first, as Stripe lists
+        account["invoice_payments"].insert(0, payment)
+        account["payment_intents"][pi_id] = intent
+
+
+#: The expansions Stripe offers on each list the app reads (and four levels at most).
+EXPANSIONS = {
+    "/v1/customers": {"data.invoice_settings.default_payment_method", "data.default_source"},
+    "/v1/invoice_payments": {
+        "data.invoice",
+        "data.payment.charge",
+        "data.payment.payment_intent",
+        "data.payment.payment_intent.payment_method",
+    },
+    "/v1/payment_intents/*": {"payment_method", "latest_charge", "customer"},
+}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -95,6 +184,17 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query)
         route = self.server.route(self.command, parts.path)
+        query["expand[]"] = _expansions(query)
+        refused = _refused_expansion(parts.path, query["expand[]"])
+        if route is not None and refused:
+            self._send(
+                400,
+                _error(
+                    "invalid_request_error",
+                    f"This property cannot be expanded ({refused}).",
+                ),
+            )
+            return
         if route is None:
             self._send(
                 404,
@@ -107,6 +207,7 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, route(parts.path, query))
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
+        self.server.answered.append((self.command, self.path, status))
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -121,6 +222,25 @@ def _error(kind: str, message: str) -> dict[str, Any]:
     return {"error": {"type": kind, "message": message}}
 
 
+def _expansions(query: dict[str, list[str]]) -> list[str]:
+    """`expand[]=` and `expand[0]=` (as stripe-python sends them) alike, in order."""
+    keys = sorted(
+        (k for k in query if re.fullmatch(r"expand\[\d*\]", k)),
+        key=lambda k: int(k[7:-1] or -1),
+    )
+    return [value for k in keys for value in query[k]]
+
+
+def _refused_expansion(path: str, expand: list[str]) -> str | None:
+    """The first of `expand` Stripe would refuse on `path`, if any."""
+    key = re.sub(r"^/v1/payment_intents/[^/]+$", "/v1/payment_intents/*", path)
+    offered = EXPANSIONS.get(key, set())
+    for field in expand:
+        if field not in offered or field.count(".") >= 4:
+            return field
+    return None
+
+
 def _page(url: str, items: list[dict[str, Any]], query: dict[str, list[str]]) -> dict[str, Any]:
     """One page of a list, after `starting_after`, `limit` long, as Stripe pages."""
     limit = int(query.get("limit", ["10"])[0])
@@ -130,15 +250,32 @@ def _page(url: str, items: list[dict[str, Any]], query: dict[str, list[str]]) ->
     return {"object": "list", "url": url, "has_more": start + limit < len(items), "data": data}
 
 
+def _since(items: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """`items` created at or after `created[gte]`, when given."""
+    gte = query.get("created[gte]")
+    return [i for i in items if int(i["created"]) >= int(gte[0])] if gte else items
+
+
 class StandIn(ThreadingHTTPServer):
     """The stand-in on 127.0.0.1 (port 0: a free one), TLS when given a certificate."""
 
     daemon_threads = True
 
-    def __init__(self, customers: int, cert: str | None = None, key: str | None = None) -> None:
+    def __init__(
+        self,
+        customers: int,
+        cert: str | None = None,
+        key: str | None = None,
+        *,
+        billing: bool = False,
+    ) -> None:
         super().__init__(("127.0.0.1", 0), Handler)
         self.account = account(customers)
+        if billing:
+            add_billing(self.account)
         self.seen: list[str] = []
+        #: (method, path and query, status) of every request answered.
+        self.answered: list[tuple[str, str, int]] = []
         if cert:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
@@ -165,9 +302,54 @@ class StandIn(ThreadingHTTPServer):
         if match:
             found = [c for c in customers if c["id"] == match[1]]
             return (lambda url, q: found[0]) if found else None
-        if path in ("/v1/events", "/v1/invoices", "/v1/subscriptions", "/v1/invoice_payments"):
+        if path == "/v1/events":
+            return lambda url, q: _page(url, _since(self.account["events"], q), q)
+        if path == "/v1/invoices":
+            return lambda url, q: _page(url, self.account["invoices"], q)
+        if path == "/v1/invoice_payments":
+            return lambda url, q: self._invoice_payments(url, q)
+        match = re.fullmatch(r"/v1/payment_intents/(pi_\w+)", path)
+        if match and match[1] in self.account["payment_intents"]:
+            return lambda url, q: self._intent(match[1], "payment_method" in q.get("expand[]", []))
+        if path == "/v1/subscriptions":
             return lambda url, q: _page(url, [], q)
         return None
+
+    def _intent(self, pi_id: str, with_card: bool) -> dict[str, Any]:
+        """A PaymentIntent; its last error's card is always an object, as Stripe sends it."""
+        intent = copy.deepcopy(self.account["payment_intents"][pi_id])
+        error = intent.get("last_payment_error")
+        if error and isinstance(error.get("payment_method"), str):
+            error["payment_method"] = self._card(error["payment_method"])
+        if with_card and intent.get("payment_method"):
+            intent["payment_method"] = self._card(intent["payment_method"])
+        return intent  # type: ignore[no-any-return]
+
+    def _card(self, pm_id: str) -> dict[str, Any] | str:
+        for listed in self.account["cards"].values():
+            for card in listed:
+                if card["id"] == pm_id:
+                    return copy.deepcopy(card)  # type: ignore[no-any-return]
+        return pm_id
+
+    def _invoice_payments(self, url: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        """Filtered by `invoice`, `status` and `created[gte]`; each payment's PaymentIntent
+        (and its card) embedded when expanded."""
+        items = _since(self.account["invoice_payments"], query)
+        for name in ("invoice", "status"):
+            if name in query:
+                items = [i for i in items if i[name] == query[name][0]]
+        page = copy.deepcopy(_page(url, items, query))
+        expand = query.get("expand[]", [])
+        if {"data.payment.payment_intent", "data.payment.payment_intent.payment_method"} & set(
+            expand
+        ):
+            with_card = "data.payment.payment_intent.payment_method" in expand
+            for item in page["data"]:
+                pi_id = item["payment"].get("payment_intent")
+                if pi_id:
+                    item["payment"]["payment_intent"] = self._intent(pi_id, with_card)
+        return page
 
     def _customers(self, url: str, query: dict[str, list[str]]) -> dict[str, Any]:
         page = _page(url, self.account["customers"], query)

@@ -71,8 +71,8 @@ def test_the_billing_tab_shows_a_subscription_and_its_paid_invoice(
     assert (
         window.billing.subscriptions_model.index(0, 0).data(Qt.ItemDataRole.DecorationRole) is None
     )  # no warning
-    date, number, amount, status, card = _invoice_cells(window)
-    assert (amount, status, card) == ("€49.00", "Paid", "Visa •••• 4242")
+    date, number, amount, status, reason, card = _invoice_cells(window)
+    assert (amount, status, card, reason) == ("€49.00", "Paid", "Visa •••• 4242", "")
     assert number.startswith("in_") and date == day_text(datetime.now(UTC))
     badges = window.billing.invoices_model.index(0, 3).data(BADGES_ROLE)
     assert [(b.text, b.kind) for b in badges] == [("Paid", "paid")]

@@ -14,7 +14,7 @@ from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from app.billing.rules import BILLABLE, STATUS_WORDS
+from app.billing.rules import BILLABLE, STATUS_WORDS, failure_reason
 from app.cards import expiry_text
 from app.records import CardRow, InvoiceRow, SubscriptionRow
 from ui.common import palette
@@ -26,8 +26,9 @@ from ui.common.rows_model import Index, RowsModel
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 URL_ROLE = Qt.ItemDataRole.UserRole + 3
-INVOICE_COLUMNS = ("Date", "Invoice", "Amount", "Status", "Card")
-AMOUNT_COLUMN, STATUS_COLUMN = 2, 3
+#: The reason a payment failed beside its status, seen without hovering; the card last.
+INVOICE_COLUMNS = ("Date", "Invoice", "Amount", "Status", "Reason", "Card")
+AMOUNT_COLUMN, STATUS_COLUMN, REASON_COLUMN = 2, 3, 4
 #: Stripe's interval names, singular and plural.
 INTERVALS = {"day": "days", "week": "weeks", "month": "months", "year": "years"}
 
@@ -172,8 +173,10 @@ def _status_tip(invoice: InvoiceRow) -> str:
     if invoice.attempt_count and invoice.status != "paid":
         tries = invoice.attempt_count
         lines.append(f"{tries} failed attempt{'s' if tries != 1 else ''}")
-    if invoice.failure_message:
-        lines.append(invoice.failure_message)
+    reason = _reason(invoice)
+    if reason:
+        when = f"Failed {day_text(invoice.failed_at)}: " if invoice.failed_at else ""
+        lines.append(when + reason)
     if invoice.next_payment_attempt and invoice.status == "open":
         lines.append(f"Next attempt {day_text(invoice.next_payment_attempt)}")
     if invoice.paid_at and invoice.status == "paid":
@@ -181,6 +184,12 @@ def _status_tip(invoice: InvoiceRow) -> str:
     if invoice.amount_remaining and invoice.status == "open":
         lines.append(f"{money(invoice.amount_remaining, invoice.currency)} still due")
     return "\n".join(lines)
+
+
+def _reason(invoice: InvoiceRow) -> str:
+    return failure_reason(
+        invoice.status, invoice.failure_message, invoice.failure_code, invoice.decline_code
+    )
 
 
 class InvoicesModel(_BillingRows[InvoiceRow]):
@@ -202,8 +211,10 @@ class InvoicesModel(_BillingRows[InvoiceRow]):
             return self._text(invoice, column)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == AMOUNT_COLUMN:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and column == REASON_COLUMN:
+            return QBrush(QColor(palette.DANGER))
         if role == Qt.ItemDataRole.ToolTipRole:
-            if column == STATUS_COLUMN:
+            if column in (STATUS_COLUMN, REASON_COLUMN):
                 return _status_tip(invoice)
             if column == 1:
                 page = "\nDouble-click or Open invoice: Stripe's page of this invoice"
@@ -222,4 +233,6 @@ class InvoicesModel(_BillingRows[InvoiceRow]):
             return money(invoice.amount_due, invoice.currency)
         if column == STATUS_COLUMN:
             return invoice_badge(invoice).text
+        if column == REASON_COLUMN:
+            return _reason(invoice)
         return invoice.payment_method_display or "—"

@@ -73,7 +73,7 @@ class BillingView(QWidget):
             "Invoices",
             self.invoices_model,
             object_name="InvoicesTable",
-            widths=(92, 96, 84, 104),
+            widths=(88, 96, 80, 92, 160),
         )
         self.invoices_table.setItemDelegateForColumn(
             STATUS_COLUMN, BadgeDelegate(self.invoices_table)

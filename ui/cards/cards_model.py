@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -33,7 +33,16 @@ def badges(card: CardRow, today: date) -> list[Badge]:
         out.append(Badge("Expires soon", "soon"))
     if not card.is_active:
         out.append(Badge("Detached", "detached"))
+    if card.declined_at is not None:
+        out.append(Badge(f"Declined on {declined_day(card.declined_at)}", "failed"))
     return out
+
+
+def declined_day(when: datetime) -> str:
+    """ "3 Dec" (and the year when not this one), in the operator's time zone and language."""
+    local = when.astimezone().date()
+    form = "d MMM" if local.year == date.today().year else "d MMM yyyy"
+    return QLocale().toString(QDate(local.year, local.month, local.day), form)
 
 
 class CardsModel(RowsModel[CardRow]):

@@ -45,7 +45,7 @@ class CardsView(QWidget):
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.cards_table = make_table(
-            self, "Cards", cards, object_name="CardsTable", widths=(196, 58, 58, 60)
+            self, "Cards", cards, object_name="CardsTable", widths=(180, 56, 52, 56)
         )
         self.cards_table.setIconSize(QSize(36, 24))
         self.cards_table.setItemDelegateForColumn(STATUS_COLUMN, BadgeDelegate(self.cards_table))

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from PySide6.QtCore import QItemSelection, QObject, Qt, QTimer, Signal, Slot
 
-from app.cache import queries
+from app.cache import billing_queries, queries
 from app.records import CardRow, CustomerRow
 from ui.activity.activity_model import ActivityModel
 from ui.cards.cards_view import CardsView
@@ -166,9 +167,9 @@ class CustomerController(QObject):
         selected = self.selected_card() if keep_card else None
         details = " · ".join(p for p in (customer.email, customer.id) if p)
         self.cards.show_customer(customer.name or "(no name)", details)
-        self.all_cards = (
-            safe_read(lambda: queries.cards_of(customer.id, include_inactive=True)) or []
-        )
+        cards = safe_read(lambda: queries.cards_of(customer.id, include_inactive=True)) or []
+        declined = safe_read(lambda: billing_queries.declined_cards(customer.id)) or {}
+        self.all_cards = [replace(c, declined_at=declined.get(c.id)) for c in cards]
         self._show_cards()
         entries = safe_read(lambda: queries.audit_entries(customer.id, ACTIVITY_LIMIT)) or []
         names = {card.id: card.display_name for card in self.all_cards}
