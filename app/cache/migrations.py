@@ -19,6 +19,7 @@ from app.cache.models import (
     SchemaMigration,
     SyncState,
     fold,
+    new_cache_id,
     now,
 )
 
@@ -198,6 +199,20 @@ def _v11_ranked_search_index(db: Database) -> None:
     search_index.create(db)
 
 
+def _v13_cache_identity(db: Database) -> None:
+    """A random id for this cache (`SyncState.cache_id`), made once: the Idempotency-Keys of
+    writes to Stripe are made from it and an audit intent's id, so no two caches (two
+    desktops, or a cache rebuilt after a loss) ever send the same key."""
+    table = SyncState._meta.table_name
+    # A cache made from scratch has it already: its first step creates today's tables.
+    if "cache_id" not in {column.name for column in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "cache_id" VARCHAR(64)')
+    SyncState.insert(id=1).on_conflict_ignore().execute()
+    SyncState.update(cache_id=new_cache_id()).where(
+        SyncState.id == 1, SyncState.cache_id.is_null()
+    ).execute()
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -210,6 +225,8 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v9_cards_pending,
     _v10_attention_indexes,
     _v11_ranked_search_index,
+    # _v12_... (branch fa21, InvoicePayments) goes here at merge; this one becomes 13.
+    _v13_cache_identity,
 ]
 LATEST = len(MIGRATIONS)
 
