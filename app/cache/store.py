@@ -32,9 +32,10 @@ from app.records import Action, CardData, CustomerData, InvoiceData, Subscriptio
 from app.untrusted import message
 
 #: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
-#: names it: done, refused (by Stripe or the operator), failed (Stripe unreachable), or
-#: "not done" when a sync found the change absent from Stripe.
-Outcome = Literal["intent", "ok", "refused", "failed", "not done"]
+#: names it: done, refused (by Stripe or the operator), declined (a card was charged and said
+#: no: the invoice changed), failed (Stripe unreachable), or "not done" when a sync found
+#: the change absent from Stripe.
+Outcome = Literal["intent", "ok", "refused", "declined", "failed", "not done"]
 
 
 def write_customers(
