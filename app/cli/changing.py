@@ -122,7 +122,7 @@ def cmd_retry_payment(ctx: Context, args: argparse.Namespace) -> int:
     declared = DECLARED[Action.RETRY_PAYMENT]
     invoice = known_invoice(args.invoice)
     pm_id = check_card_id(args.card) if args.card else None
-    emulator = ops.gateway.settings.uses_emulator
+    emulator = ops.gateway.emulated
 
     def refuse(why: str) -> None:
         ops.refuse(Action.RETRY_PAYMENT, invoice.id, invoice.customer, why)

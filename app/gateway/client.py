@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import stripe
 
 from app import untrusted
+from app.demo.emulator import EMULATOR_KEY
 from app.errors import (
     DeclinedError,
     KeyProblemError,
@@ -144,6 +145,13 @@ class Gateway:
 
     def _learn(self, capability: str, supported: bool) -> None:
         _CAPABILITIES[(self.settings.api_base, capability)] = supported
+
+    @property
+    def emulated(self) -> bool:
+        """Talking to the local emulator (localstripe): its placeholder key, or an API base
+        already found to lack Stripe's own routes. Its pay route, for one, answers 500 to
+        any parameter."""
+        return self.key.value == EMULATOR_KEY or self._knows(CARDS_ROUTE) is False
 
     def __repr__(self) -> str:
         return f"Gateway({self.key.masked}, {self.settings.api_base})"

@@ -85,7 +85,7 @@ def retry_payment(ops: Operations, invoice_id: str, pm_id: str | None, today: da
     """The operation itself (`Operations.retry_payment`): refused before any request when
     the cache says no, then one audited POST."""
     invoice = known_invoice(invoice_id)
-    emulator = ops.gateway.settings.uses_emulator
+    emulator = ops.gateway.emulated
     if pm_id is not None:
         check_card_id(pm_id)
     refusal = refusal_before_asking(invoice, pm_id, today, emulator=emulator)
