@@ -213,6 +213,7 @@ class AttentionView(Follower[AttentionPane]):
         if selected:
             self.pane.select_customer(selected)
         self.pane.show_state()
+        self.pane.show_retry_state()
         self._title(len(ids))
 
     def _failed(self, exc: BaseException) -> None:
