@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QLocale, QPoint
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
 from app.cache import billing_queries, queries
@@ -68,7 +68,9 @@ def test_a_failed_payment_is_retried_from_the_attention_row(
     def answer(box: QMessageBox) -> None:
         asked.append(box.text())
         box.grab().save(str(SHOTS / "retry-question.png"))
-        box.findChild(object, "ChargeButton").click()  # type: ignore[union-attr]
+        charge = box.findChild(QPushButton, "ChargeButton")
+        assert charge is not None
+        charge.click()
 
     when_modal(QMessageBox, answer)
     with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
