@@ -50,6 +50,10 @@ class StripeRefusedError(KnownError):
     exit_status = 6
 
 
+class DeclinedError(StripeRefusedError):
+    """The card was declined (Stripe's `card_error`): a payment was attempted, and failed."""
+
+
 class CacheError(KnownError):
     """The local cache cannot be opened or written (locked, read-only, corrupt)."""
 

@@ -22,6 +22,7 @@ class Action(StrEnum):
     ADD_CARD = "add-card"
     PORTAL = "portal"
     COPY_LINK = "copy-link"
+    RETRY_PAYMENT = "retry-payment"
 
 
 @dataclass(frozen=True)

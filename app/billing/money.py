@@ -67,3 +67,16 @@ def decimal_string(amount: int, currency: str) -> str:
 def money_text(amount: int, currency: str) -> str:
     """ "49.00 EUR": the decimal string and the ISO code, as the command line prints it."""
     return f"{decimal_string(amount, currency)} {currency.upper()}"
+
+
+#: The signs a question to the operator writes before an amount ("€49.00"); other currencies
+#: are written with their ISO code ("CHF 49.00"), never an ambiguous "$" for another dollar.
+SIGNS = {"eur": "€", "gbp": "£", "usd": "$", "jpy": "¥"}
+
+
+def amount_text(amount: int, currency: str) -> str:
+    """ "€49.00", "¥4900", "CHF 49.00": an amount as a question names it (the window writes
+    amounts in the operator's locale through `ui.common.money_format`)."""
+    sign = SIGNS.get(currency.lower())
+    number = decimal_string(amount, currency)
+    return f"{sign}{number}" if sign else f"{currency.upper()}\u00a0{number}"

@@ -228,12 +228,20 @@ def subscriptions_of(customer_id: str, today: date | None = None) -> list[Subscr
     ]
 
 
-def invoices_of(customer_id: str, limit: int | None = None) -> list[InvoiceRow]:
-    """The customer's invoices, newest first."""
+def invoice(stripe_id: str) -> InvoiceRow | None:
+    """One cached invoice, or None."""
+    rows = invoices_of("", where=Invoice.stripe_id == stripe_id)
+    return rows[0] if rows else None
+
+
+def invoices_of(
+    customer_id: str, limit: int | None = None, *, where: Any = None
+) -> list[InvoiceRow]:
+    """The customer's invoices, newest first (`where`: those matching it instead)."""
     query = (
         Invoice.select(*INVOICE_COLUMNS, Card.card_type, Card.last_four)
         .join(Card, JOIN.LEFT_OUTER, on=(Card.stripe_payment_method_id == Invoice.payment_method))
-        .where(Invoice.customer == customer_id)
+        .where(Invoice.customer == customer_id if where is None else where)
         .order_by(Invoice.created.desc(), Invoice.id.desc())
     )
     if limit:

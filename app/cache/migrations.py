@@ -21,6 +21,7 @@ from app.cache.models import (
     SchemaMigration,
     SyncState,
     fold,
+    new_cache_id,
     now,
 )
 
@@ -222,6 +223,20 @@ def _v13_payment_failures(db: Database) -> None:
     db.create_tables(PAYMENT_MODELS)
 
 
+def _v14_cache_identity(db: Database) -> None:
+    """A random id for this cache (`SyncState.cache_id`), made once: the Idempotency-Keys of
+    writes to Stripe are made from it and an audit intent's id, so no two caches (two
+    desktops, or a cache rebuilt after a loss) ever send the same key."""
+    table = SyncState._meta.table_name
+    # A cache made from scratch has it already: its first step creates today's tables.
+    if "cache_id" not in {column.name for column in db.get_columns(table)}:
+        db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "cache_id" VARCHAR(64)')
+    SyncState.insert(id=1).on_conflict_ignore().execute()
+    SyncState.update(cache_id=new_cache_id()).where(
+        SyncState.id == 1, SyncState.cache_id.is_null()
+    ).execute()
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -236,6 +251,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v11_ranked_search_index,
     _v12_skipped_objects,
     _v13_payment_failures,
+    _v14_cache_identity,
 ]
 LATEST = len(MIGRATIONS)
 

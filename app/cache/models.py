@@ -6,7 +6,9 @@ country, funding and the default/active flags. Never a card number, CVC, PIN or 
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
+import string
 import unicodedata
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +32,12 @@ database = DatabaseProxy()
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def new_cache_id() -> str:
+    """26 random letters (122 bits): no digits, so no redaction of a run of digits (a card
+    number's look) ever cuts into an Idempotency-Key made from it."""
+    return "".join(secrets.choice(string.ascii_lowercase) for _ in range(26))
 
 
 #: What a failing database raises: Peewee's wrapper, or sqlite3's own from a raw connection.
@@ -124,6 +132,9 @@ class SyncState(BaseModel):
     last_sync = UtcField(null=True)
     #: Bumped by every write, so that a window can tell cheaply that data changed.
     version = IntegerField(default=0)
+    #: A random id made once per cache (a rebuilt cache gets a new one): with an audit
+    #: intent's id it makes the Idempotency-Key of that write to Stripe (`store.intend`).
+    cache_id = CharField(null=True, max_length=64)
 
 
 class AuditEntry(BaseModel):

@@ -25,6 +25,7 @@ from app.cache.models import (
     Subscription,
     SyncState,
     UtcField,
+    new_cache_id,
     now,
 )
 from app.cards import month_index
@@ -40,9 +41,10 @@ from app.records import (
 from app.untrusted import message
 
 #: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
-#: names it: done, refused (by Stripe or the operator), failed (Stripe unreachable), or
-#: "not done" when a sync found the change absent from Stripe.
-Outcome = Literal["intent", "ok", "refused", "failed", "not done"]
+#: names it: done, refused (by Stripe or the operator), declined (a card was charged and said
+#: no: the invoice changed), failed (Stripe unreachable), or "not done" when a sync found
+#: the change absent from Stripe.
+Outcome = Literal["intent", "ok", "refused", "declined", "failed", "not done"]
 
 
 def write_customers(
@@ -381,6 +383,42 @@ def operator() -> str:
 AUDIT_LOCK = 0x6175_6469
 
 
+def cache_id() -> str:
+    """This cache's random id (`SyncState.cache_id`), made if a cache somehow lacks it."""
+    state = ensure_sync_state()
+    if not state.cache_id:
+        SyncState.update(cache_id=new_cache_id()).where(
+            SyncState.id == 1, SyncState.cache_id.is_null()
+        ).execute()
+        state = ensure_sync_state()
+    return str(state.cache_id)
+
+
+def idempotency_key(cache: str, intent: int) -> str:
+    """The Idempotency-Key of the write an intent announces: unique to this cache and intent,
+    the same however often that one write is retried."""
+    return f"billing-admin-{cache}-{intent}"
+
+
+def intend(
+    profile: str,
+    action: Action,
+    target: str,
+    *,
+    customer: str | None = None,
+    detail: Mapping[str, object] | None = None,
+) -> tuple[int, str]:
+    """Append an operation's intent that carries the Idempotency-Key of its write to Stripe
+    (`idempotency_key` in its JSON detail, beside `detail`); its id and that key.
+
+    The key names the intent's own id, so `audit` takes the id before it writes the entry,
+    under the lock it appends under."""
+    written = audit(
+        profile, action, target, "intent", customer=customer, detail=dict(detail or {}), keyed=True
+    )
+    return written, idempotency_key(cache_id(), written)
+
+
 def audit(
     profile: str,
     action: Action,
@@ -388,10 +426,12 @@ def audit(
     outcome: Outcome,
     *,
     customer: str | None = None,
-    detail: str | dict[str, object] = "",
+    detail: str | Mapping[str, object] = "",
     intent: int | None = None,
+    keyed: bool = False,
 ) -> int:
-    """Append an entry to the audit log, chained to the one before; its id.
+    """Append an entry to the audit log, chained to the one before; its id. `keyed`: the
+    detail (a mapping) starts with the Idempotency-Key made from this entry's id (`intend`).
 
     Inside the caller's transaction: on SQLite that holds the write lock already (BEGIN
     IMMEDIATE); on PostgreSQL several desktops append at once, so the chain's tail is read
@@ -400,8 +440,23 @@ def audit(
     sqlite = isinstance(db.obj, SqliteDatabase)
     if not sqlite:
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
-    last = AuditEntry.select(AuditEntry.hash).order_by(AuditEntry.id.desc()).first()
+    last = AuditEntry.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).first()
     previous = last.hash if last else ""
+    entry_id: int | None = None
+    if keyed:
+        if not isinstance(detail, Mapping):
+            raise TypeError("a keyed entry's detail is a mapping")
+        # Under the lock: no other entry can be given this id, nor be chained in between.
+        if sqlite:
+            entry_id = (last.id if last else 0) + 1
+        else:
+            table = AuditEntry._meta.table_name
+            entry_id = int(
+                db.execute_sql(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id'))", (f'"{table}"',)
+                ).fetchone()[0]
+            )
+        detail = {"idempotency_key": idempotency_key(cache_id(), entry_id), **detail}
     entry: dict[str, Any] = {
         "at": now(),
         "operator": operator(),
@@ -413,12 +468,11 @@ def audit(
         "outcome": outcome,
         # The detail may quote Stripe's text or a name: one line, no secrets, bounded.
         "detail": message(
-            detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False)
+            detail if isinstance(detail, str) else json.dumps(dict(detail), ensure_ascii=False)
         ),
         "intent": intent,
     }
-    return int(
-        AuditEntry.insert(
-            **entry, prev_hash=previous, hash=chain.entry_hash(previous, entry)
-        ).execute()
-    )
+    chained = {**entry, "prev_hash": previous, "hash": chain.entry_hash(previous, entry)}
+    if entry_id is not None:
+        chained["id"] = entry_id
+    return int(AuditEntry.insert(**chained).execute())

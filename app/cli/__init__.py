@@ -19,7 +19,13 @@ from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
 from app.cli import profiles
 from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
-from app.cli.changing import cmd_detach, cmd_portal, cmd_set_default, cmd_sync
+from app.cli.changing import (
+    cmd_detach,
+    cmd_portal,
+    cmd_retry_payment,
+    cmd_set_default,
+    cmd_sync,
+)
 from app.cli.doctor import cmd_doctor
 from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
 from app.cli.setup import (
@@ -33,6 +39,8 @@ from app.cli.setup import (
 from app.context import Context
 from app.errors import CacheError, KnownError
 from app.logs import log_file, setup_logging
+from app.operations.declared import DECLARED
+from app.records import Action
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile, make_private
 from app.untrusted import for_terminal
 
@@ -76,15 +84,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("customer", metavar="CUSTOMER_ID")
     p.add_argument("--all", action="store_true", help="include detached cards")
     p.add_argument("--json", action="store_true")
-    p = add("set-default", cmd_set_default, "Make a card the customer's default.")
+    p = add("set-default", cmd_set_default, DECLARED[Action.SET_DEFAULT].cli_help)
     p.add_argument("customer", metavar="CUSTOMER_ID")
     p.add_argument("payment_method", metavar="PAYMENT_METHOD_ID")
     p.add_argument(
         "--yes", action="store_true", help="do not ask (needed in live mode for scripts)"
     )
-    p = add("detach", cmd_detach, "Detach a card from its customer.")
+    p = add("detach", cmd_detach, DECLARED[Action.DETACH].cli_help)
     p.add_argument("payment_method", metavar="PAYMENT_METHOD_ID")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p = add("retry-payment", cmd_retry_payment, DECLARED[Action.RETRY_PAYMENT].cli_help)
+    p.add_argument("invoice", metavar="INVOICE_ID")
+    p.add_argument(
+        "--card", metavar="PAYMENT_METHOD_ID", help="charge this card (the default stays)"
+    )
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true")
     p = add("portal", cmd_portal, "Print a billing portal link for a customer (made now).")
     p.add_argument("customer", metavar="CUSTOMER_ID")
     p.add_argument("--open", action="store_true", help="also open it in the browser")

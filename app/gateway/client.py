@@ -20,7 +20,9 @@ from typing import Any, TypeVar
 import stripe
 
 from app import untrusted
+from app.demo.emulator import EMULATOR_KEY
 from app.errors import (
+    DeclinedError,
     KeyProblemError,
     KnownError,
     NotFoundError,
@@ -170,6 +172,13 @@ class Gateway:
     def _learn(self, capability: str, supported: bool) -> None:
         _CAPABILITIES[(self.settings.api_base, capability)] = supported
 
+    @property
+    def emulated(self) -> bool:
+        """Talking to the local emulator (localstripe): its placeholder key, or an API base
+        already found to lack Stripe's own routes. Its pay route, for one, answers 500 to
+        any parameter."""
+        return self.key.value == EMULATOR_KEY or self._knows(CARDS_ROUTE) is False
+
     def __repr__(self) -> str:
         return f"Gateway({self.key.masked}, {self.settings.api_base})"
 
@@ -246,7 +255,7 @@ class Gateway:
                 "check the network connection (cached data stays available)."
             )
         if isinstance(exc, stripe.CardError):
-            return StripeRefusedError(f"The card was declined: {message}")
+            return DeclinedError(f"The card was declined: {message}")
         if status == 404:
             return NotFoundError(f"Stripe does not know that object: could not {what}.")
         if isinstance(exc, stripe.InvalidRequestError):
@@ -259,9 +268,10 @@ class Gateway:
         return StripeRefusedError(f"Stripe refused to {what}: {message}")
 
     @staticmethod
-    def _write_options() -> dict[str, Any]:
-        """One idempotency key per logical write, kept across our own retries."""
-        return {"idempotency_key": f"billing-admin-{uuid.uuid4()}"}
+    def _write_options(key: str | None = None) -> dict[str, Any]:
+        """One idempotency key per logical write, kept across our own retries: `key`, the
+        one an operator's action stored in its audit intent, else a random one."""
+        return {"idempotency_key": key or f"billing-admin-{uuid.uuid4()}"}
 
     # -- lists -------------------------------------------------------------------------------
 
@@ -353,26 +363,61 @@ class Gateway:
             raise StripeRefusedError(f"{pm_id} is not a card.")
         return card
 
-    def set_default(self, customer_id: str, pm_id: str) -> CustomerData:
+    def set_default(self, customer_id: str, pm_id: str, key: str | None = None) -> CustomerData:
         obj = self.call(
             f"make {pm_id} the default card of {customer_id}",
             self.client.v1.customers.update,
             customer_id,
             params={"invoice_settings": {"default_payment_method": pm_id}},
-            options=self._write_options(),
+            options=self._write_options(key),
         )
         return customer_from(obj)
 
-    def detach(self, pm_id: str) -> CardData | None:
+    def detach(self, pm_id: str, key: str | None = None) -> CardData | None:
         obj = self.call(
             f"detach card {pm_id}",
             self.client.v1.payment_methods.detach,
             pm_id,
-            options=self._write_options(),
+            options=self._write_options(key),
         )
         return card_from(obj)
 
     # -- billing -----------------------------------------------------------------------------
+
+    def invoice(self, invoice_id: str) -> InvoiceData:
+        try:
+            obj = self.call(
+                f"read invoice {invoice_id}", self.client.v1.invoices.retrieve, invoice_id
+            )
+        except NotFoundError:
+            raise NotFoundError(f"Invoice {invoice_id} was not found on Stripe.") from None
+        return invoice_from(obj)
+
+    def subscription(self, subscription_id: str) -> SubscriptionData:
+        obj = self.call(
+            f"read subscription {subscription_id}",
+            self.client.v1.subscriptions.retrieve,
+            subscription_id,
+        )
+        return subscription_from(obj)
+
+    def pay_invoice(self, invoice_id: str, pm_id: str | None, key: str) -> InvoiceData:
+        """`POST /v1/invoices/{id}/pay`, once, with the intent's Idempotency-Key: charge the
+        card `pm_id` (that one card, for this invoice only), else the card the invoice would
+        use. A decline raises `DeclinedError` (Stripe's 402 `card_error`); an answer with the
+        invoice still open (the emulator's way of declining) is returned as it is."""
+        params: dict[str, Any] = {"payment_method": pm_id} if pm_id else {}
+        try:
+            obj = self.call(
+                f"charge invoice {invoice_id}",
+                self.client.v1.invoices.pay,
+                invoice_id,
+                params=params,
+                options=self._write_options(key),
+            )
+        except NotFoundError:
+            raise NotFoundError(f"Invoice {invoice_id} was not found on Stripe.") from None
+        return invoice_from(obj)
 
     def subscription_pages(self, customer: str | None = None) -> Iterator[list[SubscriptionData]]:
         """Every subscription of the account (or of one customer), whatever its status, 100 a

@@ -20,6 +20,7 @@ from app.demo.emulator import EMULATOR_KEY, EMULATOR_PUBLISHABLE_KEY
 from app.errors import (
     CacheError,
     ChangeNotRecordedError,
+    DeclinedError,
     KnownError,
     NotFoundError,
     StripeRefusedError,
@@ -28,8 +29,9 @@ from app.errors import (
 )
 from app.gateway import Gateway
 from app.ids import check_card_id, check_customer_id, check_setup_intent_id
+from app.operations.declared import DECLARED, Unanswered
 from app.operations.policy import card_refusal
-from app.records import Action, CardData, CardRow, CustomerData, CustomerRow
+from app.records import Action, CardData, CardRow, CustomerData, CustomerRow, InvoiceRow
 from app.settings import PUBLISHABLE_RE, Settings
 from app.settings.credentials import Mode, SecretKey
 
@@ -86,6 +88,8 @@ class _Pending:
     target: str
     customer: str | None
     intent: int | None
+    #: The Idempotency-Key of its write to Stripe, stored in the intent (None: no intent).
+    key: str | None = None
 
 
 class Operations:
@@ -102,32 +106,46 @@ class Operations:
         customer: str | None,
         target: str | None = None,
         intent: bool = True,
+        detail: dict[str, object] | None = None,
     ) -> Iterator[_Pending]:
         """Put `action` on `target` (the customer when not given) on the record before Stripe
         is asked: if the audit log cannot be written, nothing is done. A refusal or failure
         is then recorded as the intent's outcome; success is recorded by the operation with
         its cache changes (`_done`). Without `intent` (opening the card form changes nothing)
-        only a refusal is recorded.
+        only a refusal is recorded. The intent carries the Idempotency-Key of the write
+        (`pending.key`) and `detail`. How a refusal and a lost answer are recorded is the
+        action's declaration's (`app.operations.declared`): a decline is "declined"; a lost
+        answer to a charge leaves the outcome unknown until a sync settles it.
 
         Callers check the ids in the arguments: a malformed id is the operator's typing, not
         an operation, and is not audited."""
         subject = target or customer or ""
-        pending = _Pending(
-            action, subject, customer, self._intend(action, subject, customer) if intent else None
+        written, key = (
+            self._intend(action, subject, customer, detail or {}) if intent else (None, None)
         )
+        pending = _Pending(action, subject, customer, written, key)
+        declared = DECLARED.get(action)
         try:
             yield pending
         except ChangeNotRecordedError:
             raise  # Stripe acted; the intent stays open until a sync settles it
         except KnownError as exc:
-            failed = isinstance(exc, StripeUnreachableError)
-            self._settle(pending, "failed" if failed else "refused", str(exc))
+            if isinstance(exc, StripeUnreachableError):
+                if declared and declared.unanswered is Unanswered.UNKNOWN:
+                    raise  # it may have happened: "outcome unknown" until a sync settles it
+                self._settle(pending, "failed", str(exc))
+            elif isinstance(exc, DeclinedError):
+                self._settle(pending, "declined", str(exc))
+            else:
+                self._settle(pending, "refused", str(exc))
             raise
 
-    def _intend(self, action: Action, target: str, customer: str | None) -> int:
+    def _intend(
+        self, action: Action, target: str, customer: str | None, detail: dict[str, object]
+    ) -> tuple[int, str]:
         try:
             with self.db.atomic():
-                return store.audit(self.profile, action, target, "intent", customer=customer)
+                return store.intend(self.profile, action, target, customer=customer, detail=detail)
         except DATABASE_ERRORS as exc:
             raise CacheError(
                 "Nothing was done: the audit log cannot be written "
@@ -153,7 +171,12 @@ class Operations:
 
     @contextmanager
     def _done(
-        self, pending: _Pending, detail: str, *, customer: str | None, target: str | None = None
+        self,
+        pending: _Pending,
+        detail: str | dict[str, object],
+        *,
+        customer: str | None,
+        target: str | None = None,
     ) -> Iterator[datetime]:
         """After Stripe said yes: the caller's cache changes (made in the `with` block, at the
         time it is given) and the "ok" outcome, in one transaction. If that transaction
@@ -222,7 +245,7 @@ class Operations:
             refusal = card_refusal(Action.SET_DEFAULT, card, today or date.today())
             if refusal:
                 raise UsageError(refusal)
-            customer = self.gateway.set_default(customer_id, pm_id)
+            customer = self.gateway.set_default(customer_id, pm_id, pending.key)
             self._record(pending, customer, card, card.display_name)
         log.info("set %s as default card of %s", pm_id, customer_id)
         return card
@@ -234,7 +257,7 @@ class Operations:
             card = self.gateway.payment_method(pm_id)
             if card.customer is None:
                 raise StripeRefusedError(f"Card {pm_id} is not attached to any customer.")
-            self.gateway.detach(pm_id)
+            self.gateway.detach(pm_id, pending.key)
             with self._done(pending, card.display_name, customer=card.customer) as at:
                 store.card_detached(pm_id, card.customer, at)
         log.info("detached %s from %s", pm_id, card.customer)
@@ -264,6 +287,15 @@ class Operations:
             with self._done(pending, detail, customer=customer_id):
                 pass
         return link
+
+    def retry_payment(
+        self, invoice_id: str, pm_id: str | None = None, today: date | None = None
+    ) -> InvoiceRow:
+        """Charge the open invoice now: `pm_id` pays it (that card, this invoice only; no
+        default changes), else the card the invoice would use. See `app.operations.retry`."""
+        from app.operations.retry import retry_payment
+
+        return retry_payment(self, invoice_id, pm_id, today or date.today())
 
     # -- adding a card with a SetupIntent ---------------------------------------------------
 
@@ -328,7 +360,7 @@ class Operations:
             customer: CustomerData | None = None
             if make_default:
                 try:
-                    customer = self.gateway.set_default(customer_id, card.id)
+                    customer = self.gateway.set_default(customer_id, card.id, pending.key)
                 except KnownError as exc:
                     note = f"The card was saved but could not be made the default: {exc}"
             if customer is None:

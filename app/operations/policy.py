@@ -13,7 +13,7 @@ from enum import Enum
 from typing import Protocol
 
 from app.cards import expires_soon, expiry_text, is_expired
-from app.records import Action, CardRow, CustomerRow
+from app.records import Action, CardRow, CustomerRow, InvoiceRow
 from app.settings.credentials import Mode
 
 __all__ = [
@@ -23,7 +23,9 @@ __all__ = [
     "card_refusal",
     "confirmation",
     "expiry_warning",
+    "retry_refusal",
     "why_not",
+    "why_not_with_card",
 ]
 
 
@@ -35,6 +37,8 @@ class Confirmation(Enum):
     YES_NO = "yes-no"
     #: Live mode: the operator types the card's last four digits.
     LAST_FOUR = "last-four"
+    #: Live mode, for a charge: the operator types the amount.
+    AMOUNT = "amount"
 
 
 BUSY = "Another action is still running; wait for it to finish."
@@ -50,6 +54,8 @@ class DatedCard(Protocol):
 
     @property
     def display_name(self) -> str: ...
+    @property
+    def last_four(self) -> str: ...
     @property
     def exp_month(self) -> int: ...
     @property
@@ -70,6 +76,12 @@ class Situation:
     adding_card: bool = False
     #: The day cards are judged on (expired, expiring soon).
     today: date = field(default_factory=date.today)
+    #: The invoice looked at (the Billing tab's, or the attention row's failed one), and the
+    #: card that would pay it (None when the customer has no default card).
+    invoice: InvoiceRow | None = None
+    invoice_card: CardRow | None = None
+    #: The profile talks to the emulator (whose pay route takes no chosen card).
+    emulator: bool = False
 
 
 def _last_day(card: DatedCard) -> date:
@@ -108,8 +120,83 @@ def expiry_warning(action: Action, card: DatedCard | None, today: date) -> str:
     )
 
 
+NO_INVOICE = "Select a failed or open invoice first."
+EMULATOR_CARD = (
+    "The emulator cannot charge a chosen card (its pay route answers 500 to any parameter): "
+    "retry with the customer's default card, or against Stripe."
+)
+
+
+def invoice_name(invoice: InvoiceRow) -> str:
+    """Its number, or its id where Stripe gave none (the emulator gives none)."""
+    return invoice.number or invoice.id
+
+
+def retry_refusal(
+    invoice: InvoiceRow | None,
+    card: DatedCard | None,
+    *,
+    card_customer: str | None,
+    today: date,
+    chosen_card: bool = False,
+    emulator: bool = False,
+) -> str:
+    """Why the payment of `invoice` may not be retried with `card` (the one the operator chose
+    when `chosen_card`, else the one the invoice would use), or "". Asked by the window's
+    actions, by the command line before any request, and by `Operations.retry_payment` again
+    with what Stripe says of the card."""
+    if invoice is None:
+        return NO_INVOICE
+    name = invoice_name(invoice)
+    if invoice.status != "open":
+        return (
+            f"Invoice {name} is {invoice.status or 'unknown'}: only an open invoice can be charged."
+        )
+    if chosen_card and emulator:
+        return EMULATOR_CARD
+    if card is None:
+        return (
+            f"No card would pay invoice {name}: the customer has no default card; "
+            "add one or choose one of their cards."
+        )
+    if card_customer != invoice.customer:
+        return (
+            f"{card.display_name} is not a card of customer {invoice.customer}: "
+            f"it cannot pay invoice {name}."
+        )
+    if is_expired(card.exp_month, card.exp_year, today):
+        return f"{card.display_name} has expired: it cannot pay invoice {name}."
+    return ""
+
+
+def why_not_with_card(now: Situation) -> str:
+    """Why the selected card cannot pay the customer's open invoice now ("Retry with this
+    card…"), or ""."""
+    if now.stripe_off or now.busy:
+        return now.stripe_off or BUSY
+    if now.card is None:
+        return NO_CARD
+    if not now.card.is_active:
+        return DETACHED
+    return retry_refusal(
+        now.invoice,
+        now.card,
+        card_customer=now.card.customer,
+        today=now.today,
+        chosen_card=True,
+        emulator=now.emulator,
+    )
+
+
 def why_not(action: Action, now: Situation) -> str:
     """The one sentence that says why `action` cannot be done now, or "" when it can."""
+    if action is Action.RETRY_PAYMENT:
+        if now.stripe_off or now.busy:
+            return now.stripe_off or BUSY
+        card = now.invoice_card
+        return retry_refusal(
+            now.invoice, card, card_customer=card.customer if card else None, today=now.today
+        )
     if action in (Action.SET_DEFAULT, Action.DETACH):
         if now.stripe_off or now.busy:
             return now.stripe_off or BUSY
@@ -147,6 +234,8 @@ def confirmation(
     then says which card replaces which. Live mode asks for the card's last four digits, so
     that a wrong card cannot be confirmed by reflex."""
     live = mode is Mode.LIVE
+    if action is Action.RETRY_PAYMENT:  # it moves money: always asked; live, the amount typed
+        return Confirmation.AMOUNT if live else Confirmation.YES_NO
     if action is Action.DETACH:
         return Confirmation.LAST_FOUR if live else Confirmation.YES_NO
     if action is Action.SET_DEFAULT:

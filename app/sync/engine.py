@@ -27,13 +27,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from itertools import chain
 
-from app.cache import queries, store
+from app.cache import billing_queries, queries, store
 from app.cache.db import Database
 from app.cache.locks import exclusive_sync
 from app.cache.models import DATABASE_ERRORS, now
 from app.errors import CacheError, NotFoundError
 from app.gateway import EventData, Gateway
 from app.gateway.convert import Unconvertible, skip
+from app.operations.declared import DECLARED, Target
 from app.records import Action, CardData, CustomerData, InvoicePaymentData, SubscriptionData
 from app.sync.billing_events import BillingEvents, not_older
 from app.sync.full import WORKERS, FullSync
@@ -43,6 +44,7 @@ from app.sync.result import SyncProgress, SyncResult
 #: users import them from here.
 __all__ = ["EVENT_WINDOW", "SETTLE_AFTER", "SyncEngine", "SyncProgress", "SyncResult"]
 log = logging.getLogger(__name__)
+ACTIONS = {a.value for a in Action}
 EVENT_WINDOW = timedelta(days=30) - timedelta(hours=1)  # Stripe keeps events 30 days
 CACHE_GONE = (
     "The cache file was deleted or replaced during the sync, so what it read went to the "
@@ -109,23 +111,29 @@ class SyncEngine:
         not be written, after Stripe was asked) are settled from what Stripe now holds."""
         # An operation in flight elsewhere (another desktop) is not settled under its feet.
         for intent in queries.open_intents(before=now() - SETTLE_AFTER):
-            if intent.action not in (Action.DETACH, Action.SET_DEFAULT):
+            declared = DECLARED.get(Action(intent.action)) if intent.action in ACTIONS else None
+            if declared is None or declared.settled is None:
                 continue  # nothing in the cache tells whether it happened
-            card = queries.card(intent.target)
             customer = queries.customer(intent.customer) if intent.customer else None
-            if intent.action == Action.DETACH:
-                happened = card is not None and not card.is_active
-            else:
-                happened = customer is not None and customer.default_payment_method == intent.target
+            invoice = (
+                billing_queries.invoice(intent.target)
+                if declared.target is Target.INVOICE
+                else None
+            )
+            settled = declared.settled(
+                intent.target,
+                queries.card(intent.target) if declared.target is Target.CARD else None,
+                customer.default_payment_method if customer else None,
+                invoice,
+            )
             with self.db.atomic():
                 store.audit(
                     intent.profile,
-                    Action(intent.action),
+                    declared.action,
                     intent.target,
-                    "ok" if happened else "not done",
+                    "ok" if settled.happened else "not done",
                     customer=intent.customer,
-                    detail="settled by sync: "
-                    + ("the change is on Stripe" if happened else "Stripe shows no such change"),
+                    detail=f"settled by sync: {settled.why}",
                     intent=intent.id,
                 )
 

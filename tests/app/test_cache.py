@@ -41,6 +41,23 @@ def test_a_cache_made_by_an_older_version_is_migrated(tmp_path: Path) -> None:
     reopened.close()
 
 
+def test_each_cache_has_its_own_random_id_kept_across_a_migration(tmp_path: Path) -> None:
+    ids = []
+    for name in ("a", "b"):
+        path = tmp_path / f"{name}.sqlite3"
+        opened = open_cache(path)
+        (first,) = opened.db.execute_sql("SELECT cache_id FROM sync_state").fetchone()
+        opened.db.execute_sql("UPDATE sync_state SET cache_id = NULL")
+        SchemaMigration.delete().where(SchemaMigration.version == migrations.LATEST).execute()
+        opened.close()
+        reopened = open_cache(path)  # the last step again: a cache that had no id gets one
+        (again,) = reopened.db.execute_sql("SELECT cache_id FROM sync_state").fetchone()
+        reopened.close()
+        assert len(first) == len(again) == 26 and first.isalpha() and again != first
+        ids.append(again)
+    assert ids[0] != ids[1]
+
+
 def test_a_file_that_is_not_sqlite_is_moved_aside_not_deleted(tmp_path: Path) -> None:
     path = tmp_path / "cache.sqlite3"
     path.write_bytes(b"this is not a database, but somebody's file" * 100)

@@ -3,10 +3,13 @@ guards and the command line all ask. No display, no Stripe, no cache."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
+from app.operations.declared import RETRY_PAYMENT, Facts, next_attempt_text
 from app.operations.policy import (
     Action,
     Confirmation,
@@ -15,6 +18,7 @@ from app.operations.policy import (
     confirmation,
     expiry_warning,
     why_not,
+    why_not_with_card,
 )
 from app.records import CardRow, CustomerRow
 from app.settings.credentials import Mode
@@ -118,3 +122,73 @@ def test_a_new_default_chosen_by_one_key_press_is_always_asked() -> None:
     assert confirmation(Action.SET_DEFAULT, Mode.LIVE, later, one_gesture=True) is (
         Confirmation.LAST_FOUR
     )
+
+
+def _invoice(status: str = "open", *, number: str | None = "4F2A-0007", **more: object) -> Any:
+    from app.records import InvoiceRow
+
+    fields: dict[str, Any] = {
+        "id": "in_1",
+        "number": number,
+        "customer": "cus_ada",
+        "subscription": None,
+        "status": status,
+        "amount_due": 4900,
+        "amount_paid": 0,
+        "amount_remaining": 4900,
+        "currency": "eur",
+        "created": AT,
+        "due_date": None,
+        "paid_at": None,
+        "attempt_count": 1,
+        "next_payment_attempt": None,
+        "payment_method": "pm_1",
+        "card_label": None,
+        "failure_message": "Your card was declined.",
+        "hosted_invoice_url": None,
+        "payment_method_display": "Visa •••• 4242",
+    }
+    fields.update(more)
+    return InvoiceRow(**fields)
+
+
+@pytest.mark.parametrize("status", ["paid", "void", "uncollectible", "draft"])
+def test_only_an_open_invoice_is_retried(status: str) -> None:
+    now = Situation(ADA, invoice=_invoice(status), invoice_card=card(), today=date(2026, 1, 1))
+    assert why_not(Action.RETRY_PAYMENT, now) == (
+        f"Invoice 4F2A-0007 is {status}: only an open invoice can be charged."
+    )
+    assert why_not(Action.RETRY_PAYMENT, replace(now, invoice=_invoice())) == ""
+
+
+def test_a_retry_needs_a_valid_card_of_the_customer_and_no_chosen_card_on_the_emulator() -> None:
+    now = Situation(ADA, card(), invoice=_invoice(number=None), invoice_card=card())
+    assert why_not(Action.RETRY_PAYMENT, replace(now, invoice_card=None)).startswith(
+        "No card would pay invoice in_1"
+    )
+    late = Situation(ADA, invoice=_invoice(), invoice_card=card(), today=date(2031, 1, 1))
+    assert "has expired" in why_not(Action.RETRY_PAYMENT, late)
+    stranger = replace(card(), customer="cus_other")
+    assert "not a card of customer cus_ada" in why_not_with_card(replace(now, card=stranger))
+    assert "emulator" in why_not_with_card(replace(now, emulator=True))
+    assert why_not_with_card(now) == ""
+
+
+def test_a_retry_is_always_asked_and_live_types_the_amount() -> None:
+    assert confirmation(Action.RETRY_PAYMENT, Mode.TEST) is Confirmation.YES_NO
+    assert confirmation(Action.RETRY_PAYMENT, Mode.LIVE) is Confirmation.AMOUNT
+    facts = Facts(card=card(), invoice=_invoice(), target="in_1")
+    assert RETRY_PAYMENT.text(RETRY_PAYMENT.question, facts) == (
+        "charge €49.00 for invoice 4F2A-0007 to Visa •••• 4242 now"
+    )
+    assert RETRY_PAYMENT.typed is not None and RETRY_PAYMENT.typed(facts)[1] == "€49.00"
+
+
+def test_the_billing_tab_says_whether_stripe_retries_by_itself() -> None:
+    later = datetime(2026, 12, 9, 12, tzinfo=UTC)
+    now = datetime(2026, 12, 6, tzinfo=UTC)
+    assert next_attempt_text(_invoice(next_payment_attempt=later), now) == "Stripe retries on 9 Dec"
+    assert next_attempt_text(_invoice(), now) == "Stripe will not retry by itself"
+    past = _invoice(next_payment_attempt=datetime(2026, 12, 1, tzinfo=UTC))
+    assert next_attempt_text(past, now) == "Stripe will not retry by itself"
+    assert next_attempt_text(_invoice("paid"), now) == ""

@@ -9,6 +9,9 @@ their InvoicePayments and PaymentIntents (`add_billing`). Every answer carries `
 and `Date`. Routes it lacks answer 404, and expansions Stripe does not offer there (or
 deeper than four levels) 400, with Stripe's error body, as Stripe does; `answered` keeps
 each request's status.
+Invoices are also read and paid (`POST /v1/invoices/{id}/pay`: a card in `declines`
+answers 402 `card_error`, as Stripe declines; any other pays the invoice); `posts` keeps
+each POST's path, headers and form body.
 
 Standard library only, so that `scripts/check-bundle` can run it beside the bundle:
 
@@ -173,10 +176,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
-        self.rfile.read(length)
-        self._answer()
+        body = parse_qs(self.rfile.read(length).decode())
+        self.server.posts.append((urlsplit(self.path).path, dict(self.headers.items()), body))
+        self._answer(body)
 
-    def _answer(self) -> None:
+    def _answer(self, body: dict[str, list[str]] | None = None) -> None:
         key = self.headers.get("Authorization", "")
         if not re.fullmatch(r"Bearer sk_(test|live)_\w+", key) or key.endswith("Revoked"):
             self._send(401, _error("invalid_request_error", "Invalid API Key provided."))
@@ -204,7 +208,11 @@ class Handler(BaseHTTPRequestHandler):
                 ),
             )
             return
-        self._send(200, route(parts.path, query))
+        answer = route(parts.path, {**query, **(body or {})})
+        if isinstance(answer, tuple):
+            self._send(*answer)
+        else:
+            self._send(200, answer)
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
         self.server.answered.append((self.command, self.path, status))
@@ -276,6 +284,9 @@ class StandIn(ThreadingHTTPServer):
         self.seen: list[str] = []
         #: (method, path and query, status) of every request answered.
         self.answered: list[tuple[str, str, int]] = []
+        self.posts: list[tuple[str, dict[str, str], dict[str, list[str]]]] = []
+        #: Cards whose charges are declined ("Your card has insufficient funds.").
+        self.declines: set[str] = set()
         if cert:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
@@ -286,11 +297,20 @@ class StandIn(ThreadingHTTPServer):
     def url(self) -> str:
         return f"{self.scheme}://127.0.0.1:{self.server_address[1]}"
 
-    def route(
-        self, method: str, path: str
-    ) -> Callable[[str, dict[str, list[str]]], dict[str, Any]] | None:
+    def route(self, method: str, path: str) -> Callable[[str, dict[str, list[str]]], Any] | None:
+        invoices = self.account["invoices"]
+        match = re.fullmatch(r"/v1/invoices/(in_\w+)(/pay)?", path)
+        found_invoice = [i for i in invoices if match and i["id"] == match[1]]
+        if method == "POST":
+            if match and match[2] and found_invoice:
+                return lambda url, q: self._pay(found_invoice[0], q)
+            return None
         if method != "GET":
             return None
+        if match and not match[2]:
+            return (lambda url, q: found_invoice[0]) if found_invoice else None
+        if path == "/v1/invoices":
+            return lambda url, q: _page(url, invoices, q)
         customers, cards = self.account["customers"], self.account["cards"]
         if path == "/v1/customers":
             return lambda url, q: self._customers(url, q)
@@ -298,14 +318,16 @@ class StandIn(ThreadingHTTPServer):
         if match and match[1] in cards:
             listed = cards[match[1]]
             return lambda url, q: _page(url, listed, q)
+        match = re.fullmatch(r"/v1/payment_methods/(pm_\w+)", path)
+        if match:
+            card = [c for listed in cards.values() for c in listed if c["id"] == match[1]]
+            return (lambda url, q: card[0]) if card else None
         match = re.fullmatch(r"/v1/customers/(cus_\w+)", path)
         if match:
             found = [c for c in customers if c["id"] == match[1]]
             return (lambda url, q: found[0]) if found else None
         if path == "/v1/events":
             return lambda url, q: _page(url, _since(self.account["events"], q), q)
-        if path == "/v1/invoices":
-            return lambda url, q: _page(url, self.account["invoices"], q)
         if path == "/v1/invoice_payments":
             return lambda url, q: self._invoice_payments(url, q)
         match = re.fullmatch(r"/v1/payment_intents/(pi_\w+)", path)
@@ -350,6 +372,25 @@ class StandIn(ThreadingHTTPServer):
                 if pi_id:
                     item["payment"]["payment_intent"] = self._intent(pi_id, with_card)
         return page
+
+    def _pay(self, invoice: dict[str, Any], form: dict[str, list[str]]) -> Any:
+        """Charge the invoice as Stripe does: the chosen card, else the customer's default."""
+        if invoice["status"] != "open":
+            return 400, _error("invalid_request_error", "Invoice is already paid.")
+        customer = next(c for c in self.account["customers"] if c["id"] == invoice["customer"])
+        card = form.get("payment_method", [None])[0]
+        card = card or customer["invoice_settings"]["default_payment_method"]
+        invoice["attempt_count"] += 1
+        invoice["attempted"] = True
+        if card in self.declines:
+            body = _error("card_error", "Your card has insufficient funds.")
+            body["error"].update(code="card_declined", decline_code="insufficient_funds")
+            return 402, body
+        invoice.update(
+            status="paid", amount_paid=invoice["amount_due"], amount_remaining=0, paid=True
+        )
+        invoice["status_transitions"]["paid_at"] = int(time.time())
+        return invoice
 
     def _customers(self, url: str, query: dict[str, list[str]]) -> dict[str, Any]:
         page = _page(url, self.account["customers"], query)

@@ -16,21 +16,23 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 
 from app.cache.queries import OUTCOME_UNKNOWN
-from app.records import AuditRow
+from app.operations.declared import activity_words
+from app.records import Action, AuditRow
 from ui.common import palette
 from ui.common.rows_model import Index, RowsModel
 
 COLUMNS = ("When", "Action", "Outcome", "Operator", "Card or details")
 #: The account-wide view names the customer too.
 ACCOUNT_COLUMNS = ("When", "Customer", "Action", "Outcome", "Operator", "Card or details")
-ACTIONS = {
-    "set-default": "Set as default",
-    "detach": "Detach",
-    "portal": "Opened billing portal",
-    "copy-link": "Copied portal link",
-    "add-card": "Add card",
+#: How each action is named: from its declaration (`app.operations.declared`).
+ACTIONS = {a.value: activity_words(a.value) for a in Action}
+OUTCOMES = {
+    "ok": "Done",
+    "refused": "Refused",
+    "declined": "Declined",
+    "failed": "Failed",
+    OUTCOME_UNKNOWN: "Unknown",
 }
-OUTCOMES = {"ok": "Done", "refused": "Refused", "failed": "Failed", OUTCOME_UNKNOWN: "Unknown"}
 #: What a portal entry's detail means.
 PORTAL_DETAILS = {"session": "Portal session", "login link": "Portal login link"}
 NO_NAMES: Mapping[str, str] = MappingProxyType({})

@@ -10,19 +10,23 @@ reasons are read a page at a time as rows are shown (`ui.attention.attention_mod
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QItemSelection, Qt, Signal, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.cache import billing_queries
 from app.errors import KnownError
+from app.operations.declared import RETRY_PAYMENT as RETRY
 from ui.attention.attention_model import WHY_COLUMN, AttentionModel
 from ui.common.badges import BadgeDelegate
+from ui.common.row_menus import RowMenu
 from ui.common.widgets import act_on_rows, empty_label, make_table, stack_of
 from ui.shell.customer_controller import CustomerController
 from ui.shell.follower import Follower
+from ui.shell.invoice_actions import open_invoice_of, retry_payment, why_not_retry
 from ui.shell.protocol import Shell
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,8 @@ class AttentionPane(QWidget):
     customer_chosen = Signal(str)
     #: Enter or a double-click on a customer: go to their cards.
     customer_activated = Signal(str)
+    #: "Retry payment…" on a customer's row: charge their open invoice now.
+    retry_requested = Signal(str)
 
     def __init__(self, model: AttentionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,11 +70,26 @@ class AttentionPane(QWidget):
         self.go_action = QAction("Show this customer's cards", self)
         self.go_action.triggered.connect(self._activate_current)
         act_on_rows(self.table, self.go_action)
+        self.retry_action = QAction(RETRY.label, self)
+        self.retry_action.setObjectName("AttentionRetryAction")
+        self.retry_action.setEnabled(False)
+        self.retry_action.setToolTip("Select a customer whose payment failed")
+        self.retry_action.triggered.connect(self._retry_current)
+        self.row_menu = RowMenu(self.table, [self.go_action, None, self.retry_action])
+        self.retry_button = QToolButton(self)
+        self.retry_button.setObjectName("AttentionRetryButton")
+        self.retry_button.setDefaultAction(self.retry_action)
+        self.retry_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.retry_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.retry_button.setVisible(False)
+        #: Why "Retry payment…" cannot run for a customer, or "" (set by the view).
+        self.retry_refusal: Callable[[str | None], str] = lambda customer: ""
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.empty_label = empty_label(self, "Reading…")
         self.stack = stack_of(self, self.table, self.empty_label)
         top = QHBoxLayout()
         top.addWidget(self.hint, 1)
+        top.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignTop)
         top.addWidget(self.count_label, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 4, 8)
@@ -105,8 +126,25 @@ class AttentionPane(QWidget):
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
         customer_id = self.selected_customer()
+        self.show_retry_state()
         if customer_id:
             self.customer_chosen.emit(customer_id)
+
+    def show_retry_state(self) -> None:
+        """The button shows while a row is selected; on as the policy says, else why not."""
+        customer_id = self.selected_customer()
+        why = self.retry_refusal(customer_id) if customer_id else "Select a customer first."
+        self.retry_action.setEnabled(not why)
+        tip = why or "Charge this customer's open invoice now"
+        self.retry_action.setToolTip(tip)
+        self.retry_button.setToolTip(tip)
+        self.retry_button.setVisible(customer_id is not None)
+
+    @Slot()
+    def _retry_current(self) -> None:
+        customer_id = self.selected_customer()
+        if customer_id:
+            self.retry_requested.emit(customer_id)
 
     @Slot()
     def _activate_current(self) -> None:
@@ -130,6 +168,8 @@ class AttentionView(Follower[AttentionPane]):
         view.reloaded.connect(self.refresh)
         pane.customer_chosen.connect(view.show_customer_id)
         pane.customer_activated.connect(self._go_to_cards)
+        pane.retry_requested.connect(self._retry)
+        pane.retry_refusal = lambda customer: why_not_retry(shell, open_invoice_of(customer or ""))
 
     @Slot()
     def refresh(self) -> None:
@@ -173,6 +213,7 @@ class AttentionView(Follower[AttentionPane]):
         if selected:
             self.pane.select_customer(selected)
         self.pane.show_state()
+        self.pane.show_retry_state()
         self._title(len(ids))
 
     def _failed(self, exc: BaseException) -> None:
@@ -189,6 +230,10 @@ class AttentionView(Follower[AttentionPane]):
 
     def _title(self, count: int | None) -> None:
         self.tabs.setTabText(self.tab, "Needs attention" + (f" ({count:,})" if count else ""))
+
+    @Slot(str)
+    def _retry(self, customer_id: str) -> None:
+        retry_payment(self.shell, open_invoice_of(customer_id))
 
     @Slot(str)
     def _go_to_cards(self, customer_id: str) -> None:

@@ -15,6 +15,7 @@ from ui.billing.billing_view import BillingView
 from ui.billing.invoice_operations import open_invoice
 from ui.shell.customer_controller import CustomerController, safe_read
 from ui.shell.follower import Follower
+from ui.shell.invoice_actions import retry_payment, why_not_retry
 from ui.shell.protocol import Shell
 
 #: The most invoices the tab lists (the sync keeps `history_months` of them).
@@ -28,6 +29,8 @@ class BillingController(Follower[BillingView]):
         super().__init__(shell, pane, tabs, view)
         view.customer_shown.connect(self._show)
         pane.open_requested.connect(self._open)
+        pane.retry_requested.connect(self._retry)
+        pane.retry_refusal = lambda invoice: why_not_retry(shell, invoice)
 
     @Slot(object)
     def _show(self, customer: CustomerRow | None) -> None:
@@ -57,6 +60,10 @@ class BillingController(Follower[BillingView]):
         self.tabs.setTabToolTip(
             self.tab, "A payment failed or a card will not pay: see here" if warn else ""
         )
+
+    @Slot(object)
+    def _retry(self, invoice: InvoiceRow) -> None:
+        retry_payment(self.shell, invoice)
 
     @Slot(object)
     def _open(self, invoice: InvoiceRow) -> None:

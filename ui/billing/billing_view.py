@@ -1,22 +1,32 @@
 """The Billing tab: the customer's subscriptions, a line each with a warning when the card
-that will pay expires first, and their invoices, newest first, with "Open invoice"."""
+that will pay expires first, and their invoices, newest first, with "Open invoice" and
+"Retry payment…" (also on a row's context menu), and whether Stripe will try an open invoice
+again by itself."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QItemSelection, QSize, Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QAction, QFont
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QListView,
     QToolButton,
     QWidget,
 )
 
+from app.operations.declared import RETRY_PAYMENT as RETRY
+from app.operations.declared import next_attempt_text
+from app.operations.policy import NO_INVOICE, invoice_name
 from app.records import CardRow, InvoiceRow, SubscriptionRow
 from ui.billing.billing_models import STATUS_COLUMN, InvoicesModel, SubscriptionsModel
 from ui.common.badges import BadgeDelegate
+from ui.common.row_menus import RowMenu
 from ui.common.widgets import act_on_rows, empty_label, make_table, stack_of
 
 #: Subscriptions shown before the list scrolls.
@@ -39,6 +49,8 @@ def _section(parent: QWidget, text: str) -> QLabel:
 class BillingView(QWidget):
     #: The operator asked to open this invoice's page (it has an https URL).
     open_requested = Signal(object)
+    #: The operator asked to retry this invoice's payment ("Retry payment…").
+    retry_requested = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,6 +79,17 @@ class BillingView(QWidget):
         self.open_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.open_button.setAccessibleName("Open invoice")
 
+        self.retry_action = QAction(RETRY.label, self)
+        self.retry_action.setObjectName("RetryPaymentAction")
+        self.retry_action.triggered.connect(self._retry_selected)
+        self.retry_button = QToolButton(self)
+        self.retry_button.setDefaultAction(self.retry_action)
+        self.retry_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.retry_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        #: Whether Stripe will try the selected open invoice again by itself, and when.
+        self.next_attempt = QLabel(self)
+        self.next_attempt.setObjectName("NextAttemptLabel")
+
         self.invoices_title = _section(self, "Invoices")
         self.invoices_table = make_table(
             self,
@@ -82,6 +105,7 @@ class BillingView(QWidget):
             max(30, self.fontMetrics().height() + 12)
         )
         act_on_rows(self.invoices_table, self.open_action)
+        self.invoice_menu = RowMenu(self.invoices_table, [self.open_action, self.retry_action])
         self.invoices_table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.no_invoices = empty_label(self)
         self.invoices_stack = stack_of(self, self.invoices_table, self.no_invoices)
@@ -94,9 +118,17 @@ class BillingView(QWidget):
             layout.addWidget(widget, row, 0, 1, 2)
         layout.setRowMinimumHeight(3, 6)
         layout.addWidget(self.invoices_title, 4, 0)
-        layout.addWidget(self.open_button, 4, 1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.open_button)
+        layout.addLayout(buttons, 4, 1)
         layout.addWidget(self.invoices_stack, 5, 0, 1, 2)
+        layout.addWidget(self.next_attempt, 6, 0, 1, 2)
         layout.setRowStretch(5, 1)
+        #: Why "Retry payment…" cannot run for an invoice, or "" (the window's policy).
+        self.retry_refusal: Callable[[InvoiceRow | None], str] = lambda invoice: (
+            "" if invoice is not None and invoice.status == "open" else NO_INVOICE
+        )
         self._show_open_state()
 
     # -- what is shown ---------------------------------------------------------------------------
@@ -164,6 +196,18 @@ class BillingView(QWidget):
         else:
             tip = "Open Stripe's page of this invoice in your browser (Enter)"
         self.open_action.setEnabled(invoice is not None and openable(invoice.hosted_invoice_url))
+        why = self.retry_refusal(invoice)
+        self.retry_action.setEnabled(not why)
+        retry_tip = why or "Charge this invoice now, to the card it would use"
+        self.retry_action.setToolTip(retry_tip)
+        self.retry_button.setToolTip(retry_tip)
+        rows = (self.invoices_model.invoice_at(n) for n in range(self.invoices_model.rowCount()))
+        shown = invoice or next((i for i in rows if i is not None and i.status == "open"), None)
+        when = next_attempt_text(shown, datetime.now(UTC)) if shown else ""
+        self.next_attempt.setText(
+            f"Invoice {invoice_name(shown)}: {when}." if shown and when else ""
+        )
+        self.next_attempt.setVisible(bool(self.next_attempt.text()))
         self.open_action.setToolTip(tip)
         self.open_button.setToolTip(tip)
         self.open_button.setAccessibleDescription(tip)
@@ -172,6 +216,16 @@ class BillingView(QWidget):
 
     @Slot(QItemSelection, QItemSelection)
     def _selection_changed(self, selected: QItemSelection, deselected: QItemSelection) -> None:
+        self._show_open_state()
+
+    @Slot()
+    def _retry_selected(self) -> None:
+        invoice = self.selected_invoice()
+        if invoice is not None:
+            self.retry_requested.emit(invoice)
+
+    def refresh_actions(self) -> None:
+        """Judge the actions again (the window's state changed: online, busy)."""
         self._show_open_state()
 
     @Slot()

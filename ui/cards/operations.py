@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from PySide6.QtWidgets import QApplication
 
 from app.operations import Operations
+from app.operations.declared import DECLARED
 from app.operations.policy import Action, Confirmation, confirmation, expiry_warning
 from app.records import CardRow, CustomerRow
 from ui.cards.default_dialog import DefaultDialog
@@ -28,16 +29,17 @@ class CardOp:
     said: str
 
 
+#: The texts are the actions' declarations' (`app.operations.declared`).
 CARD_OPS: dict[Action, CardOp] = {
     Action.SET_DEFAULT: CardOp(
         lambda ops, customer, card: ops.set_default(customer.id, card.id),
-        doing="making {card} the default card",
-        said="{card} is now the default card of {customer}.",
+        doing=DECLARED[Action.SET_DEFAULT].doing,
+        said=DECLARED[Action.SET_DEFAULT].said,
     ),
     Action.DETACH: CardOp(
         lambda ops, customer, card: ops.detach(card.id),
-        doing="detaching {card}",
-        said="{card} was detached from {customer}.",
+        doing=DECLARED[Action.DETACH].doing,
+        said=DECLARED[Action.DETACH].said,
     ),
 }
 

@@ -36,6 +36,7 @@ from app.context import Context
 from app.demo.emulator import Emulator
 from app.errors import KeyProblemError, KnownError
 from app.operations.policy import Action, Situation
+from app.records import InvoiceRow
 from app.settings.credentials import SecretKey
 from ui.activity.account_activity import AccountActivity
 from ui.activity.activity_model import ActivityModel
@@ -61,6 +62,7 @@ from ui.shell.customer_controller import CustomerController, safe_read
 from ui.shell.first_run import FirstRun, empty_cache_text
 from ui.shell.header import HeaderBar
 from ui.shell.help_menu import HelpMenu
+from ui.shell.invoice_actions import WITH_CARD_LABEL, open_invoice_of, retry_payment, why_not_retry
 from ui.shell.layout_memory import LayoutMemory
 from ui.shell.protocol import mode_of
 from ui.shell.sync_controller import SyncController
@@ -248,6 +250,12 @@ class MainWindow(QMainWindow):
         card_menu.addActions([pane.set_default_action, pane.detach_action])
         card_menu.addSeparator()
         card_menu.addActions([pane.portal_action, pane.copy_link_action])
+        card_menu.addSeparator()
+        # Made from the retry's declaration (app.operations.declared), judged by its policy.
+        self.retry_with_card_action = QAction(WITH_CARD_LABEL, self)
+        self.retry_with_card_action.setObjectName("RetryWithCardAction")
+        self.retry_with_card_action.triggered.connect(self._retry_with_card)
+        card_menu.addAction(self.retry_with_card_action)
         self.addActions([sync.sync_action, sync.full_sync_action, self.key_action])
         self.help = HelpMenu(self, lambda: self.ctx, self.runner)
         # Right-click menus on the rows: the very actions of the buttons.
@@ -264,7 +272,14 @@ class MainWindow(QMainWindow):
         )
         self.card_menu = RowMenu(
             pane.cards_table,
-            [pane.set_default_action, pane.detach_action, None, pane.add_card_action],
+            [
+                pane.set_default_action,
+                pane.detach_action,
+                None,
+                self.retry_with_card_action,
+                None,
+                pane.add_card_action,
+            ],
         )
 
     def _connect(self) -> None:
@@ -370,10 +385,28 @@ class MainWindow(QMainWindow):
             self.banner.moved_on()  # another customer: a failure about the last one is moot
         self._last_customer = customer_id or self._last_customer
 
+    def _card_invoice(self) -> InvoiceRow | None:
+        customer = self.view.customer
+        return open_invoice_of(customer.id) if customer is not None else None
+
+    @Slot()
+    def _retry_with_card(self) -> None:
+        card = self.view.selected_card()
+        if card is not None:
+            retry_payment(self, self._card_invoice(), card)
+
     @Slot()
     def update_actions(self) -> None:
         self._show_title()
         show_actions(self.cards, self.situation())
+        card = self.view.selected_card()
+        why = why_not_retry(self, self._card_invoice(), card) if card else "Select a card first."
+        self.retry_with_card_action.setEnabled(not why)
+        tip = why or "Charge the customer's open invoice to this card now (the default stays)"
+        self.retry_with_card_action.setToolTip(tip)
+        self.retry_with_card_action.setStatusTip(tip)
+        self.billing.refresh_actions()
+        self.attention.show_retry_state()
         self.sync.show_state()
 
     # -- the operator's commands (the menus' entry points, and the tests') ------------------------
