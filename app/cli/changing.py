@@ -19,6 +19,7 @@ from app.operations.declared import DECLARED, Declaration, Facts
 from app.operations.policy import Action, Confirmation, card_refusal, expiry_warning
 from app.operations.retry import known_invoice, paying_card, refusal_before_asking
 from app.records import CardData, CardRow
+from app.untrusted import for_terminal
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
@@ -147,7 +148,7 @@ def cmd_retry_payment(ctx: Context, args: argparse.Namespace) -> int:
 
 def cmd_portal(ctx: Context, args: argparse.Namespace) -> int:
     link = ctx.operations().portal_link(args.customer)
-    print(link.url)
+    print(for_terminal(link.url))
     if link.note:
         print(f"note: {link.note}", file=sys.stderr)
     if args.open:

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from app import untrusted
+from app import links, untrusted
 from app.cache import queries, store
 from app.cache.db import Database
 from app.cache.models import DATABASE_ERRORS, now
@@ -270,7 +270,13 @@ class Operations:
             raise ValueError(f"a portal link is not made for {action}")
         with self._audited(action, customer=check_customer_id(customer_id)) as pending:
             try:
-                url = self.gateway.portal_session(customer_id)
+                settings = self.gateway.settings
+                url = links.checked(
+                    self.gateway.portal_session(customer_id),
+                    settings.api_base,
+                    emulator=settings.uses_emulator,
+                    what="billing portal link",
+                )
                 link = PortalLink(url, True, "The link expires soon: use it within a few minutes.")
             except StripeRefusedError as exc:
                 login = self.gateway.settings.portal_login_link

@@ -144,3 +144,51 @@ def test_a_server_echoing_secrets_leaves_them_nowhere(
     assert entry["outcome"] == "refused"
     for text in (ran.err, entry["detail"], log_file().read_text(encoding="utf-8")):
         assert key not in text and "4242 4242 4242 4242" not in text and "\x1b" not in text
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://billing.stripe.com/p/session/x\x1b]0;owned\x07\x1b[2J",  # title, clear screen
+        "\x1b]8;;file:///etc/passwd\x1b\\https://billing.stripe.com/p/session/x",  # OSC 8 link
+        "file:///etc/passwd",
+        "javascript:alert(1)",
+        "http://billing.stripe.com/p/session/x",  # not https
+        "https://billing.stripe.com.evil.example/p/session/x",
+        "https://user@billing.stripe.com/p/session/x",
+    ],
+)
+def test_a_portal_link_that_is_not_stripe_s_page_is_neither_printed_nor_opened(
+    home: Path, cli: Any, httpserver: HTTPServer, monkeypatch: Any, url: str
+) -> None:
+    """A recorded portal session (the emulator has none) whose `url` is hostile."""
+    monkeypatch.setenv("STRIPE_API_BASE", httpserver.url_for("").rstrip("/"))
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_" + "P" * 24)
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    httpserver.expect_request("/v1/billing_portal/sessions").respond_with_json(
+        {"object": "billing_portal.session", "id": "bps_1", "url": url}
+    )
+
+    ran = cli("portal", "cus_Someone1", "--open")
+
+    assert ran.code == 6 and "not an https:// address on Stripe's own site" in ran.err
+    assert ran.out == "" and opened == []
+    assert "\x1b" not in ran.err
+
+
+def test_stripe_s_own_portal_link_is_printed_and_opened(
+    home: Path, cli: Any, httpserver: HTTPServer, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("STRIPE_API_BASE", httpserver.url_for("").rstrip("/"))
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_" + "P" * 24)
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", opened.append)
+    url = "https://billing.stripe.com/p/session/test_YWNjdF8x"
+    httpserver.expect_request("/v1/billing_portal/sessions").respond_with_json(
+        {"object": "billing_portal.session", "id": "bps_1", "url": url}
+    )
+
+    ran = cli("portal", "cus_Someone1", "--open")
+
+    assert ran.code == 0 and ran.out == url + "\n" and opened == [url]
