@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from app.cache.db import OpenedCache, is_sqlite, open_cache, open_shared_cache, recover
+from app.cache.db import (
+    OpenedCache,
+    is_sqlite,
+    open_cache,
+    open_shared_cache,
+    read_only_sentence,
+    recover,
+)
+from app.errors import CacheError
 from app.gateway import Gateway
 from app.operations import Operations
 from app.settings import Profile, Settings, credentials
@@ -62,12 +70,19 @@ class Context:
     def gateway(self) -> Gateway:
         return Gateway(self.key(), self.settings)
 
-    def sync_engine(self) -> SyncEngine:
+    def writable_cache(self) -> OpenedCache:
+        """The cache, for a command that changes it (or Stripe, which the cache records)."""
         opened = self.cache()
+        if opened.read_only:
+            raise CacheError(read_only_sentence(opened.location))
+        return opened
+
+    def sync_engine(self) -> SyncEngine:
+        opened = self.writable_cache()
         return SyncEngine(self.gateway(), opened.db, still_in_place=opened.still_in_place)
 
     def operations(self) -> Operations:
-        return Operations(self.gateway(), self.cache().db, self.profile.name)
+        return Operations(self.gateway(), self.writable_cache().db, self.profile.name)
 
     def close(self) -> None:
         if self._cache is not None:

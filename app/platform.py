@@ -96,7 +96,10 @@ def make_tree_private(folder: Path) -> None:
     uid = os.getuid()
     if not folder.is_dir() or folder.stat().st_uid != uid:
         return
-    folder.chmod(0o700)
+    try:
+        folder.chmod(0o700)
+    except OSError:  # a read-only file system: nothing can be made there either
+        return
     for path in folder.rglob("*"):
         try:  # a file vanishing meanwhile, another owner
             if not path.is_symlink() and path.stat().st_uid == uid:

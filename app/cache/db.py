@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -67,6 +68,8 @@ class OpenedCache:
     location: str
     #: One sentence for the operator when the cache had to be moved aside and rebuilt.
     notice: str | None = None
+    #: Opened from a read-only file system: it can be read, never changed.
+    read_only: bool = False
 
     def __post_init__(self) -> None:
         self._identity = _identity(self.location) if isinstance(self.db, SqliteDatabase) else None
@@ -131,12 +134,46 @@ def _connect(path: Path) -> SqliteDatabase:
     return db
 
 
+def read_only_sentence(path: Path | str, *, refused: bool = True) -> str:
+    """What a read-only cache means; `refused`: for a change that was not made."""
+    done = " (nothing was changed, on Stripe or here)" if refused else ""
+    return f"The cache {path} is on a read-only file system: it can be read, not changed{done}."
+
+
+def _connect_read_only(path: Path) -> SqliteDatabase:
+    """The cache on a file system nobody can write (so nobody changes it meanwhile): opened
+    immutable, with no journal of its own, never migrated."""
+    db = _SqliteDatabase(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, timeout=15)
+    search_index.register(db)
+    _adopt(db)
+    db.connect(reuse_if_open=True)
+    version = migrations.current_version(db)
+    if version != migrations.LATEST:
+        db.close()
+        raise CacheError(
+            f"The cache {path} is on a read-only file system and needs an update this version "
+            f"makes (schema {version}, now {migrations.LATEST}): open it once where it can be "
+            "written."
+        )
+    return db
+
+
 def open_cache(path: Path) -> OpenedCache:
-    """Open (creating or migrating) the SQLite cache at `path`."""
+    """Open (creating or migrating) the SQLite cache at `path`; on a read-only file system,
+    open what is there for reading."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CacheError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
+    if not os.access(path.parent, os.W_OK) and _read_only_file_system(path.parent):
+        if not path.is_file():
+            raise CacheError(
+                f"The data folder {path.parent} is on a read-only file system and holds no "
+                "cache yet: nothing can be shown or synced there."
+            )
+        opened = OpenedCache(_connect_read_only(path), str(path), read_only=True)
+        opened.notice = read_only_sentence(path, refused=False)
+        return opened
     try:
         return _with_audit_notice(OpenedCache(_connect(path), str(path)))
     except NewerCacheError as exc:
@@ -150,6 +187,15 @@ def open_cache(path: Path) -> OpenedCache:
     opened = OpenedCache(_connect_fresh(path, why), str(path))
     opened.notice = _moved_sentence(path, why)
     return opened
+
+
+def _read_only_file_system(folder: Path) -> bool:
+    """Whether the file system holding `folder` is mounted read-only (root writes anywhere
+    else, so a plain access check is not enough to tell)."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except (OSError, AttributeError):  # no statvfs on Windows: access() alone is the answer
+        return True
 
 
 def _connect_fresh(path: Path, why: str) -> SqliteDatabase:

@@ -310,10 +310,16 @@ class Profile:
         else:
             stored[name] = CHECKS[name](value) if name in CHECKS else value
         target = places.config_home() / "profiles" / self.name / "settings.json"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(json.dumps(stored, indent=2, sort_keys=True), encoding="utf-8")
-        tmp.replace(target)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_suffix(".tmp")
+            tmp.write_text(json.dumps(stored, indent=2, sort_keys=True), encoding="utf-8")
+            tmp.replace(target)
+        except OSError as exc:
+            raise UsageError(
+                f"The settings file {target} cannot be written ({exc.strerror}): nothing was "
+                "changed."
+            ) from None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in asdict(self.load_settings()).items() if k != "extra"}
