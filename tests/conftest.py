@@ -11,9 +11,49 @@ from typing import Any
 
 import pytest
 
+import app.emulator
 from app.emulator import Emulator, start_emulator
 from tests.support.account import Account
+from tests.support.markers import UnmarkedKeyring, missing_markers, running, unmarked
 from tests.support.services import shared_cache
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test using a service's fixture without the service's marker fails here, before the
+    service starts (tests/support/markers.py)."""
+    running[:] = [item]
+    names = getattr(item, "fixturenames", ())
+    problems = missing_markers(names, (mark.name for mark in item.iter_markers()))
+    if problems:
+        pytest.fail("; ".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _services_need_markers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Without its marker, a test that starts an emulator itself or reaches the keyring fails
+    when it does (tests/support/markers.py)."""
+    if request.node.get_closest_marker("emulator") is None:
+        command = app.emulator.module_command
+
+        def guarded(module: str, *args: str) -> list[str]:
+            if module == "app.emulator_server":
+                unmarked("starts a Stripe emulator", "emulator")
+            return command(module, *args)
+
+        monkeypatch.setattr(app.emulator, "module_command", guarded)
+    if request.node.get_closest_marker("keyring") is not None:
+        yield
+        return
+    import keyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(UnmarkedKeyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -107,6 +107,7 @@ def test_an_unusable_data_folder_is_one_sentence(home: Path, cli: Any) -> None:
     assert home.read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.emulator
 def test_the_audit_log_refuses_changes_on_every_backend(ctx: Any, backend: str) -> None:
     with database.atomic():
         audit("default", Action.PORTAL, "cus_1", "ok", customer="cus_1")
@@ -150,6 +151,7 @@ def rename_a_column(path: Path) -> None:
         raw.commit()
 
 
+@pytest.mark.emulator
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("harm", [damage_pages, rename_a_column])
 @pytest.mark.parametrize("command", [("customers",), ("sync", "--full")])

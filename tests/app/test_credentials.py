@@ -66,6 +66,7 @@ def profile() -> Iterator[str]:
     credentials.delete_key(name)
 
 
+@pytest.mark.keyring
 def test_key_round_trip_through_the_real_keyring(
     home: Path, profile: str, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -88,6 +89,7 @@ def test_key_round_trip_through_the_real_keyring(
     assert after.code == 5 and "key set" in after.err
 
 
+@pytest.mark.keyring
 def test_key_set_refuses_a_publishable_key_and_stores_nothing(
     home: Path, profile: str, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -124,6 +126,7 @@ def test_no_usable_keyring_is_one_sentence_naming_the_fix(home: Path, cli: Any) 
         assert "Secret Service" in result.err and "STRIPE_API_KEY" in result.err
 
 
+@pytest.mark.keyring
 def test_a_locked_keyring_is_one_sentence(tmp_path: Path) -> None:
     """In a Secret Service session of its own (locking the shared one would lock it for
     every later test): store a key, lock the collection, ask for the key."""

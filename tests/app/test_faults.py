@@ -16,6 +16,8 @@ import pytest
 from tests.support.account import Account
 from tests.support.faults import FaultyStripe, faulty_stripe
 
+pytestmark = pytest.mark.emulator
+
 
 @pytest.fixture
 def faulty(account: Account, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultyStripe]:

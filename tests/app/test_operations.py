@@ -35,6 +35,7 @@ def audit(cli: Any) -> list[dict[str, Any]]:
     return json.loads(ran.out)["entries"]  # type: ignore[no-any-return]
 
 
+@pytest.mark.emulator
 def test_set_default_changes_stripe_the_cache_and_the_audit_log(account: Account, cli: Any) -> None:
     cus, (first, second) = synced_customer(account, cli)
 
@@ -54,6 +55,7 @@ def test_set_default_changes_stripe_the_cache_and_the_audit_log(account: Account
     assert entry["operator"]
 
 
+@pytest.mark.emulator
 def test_set_default_with_another_customers_card_is_refused(account: Account, cli: Any) -> None:
     cus, (first, _) = synced_customer(account, cli)
     _, (foreign,) = account.customer("Eve", cards=[("4000056655665556", 4, 2032)])
@@ -68,6 +70,7 @@ def test_set_default_with_another_customers_card_is_refused(account: Account, cl
     assert audit(cli)[0]["outcome"] == "refused"
 
 
+@pytest.mark.emulator
 def test_detach_with_yes_removes_the_card_everywhere(account: Account, cli: Any) -> None:
     cus, (first, second) = synced_customer(account, cli)
 
@@ -82,6 +85,7 @@ def test_detach_with_yes_removes_the_card_everywhere(account: Account, cli: Any)
     assert {c["id"]: c["is_active"] for c in every} == {first: True, second: False}
 
 
+@pytest.mark.emulator
 def test_detaching_the_default_leaves_no_default(account: Account, cli: Any) -> None:
     cus, (first, _) = synced_customer(account, cli, default=0)
 
@@ -94,6 +98,7 @@ def test_detaching_the_default_leaves_no_default(account: Account, cli: Any) -> 
     )
 
 
+@pytest.mark.emulator
 def test_detach_without_confirmation_in_a_script_changes_nothing(
     account: Account, cli: Any
 ) -> None:
@@ -105,6 +110,7 @@ def test_detach_without_confirmation_in_a_script_changes_nothing(
     assert account.owner_of(second) == cus
 
 
+@pytest.mark.emulator
 def test_unknown_and_malformed_ids_get_one_sentence(account: Account, cli: Any) -> None:
     synced_customer(account, cli)
 
@@ -199,6 +205,7 @@ def test_portal_refusal_without_login_link_exits_6(
     assert ran.code == 6 and "No configuration provided" in ran.err
 
 
+@pytest.mark.emulator
 def test_operations_keep_the_cache_in_step_without_a_sync(account: Account, cli: Any) -> None:
     cus, (first, second) = synced_customer(account, cli)
     cli("set-default", cus, second)
@@ -211,6 +218,7 @@ def test_operations_keep_the_cache_in_step_without_a_sync(account: Account, cli:
     assert [c.id for c in queries.cards_of(cus)] == [second]
 
 
+@pytest.mark.emulator
 def test_an_api_base_without_billing_portal_offers_the_login_link(
     account: Account, cli: Any
 ) -> None:
@@ -227,6 +235,7 @@ def test_an_api_base_without_billing_portal_offers_the_login_link(
     assert offered.code == 0 and offered.out.strip() == "https://billing.stripe.com/p/login/test_x"
 
 
+@pytest.mark.emulator
 def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeypatch: Any) -> None:
     import urllib.request
 
@@ -245,6 +254,7 @@ def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeyp
     assert "Billing portal of Zoë Ångström" in body
 
 
+@pytest.mark.emulator
 def test_the_operator_is_the_account_not_the_environment(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -260,6 +270,7 @@ def test_the_operator_is_the_account_not_the_environment(
     assert len(cli("audit").out.splitlines()) == 2  # the header and one entry
 
 
+@pytest.mark.emulator
 def test_an_expired_card_is_never_made_the_default(account: Account, cli: Any) -> None:
     cus, (first, expired) = account.customer(
         cards=[("4242424242424242", 12, 2030), ("5555555555554444", 5, 2024)], default=0
@@ -284,6 +295,7 @@ def test_an_expired_card_is_never_made_the_default(account: Account, cli: Any) -
         ctx.close()
 
 
+@pytest.mark.emulator
 def test_a_card_expiring_soon_becomes_the_default_only_when_confirmed(
     account: Account, cli: Any
 ) -> None:

@@ -25,6 +25,7 @@ def mode(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.emulator
 def test_everything_written_is_the_users_alone(account: Account, cli: Any, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o755)

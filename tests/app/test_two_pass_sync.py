@@ -19,6 +19,8 @@ from app.sync import SyncProgress
 from tests.support.account import MASTERCARD, VISA, Account
 from tests.support.proxy import Proxy
 
+pytestmark = pytest.mark.emulator
+
 
 @pytest.fixture
 def proxy(account: Account, monkeypatch: pytest.MonkeyPatch) -> Iterator[Proxy]:

@@ -70,8 +70,6 @@ def test_first_run_stores_the_key_in_the_keyring(
     assert window.customers_model.rowCount() == 1
 
 
-@pytest.mark.keyring
-@pytest.mark.emulator
 def _keyring_only(
     make_window: MakeWindow, profile: str, monkeypatch: pytest.MonkeyPatch
 ) -> MainWindow:
@@ -81,6 +79,8 @@ def _keyring_only(
     return make_window(profile)
 
 
+@pytest.mark.keyring
+@pytest.mark.emulator
 def test_a_key_stripe_rejects_is_never_stored(
     monkeypatch: pytest.MonkeyPatch,
     make_window: MakeWindow,
