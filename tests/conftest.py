@@ -4,6 +4,8 @@ command line in-process. Helpers that tests import are in tests/support/."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +16,22 @@ import pytest
 import app.emulator
 from app.emulator import Emulator, start_emulator
 from tests.support.account import Account
+from tests.support.display import own_display
 from tests.support.markers import UnmarkedKeyring, missing_markers, running, unmarked
 from tests.support.services import shared_cache
+
+_display: list[subprocess.Popen[bytes]] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("DISPLAY") and (server := own_display()) is not None:
+        _display.append(server)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    for server in _display:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

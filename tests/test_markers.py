@@ -4,6 +4,7 @@ service without the service's marker fails."""
 from __future__ import annotations
 
 import keyring
+import keyring.errors
 import pytest
 
 from app.emulator import start_emulator
@@ -28,8 +29,10 @@ def test_an_unmarked_test_that_starts_an_emulator_fails() -> None:
         start_emulator()
 
 
-def test_an_unmarked_test_that_reaches_the_keyring_fails() -> None:
+def test_an_unmarked_test_that_writes_the_keyring_fails_and_reads_none() -> None:
     with pytest.raises(pytest.fail.Exception, match=r"mark\.keyring"):
+        keyring.set_password("billing-admin", "default", "sk_test_0000000000")
+    with pytest.raises(keyring.errors.NoKeyringError):
         keyring.get_password("billing-admin", "default")
 
 

@@ -4,7 +4,8 @@
 Checked, not hoped for (tests/conftest.py): a test that requests a fixture needing a marker
 (directly or through other fixtures) without the marker fails at setup, before the service
 starts; a test without the `emulator` marker that starts an emulator itself, or without the
-`keyring` marker that reaches the keyring, fails when it does. Nothing is marked silently.
+`keyring` marker that asks for the Secret Service or writes the keyring, fails when it does
+(reading finds no keyring, as in the fast lane). Nothing is marked silently.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Iterable
 from typing import NoReturn
 
 import keyring.backend
+import keyring.backends.fail
 import pytest
 
 #: A fixture, and the marker of every test that uses it.
@@ -55,13 +57,11 @@ def unmarked(what: str, marker: str) -> NoReturn:
     )
 
 
-class UnmarkedKeyring(keyring.backend.KeyringBackend):
-    """The keyring of a test without the `keyring` marker: any use fails the test."""
-
-    priority = 0  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        unmarked("reads the keyring", "keyring")
+class UnmarkedKeyring(keyring.backends.fail.Keyring):
+    """The keyring of a test without the `keyring` marker: the world of `make test-fast`,
+    where no Secret Service runs. Reading finds no keyring, as there (the cache's database
+    password is looked up, and not found, by every test on PostgreSQL); writing or deleting
+    fails the test, which needs the marker."""
 
     def set_password(self, service: str, username: str, password: str) -> None:
         unmarked("writes the keyring", "keyring")
@@ -70,6 +70,8 @@ class UnmarkedKeyring(keyring.backend.KeyringBackend):
         unmarked("deletes from the keyring", "keyring")
 
 
+# `doctor` names the backend by its module: this one is keyring's "no keyring" to it too.
+UnmarkedKeyring.__module__ = keyring.backends.fail.__name__
 # keyring's metaclass registers every backend class: out of its list, so that keyring never
 # picks this one by itself.
 keyring.backend.KeyringBackend._classes.discard(UnmarkedKeyring)
