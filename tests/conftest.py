@@ -51,7 +51,7 @@ def _services_need_markers(
     """Without its marker, a test that starts an emulator itself or reaches the keyring fails
     when it does (tests/support/markers.py)."""
     if request.node.get_closest_marker("emulator") is None:
-        command = app.emulator.module_command
+        command = app.emulator.module_command  # type: ignore[attr-defined]
 
         def guarded(module: str, *args: str) -> list[str]:
             if module == "app.emulator_server":

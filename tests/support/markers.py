@@ -11,7 +11,7 @@ starts; a test without the `emulator` marker that starts an emulator itself, or 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import keyring.backend
 import keyring.backends.fail
@@ -63,10 +63,10 @@ class UnmarkedKeyring(keyring.backends.fail.Keyring):
     password is looked up, and not found, by every test on PostgreSQL); writing or deleting
     fails the test, which needs the marker."""
 
-    def set_password(self, service: str, username: str, password: str) -> None:
+    def set_password(self, service: Any, username: Any, password: Any = None) -> Any:
         unmarked("writes the keyring", "keyring")
 
-    def delete_password(self, service: str, username: str) -> None:
+    def delete_password(self, service: Any, username: Any, password: Any = None) -> Any:
         unmarked("deletes from the keyring", "keyring")
 
 

@@ -284,7 +284,7 @@ def test_the_pages_csp_stops_requests_to_other_hosts(
     window, _ = ready
     dialog = window.add_card_dialog
     assert dialog is not None
-    dialog.profile.setUrlRequestInterceptor(None)
+    dialog.profile.setUrlRequestInterceptor(None)  # type: ignore[arg-type]
     js(
         qtbot,
         window,
