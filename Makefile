@@ -33,10 +33,11 @@ test: setup
 # The edit-run loop: the tests that need no emulator, window or keyring (their markers,
 # checked by tests/conftest.py), with no display, D-Bus or PostgreSQL; under a minute.
 FAST_MARKERS := not emulator and not keyring and not ui
+FAST_WORKERS ?= 2
 test-fast: venv
 	env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u BILLING_ADMIN_TEST_POSTGRES \
 		-u BILLING_ADMIN_REQUIRE_POSTGRES -u BILLING_ADMIN_REQUIRE_KEYRING \
-		$(PY) -m pytest -m "$(FAST_MARKERS)" $(PYTEST_ARGS)
+		$(PY) -m pytest -m "$(FAST_MARKERS)" -n $(FAST_WORKERS) $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check app ui tests scripts bench
