@@ -5,7 +5,7 @@ command line in-process. Helpers that tests import are in tests/support/."""
 from __future__ import annotations
 
 import os
-import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,22 +16,26 @@ import pytest
 import app.emulator
 from app.emulator import Emulator, start_emulator
 from tests.support.account import Account
-from tests.support.display import own_display
+from tests.support.display import end_display, own_display
 from tests.support.markers import UnmarkedKeyring, missing_markers, running, unmarked
 from tests.support.services import shared_cache
 
-_display: list[subprocess.Popen[bytes]] = []
+_display: list[int] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if os.environ.get("DISPLAY") and (server := own_display()) is not None:
-        _display.append(server)
+    if os.environ.get("DISPLAY") and (pid := own_display()) is not None:
+        _display.append(pid)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    for server in _display:
-        server.terminate()
-        server.wait(timeout=10)
+    """A worker's own Xvfb ends when the worker's Qt lets go of it (-terminate); one that Qt
+    never used is ended here (ending it under Qt would make Qt report a broken display)."""
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        return
+    for pid in _display:
+        end_display(pid)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
