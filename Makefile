@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup system venv run test lint format hooks lock screenshots install-desktop bench bench-large dist dist-check clean
+.PHONY: setup system venv run test test-fast lint format hooks lock screenshots install-desktop bench bench-large dist dist-check clean
 
 setup: system venv
 
@@ -23,8 +23,21 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 run: setup
 	scripts/run-app
 
+# Every test, in parallel: each pytest-xdist worker has its own emulator, X display
+# (tests/support/display.py), data folders and PostgreSQL databases; a file stays on one
+# worker (module-scoped fixtures seed once). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: setup
-	scripts/with-test-services $(PY) -m pytest $(PYTEST_ARGS)
+	scripts/with-test-services $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The edit-run loop: the tests that need no emulator, window or keyring (their markers,
+# checked by tests/conftest.py), with no display, D-Bus or PostgreSQL; under a minute.
+FAST_MARKERS := not emulator and not keyring and not ui
+FAST_WORKERS ?= 2
+test-fast: venv
+	env -u DISPLAY -u WAYLAND_DISPLAY -u DBUS_SESSION_BUS_ADDRESS -u BILLING_ADMIN_TEST_POSTGRES \
+		-u BILLING_ADMIN_REQUIRE_POSTGRES -u BILLING_ADMIN_REQUIRE_KEYRING \
+		$(PY) -m pytest -m "$(FAST_MARKERS)" -n $(FAST_WORKERS) $(PYTEST_ARGS)
 
 # mypy checks app/ and ui/ as on Windows and macOS too (app/platform.py holds what differs
 # by OS; tests/app/test_as_on_windows.py runs them without POSIX's parts).

@@ -108,6 +108,18 @@ def make_tree_private(folder: Path) -> None:
             continue
 
 
+def read_only_file_system(folder: Path) -> bool:
+    """Whether the file system holding `folder` is mounted read-only (root may write
+    anywhere else, so an access check alone cannot tell). On Windows, where there is no such
+    mount flag, an unwritable folder counts as read-only."""
+    if sys.platform == "win32":
+        return True
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return True
+
+
 def sandbox_may_run() -> bool:
     """Whether Chromium's sandbox (the add-card page's web engine) can run: on Linux and
     macOS not as root; on Windows it runs for every account."""

@@ -4,6 +4,8 @@ command line in-process. Helpers that tests import are in tests/support/."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,10 +13,68 @@ from typing import Any
 
 import pytest
 
+import app.demo.emulator
 from app.demo.emulator import Emulator, start_emulator
 from tests.support.account import Account
+from tests.support.display import end_display, own_display
+from tests.support.markers import UnmarkedKeyring, missing_markers, running, unmarked
 from tests.support.services import shared_cache
 from tests.support.standin import KEY, StandIn, make_ca, serving
+
+_display: list[int] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("DISPLAY") and (pid := own_display()) is not None:
+        _display.append(pid)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A worker's own Xvfb ends when the worker's Qt lets go of it (-terminate); one that Qt
+    never used is ended here (ending it under Qt would make Qt report a broken display)."""
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is not None and widgets.QApplication.instance() is not None:
+        return
+    for pid in _display:
+        end_display(pid)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test using a service's fixture without the service's marker fails here, before the
+    service starts (tests/support/markers.py)."""
+    running[:] = [item]
+    names = getattr(item, "fixturenames", ())
+    problems = missing_markers(names, (mark.name for mark in item.iter_markers()))
+    if problems:
+        pytest.fail("; ".join(problems), pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _services_need_markers(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Without its marker, a test that starts an emulator itself or reaches the keyring fails
+    when it does (tests/support/markers.py)."""
+    if request.node.get_closest_marker("emulator") is None:
+        command = app.demo.emulator.module_command  # type: ignore[attr-defined]
+
+        def guarded(module: str, *args: str) -> list[str]:
+            if module == "app.demo.emulator_server":
+                unmarked("starts a Stripe emulator", "emulator")
+            return command(module, *args)
+
+        monkeypatch.setattr(app.demo.emulator, "module_command", guarded)
+    if request.node.get_closest_marker("keyring") is not None:
+        yield
+        return
+    import keyring
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(UnmarkedKeyring())
+    try:
+        yield
+    finally:
+        keyring.set_keyring(previous)
 
 
 @pytest.fixture(scope="session")

@@ -60,12 +60,6 @@ def payer_candidates(subscription: Any, customer: Any) -> tuple[Any, ...]:
     )
 
 
-def card_that_pays(subscription: Any, customer: Any) -> str | None:
-    """The id of what will pay `subscription` (a SubscriptionData) of `customer` (a
-    CustomerData or CustomerRow), or None."""
-    return next((c for c in payer_candidates(subscription, customer) if c), None)
-
-
 STATUS_WORDS = {
     "past_due": "is past due",
     "unpaid": "is unpaid",

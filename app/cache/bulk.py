@@ -18,8 +18,6 @@ from peewee import EXCLUDED, SQL, Expression, Field, SqliteDatabase, fn
 
 from app.cache.models import BaseModel
 
-BATCH = 400  # rows per INSERT: under SQLite's 32,766-variable limit with room to spare
-
 
 def later(field: Any) -> Any:
     """On conflict, keep the later of the stored and the incoming time: when two syncs overlap
@@ -44,41 +42,6 @@ def among(field: Field, values: Sequence[Any]) -> Any:
     return Expression(field, "IN", SQL(f"({', '.join('?' * len(values))})", list(values)))
 
 
-def bulk_upsert(
-    model: type[BaseModel],
-    rows: Sequence[Mapping[Any, Any]],
-    *,
-    conflict_target: Sequence[Field],
-    update: Mapping[Field, Any],
-    keep_stored: Sequence[Field] = (),
-) -> None:
-    """`model.insert_many(rows).on_conflict(...)`, for any number of rows: a row already
-    stored takes every given column, except the conflict target, those `update` computes and
-    those in `keep_stored`.
-
-    Every row has the same keys; the fields not given take their model defaults, which must
-    be the same for every row (no callables), else Peewee renders every row."""
-    if not rows:
-        return
-    fields = list(rows[0])
-    defaults = [(f, v) for f, v in model._meta.defaults.items() if f not in fields]
-    if any(callable(value) for _, value in defaults):
-        on_conflict = _on_conflict(fields, conflict_target, update, keep_stored)
-        for start in range(0, len(rows), BATCH):
-            model.insert_many(rows[start : start + BATCH]).on_conflict(**on_conflict).execute()
-        return
-    fixed = [field.db_value(value) for field, value in defaults]
-    converters = [(field, field.db_value) for field in fields]
-    upsert_values(
-        model,
-        [*fields, *(field for field, _ in defaults)],
-        [[convert(row[field]) for field, convert in converters] + fixed for row in rows],
-        conflict_target=conflict_target,
-        update=update,
-        keep_stored=keep_stored,
-    )
-
-
 def upsert_values(
     model: type[BaseModel],
     fields: Sequence[Field],
@@ -89,8 +52,10 @@ def upsert_values(
     keep_stored: Sequence[Field] = (),
     ids: bool = False,
 ) -> dict[Any, int]:
-    """`bulk_upsert` of rows given as the database values of `fields`, in that order: every
-    column without a database default must be among them. With `ids`, returns the primary
+    """`model.insert_many(rows).on_conflict(...)`, for any number of rows given as the
+    database values of `fields`, in that order: a row already stored takes every given
+    column, except the conflict target, those `update` computes and those in `keep_stored`;
+    every column without a database default must be among them. With `ids`, returns the primary
     key of each row by the value of its (single-column) conflict target."""
     if not rows:
         return {}

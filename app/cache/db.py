@@ -25,6 +25,7 @@ from peewee import Database as Database
 from peewee import DatabaseError, OperationalError, PostgresqlDatabase, SqliteDatabase
 from peewee import Select as Select
 
+from app import platform
 from app.cache import migrations, search_index
 from app.cache.models import DATABASE_ERRORS, MODELS, database
 from app.errors import CacheError, UsageError
@@ -165,7 +166,7 @@ def open_cache(path: Path) -> OpenedCache:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise CacheError(f"Cannot create the data folder {path.parent}: {exc.strerror}.") from None
-    if not os.access(path.parent, os.W_OK) and _read_only_file_system(path.parent):
+    if not os.access(path.parent, os.W_OK) and platform.read_only_file_system(path.parent):
         if not path.is_file():
             raise CacheError(
                 f"The data folder {path.parent} is on a read-only file system and holds no "
@@ -187,15 +188,6 @@ def open_cache(path: Path) -> OpenedCache:
     opened = OpenedCache(_connect_fresh(path, why), str(path))
     opened.notice = _moved_sentence(path, why)
     return opened
-
-
-def _read_only_file_system(folder: Path) -> bool:
-    """Whether the file system holding `folder` is mounted read-only (root writes anywhere
-    else, so a plain access check is not enough to tell)."""
-    try:
-        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
-    except (OSError, AttributeError):  # no statvfs on Windows: access() alone is the answer
-        return True
 
 
 def _connect_fresh(path: Path, why: str) -> SqliteDatabase:

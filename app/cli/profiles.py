@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 
 from app.context import Context
-from app.errors import NotFoundError
+from app.errors import KnownError, NotFoundError
 from app.settings import profiles
 
 #: Commands (and their actions) that create the profile they are given.
@@ -28,7 +28,7 @@ def check_exists(ctx: Context, command: str, args: argparse.Namespace) -> None:
     name = ctx.profile.name
     action = getattr(args, "action", None)
     creating = (command, action) in CREATING or (command, None) in CREATING
-    if creating or (command == "sync" and ctx.find_key() is not None):
+    if creating or (command == "sync" and _has_key(ctx)):
         profiles.create(name)
     if creating or command in ANY or profiles.exists(name):
         return
@@ -37,3 +37,10 @@ def check_exists(ctx: Context, command: str, args: argparse.Namespace) -> None:
         f"There is no profile {name!r} (profiles: {names}): check --profile, or create it "
         f"with 'billing-admin --profile {name} key set'."
     )
+
+
+def _has_key(ctx: Context) -> bool:
+    try:
+        return ctx.find_key() is not None
+    except KnownError:  # no keyring at all: no key from it either
+        return False

@@ -289,11 +289,6 @@ class Gateway:
 
     # -- customers ---------------------------------------------------------------------------
 
-    def customer_pages(self) -> Iterator[list[CustomerData]]:
-        """Every customer, 100 a page."""
-        for items in self._list("list customers", self.client.v1.customers.list, {}):
-            yield each(customer_from, items, self.skipped, "customer")
-
     def customers_with_default_card(self) -> Iterator[list[tuple[CustomerData, CardData | None]]]:
         """Every customer with the card that will be charged, embedded in the same list (100 a
         page, no request per customer): a full sync's first pass."""

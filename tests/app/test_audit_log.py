@@ -15,6 +15,8 @@ from app.cache.models import database
 from app.settings import Profile
 from tests.support.account import Account
 
+pytestmark = pytest.mark.emulator
+
 
 def audit(cli: Any) -> list[dict[str, Any]]:
     ran = cli("audit", "--json")

@@ -120,6 +120,7 @@ CASES = [
 ]
 
 
+@pytest.mark.emulator
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case: Case, account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     cus, (card, _) = account.customer(

@@ -60,6 +60,7 @@ SUBSCRIPTION_FIELDS = {
 }
 
 
+@pytest.mark.emulator
 def test_invoices_and_subscriptions_as_json(account: Account, ctx: Any, cli: Any) -> None:
     cus, (card,) = account.customer(cards=[(GOOD, 12, 2030)], default=0)
     sub = subscribe(account, cus, plan(account, 4900, "eur", "Pro"))
@@ -88,6 +89,7 @@ def test_invoices_and_subscriptions_as_json(account: Account, ctx: Any, cli: Any
     assert "49.00 EUR" in cli("invoices", cus).out
 
 
+@pytest.mark.emulator
 def test_attention_as_json_csv_and_a_table(
     account: Account, ctx: Any, cli: Any, tmp_path: Path
 ) -> None:
@@ -118,6 +120,7 @@ def test_attention_as_json_csv_and_a_table(
     assert "payment_failed" in cli("attention").out
 
 
+@pytest.mark.emulator
 def test_outside_strings_are_neutralised_on_a_terminal(
     account: Account, ctx: Any, cli: Any
 ) -> None:
@@ -131,6 +134,7 @@ def test_outside_strings_are_neutralised_on_a_terminal(
     assert "Evil[2JName" in cli("attention").out
 
 
+@pytest.mark.emulator
 def test_reads_need_no_network_and_bad_input_is_one_sentence(
     account: Account, ctx: Any, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

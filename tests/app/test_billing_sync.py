@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from pytest_httpserver import HTTPServer
 
 from app.billing.rules import Reason
@@ -38,6 +39,7 @@ def reasons(customer: str) -> list[str]:
     return []
 
 
+@pytest.mark.emulator
 def test_a_subscription_paid_by_a_good_card(account: Account, ctx: Any) -> None:
     cus, (card,) = account.customer(cards=[(GOOD, 12, 2030)], default=0)
     sub = subscribe(account, cus, plan(account, 4900, "eur", "Pro"))
@@ -64,6 +66,7 @@ def test_a_subscription_paid_by_a_good_card(account: Account, ctx: Any) -> None:
     assert reasons(cus) == []
 
 
+@pytest.mark.emulator
 def test_a_declined_first_invoice_then_paid_with_a_new_default_card(
     account: Account, ctx: Any
 ) -> None:
@@ -99,6 +102,7 @@ def test_a_declined_first_invoice_then_paid_with_a_new_default_card(
     assert result.requests <= 4
 
 
+@pytest.mark.emulator
 def test_a_card_expiring_before_renewal_and_an_expired_one(account: Account, ctx: Any) -> None:
     month, year = this_month()
     soon, (card,) = account.customer("Soon", cards=[(GOOD, month, year)], default=0)
@@ -118,6 +122,7 @@ def test_a_card_expiring_before_renewal_and_an_expired_one(account: Account, ctx
     assert order.index(old) < order.index(soon)  # more severe first
 
 
+@pytest.mark.emulator
 def test_no_card_to_pay_with(account: Account, ctx: Any) -> None:
     cus, (card,) = account.customer(cards=[(GOOD, 12, 2030)], default=0)
     subscribe(account, cus, plan(account))
@@ -130,6 +135,7 @@ def test_no_card_to_pay_with(account: Account, ctx: Any) -> None:
     assert billing_queries.subscriptions_of(cus)[0].payment_method is None
 
 
+@pytest.mark.emulator
 def test_a_jpy_invoice(account: Account, ctx: Any, cli: Any) -> None:
     cus, _ = account.customer(cards=[(DECLINED, 12, 2030)], default=0)
     subscribe(account, cus, plan(account, 4900, "jpy", "Yen plan"))
@@ -147,6 +153,7 @@ def test_a_jpy_invoice(account: Account, ctx: Any, cli: Any) -> None:
     assert "4900 JPY" in entry.reasons[0].detail
 
 
+@pytest.mark.emulator
 def test_a_customer_deleted_leaves_needs_attention(account: Account, ctx: Any) -> None:
     cus, _ = account.customer("Leaving", cards=[(DECLINED, 12, 2030)], default=0)
     subscribe(account, cus, plan(account))
@@ -159,6 +166,7 @@ def test_a_customer_deleted_leaves_needs_attention(account: Account, ctx: Any) -
     assert reasons(cus) == []
 
 
+@pytest.mark.emulator
 def test_request_counts(account: Account, ctx: Any) -> None:
     monthly = plan(account)
     customers = 5
@@ -216,6 +224,7 @@ def test_the_invoice_list_stops_at_the_first_page_reaching_past_the_history(
     assert len(httpserver.log) == gateway.requests_sent == 2
 
 
+@pytest.mark.emulator
 def test_an_event_replayed_after_a_full_sync_never_puts_an_invoice_back(
     account: Account, ctx: Any
 ) -> None:

@@ -67,6 +67,7 @@ def test_module_commands_run_python_from_a_checkout_and_the_executable_in_the_bu
         bundle.module_command("os")
 
 
+@pytest.mark.emulator
 def test_the_demo_emulator_starts_through_the_bundles_hidden_argument(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

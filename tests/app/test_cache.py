@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from app.cache import migrations
 from app.cache.db import open_cache
 from app.cache.models import AuditEntry, SchemaMigration, database, now
 from app.cache.store import audit
+from app.demo.emulator import Emulator, running_emulator
 from app.records import Action
 from app.settings import Profile
 from tests.support.account import Account
@@ -124,6 +125,7 @@ def test_an_unusable_data_folder_is_one_sentence(home: Path, cli: Any) -> None:
     assert home.read_text(encoding="utf-8") == "not a folder"
 
 
+@pytest.mark.emulator
 def test_the_audit_log_refuses_changes_on_every_backend(ctx: Any, backend: str) -> None:
     with database.atomic():
         audit("default", Action.PORTAL, "cus_1", "ok", customer="cus_1")
@@ -167,14 +169,32 @@ def rename_a_column(path: Path) -> None:
         raw.commit()
 
 
+@pytest.fixture(scope="module")
+def sixty_customers() -> Iterator[Emulator]:
+    """An emulator of the module's own with 60 customers, seeded once (7 s) for the four
+    cases below, which only read it."""
+    with running_emulator() as emulator:
+        account = Account(emulator)
+        for n in range(60):
+            account.customer(f"Customer {n}", cards=[("4242424242424242", 1, 2030)])
+        yield emulator
+
+
+@pytest.mark.emulator
 @pytest.mark.sqlite_only
 @pytest.mark.parametrize("harm", [damage_pages, rename_a_column])
 @pytest.mark.parametrize("command", [("customers",), ("sync", "--full")])
 def test_a_cache_damaged_inside_is_moved_aside_and_rebuilt(
-    account: Account, cli: Any, harm: Callable[[Path], None], command: tuple[str, ...]
+    sixty_customers: Emulator,
+    home: Path,
+    cli: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    harm: Callable[[Path], None],
+    command: tuple[str, ...],
 ) -> None:
-    for n in range(60):
-        account.customer(f"Customer {n}", cards=[("4242424242424242", 1, 2030)])
+    monkeypatch.setenv("STRIPE_API_BASE", sixty_customers.api_base)
+    monkeypatch.setenv("STRIPE_API_KEY", sixty_customers.key)
+    assert cli("config", "set", "rate_limit", "100").code == 0  # the emulator's, not Stripe's
     assert cli("sync").code == 0
     cache = Profile().cache_file
     harm(cache)

@@ -20,6 +20,7 @@ TODAY = date.today()
 SOON = (TODAY.year + (TODAY.month // 12), TODAY.month % 12 + 1)  # next month
 
 
+@pytest.mark.emulator
 def test_customers_json_has_the_seed_shape(account: Account, cli: Any) -> None:
     cus, (card,) = account.customer(
         "Ada", "ada@example.com", [("4242424242424242", 12, 2030)], default=0
@@ -41,6 +42,7 @@ def test_customers_json_has_the_seed_shape(account: Account, cli: Any) -> None:
     assert row["synced_at"].endswith("+00:00")
 
 
+@pytest.mark.emulator
 def test_cards_json_has_the_seed_shape(account: Account, cli: Any) -> None:
     cus, (good, old) = account.customer(
         cards=[("4242424242424242", 12, 2030), ("5555555555554444", 1, 2020)], default=0
@@ -68,6 +70,7 @@ def test_cards_json_has_the_seed_shape(account: Account, cli: Any) -> None:
     assert cards[old]["expired"] is True
 
 
+@pytest.mark.emulator
 def test_expiring_lists_only_cards_expiring_soon(
     account: Account, cli: Any, tmp_path: Path
 ) -> None:
@@ -88,6 +91,7 @@ def test_expiring_lists_only_cards_expiring_soon(
     assert cli("expiring", "--within-days", "0").out.startswith("No card expires")
 
 
+@pytest.mark.emulator
 def test_unknown_customer_is_exit_3_and_one_line(account: Account, cli: Any) -> None:
     ran = cli("cards", "cus_DoesNotExist")
 
@@ -103,6 +107,7 @@ def test_usage_errors_are_exit_2(home: Path, cli: Any) -> None:
     assert bad_id.code == 2 and "not a Stripe customer id" in bad_id.err
 
 
+@pytest.mark.emulator
 def test_search_treats_wildcards_and_quotes_literally(account: Account, cli: Any) -> None:
     account.customer("100% Cotton_Co", "a@example.com")
     account.customer("Plain Name", "b@example.com")
@@ -122,6 +127,7 @@ def test_search_treats_wildcards_and_quotes_literally(account: Account, cli: Any
     assert names("x" * 10_000) == []
 
 
+@pytest.mark.emulator
 def test_offline_the_cache_still_answers_and_sync_exits_4(
     home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -147,6 +153,7 @@ def test_offline_the_cache_still_answers_and_sync_exits_4(
     assert "Traceback" not in sync.err
 
 
+@pytest.mark.emulator
 def test_the_installed_command_keeps_the_contract(account: Account, tmp_path: Path) -> None:
     exe = installed_script("billing-admin")
     env = {**os.environ}

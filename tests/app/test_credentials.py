@@ -68,6 +68,7 @@ def profile() -> Iterator[str]:
     credentials.delete_key(name)
 
 
+@pytest.mark.keyring
 def test_key_round_trip_through_the_real_keyring(
     home: Path, profile: str, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -90,6 +91,7 @@ def test_key_round_trip_through_the_real_keyring(
     assert after.code == 5 and "key set" in after.err
 
 
+@pytest.mark.keyring
 def test_key_set_refuses_a_publishable_key_and_stores_nothing(
     home: Path, profile: str, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -127,6 +129,7 @@ def test_no_usable_keyring_is_one_sentence_naming_the_fix(home: Path, cli: Any) 
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="locks a Secret Service collection")
+@pytest.mark.keyring
 def test_a_locked_keyring_is_one_sentence(tmp_path: Path) -> None:
     """In a Secret Service session of its own (locking the shared one would lock it for
     every later test): store a key, lock the collection, ask for the key."""

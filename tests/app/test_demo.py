@@ -33,6 +33,7 @@ def test_the_scan_finds_a_card_number_but_not_inside_an_audit_digest(tmp_path: P
     assert findings(tmp_path, []) == [f"{tmp_path / 'leak'}: card-like number 4242…"]
 
 
+@pytest.mark.emulator
 @pytest.mark.sqlite_only  # the demo keeps its own SQLite cache whatever is configured
 def test_demo_seeds_syncs_and_serves_until_interrupted(home: Path, cli: Any) -> None:
     exe = installed_script("billing-admin")
@@ -75,6 +76,7 @@ def test_demo_refuses_a_live_key(home: Path, cli: Any, monkeypatch: Any) -> None
     assert ran.code == 2 and "live key" in ran.err
 
 
+@pytest.mark.emulator
 def test_no_secret_or_card_number_on_disk_after_sync_and_operations(
     account: Account, cli: Any, home: Path
 ) -> None:
@@ -92,6 +94,7 @@ def test_no_secret_or_card_number_on_disk_after_sync_and_operations(
     assert findings(home, [EMULATOR_KEY]) == []
 
 
+@pytest.mark.emulator
 @pytest.mark.sqlite_only
 def test_the_demo_never_touches_a_profile_it_did_not_make(
     home: Path, cli: Any, emulator: Emulator
@@ -108,6 +111,7 @@ def test_the_demo_never_touches_a_profile_it_did_not_make(
     assert Profile("demo").load_settings().rate_limit == 5
 
 
+@pytest.mark.emulator
 @pytest.mark.ui
 @pytest.mark.sqlite_only  # the demo's profile is always a SQLite cache
 @pytest.mark.skipif(sys.platform != "linux", reason="reads the processes' tree in /proc (Linux)")

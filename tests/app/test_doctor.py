@@ -31,6 +31,7 @@ def doctor(cli: Any, *args: str) -> tuple[int, dict[str, dict[str, str]]]:
     return code, checks
 
 
+@pytest.mark.emulator
 def test_a_synced_test_profile_on_the_emulator_is_ready(account: Account, cli: Any) -> None:
     assert cli("sync").code == 0
 
@@ -50,6 +51,7 @@ def test_a_synced_test_profile_on_the_emulator_is_ready(account: Account, cli: A
     assert "portal_login_link" in checks["billing portal"]["fix"]
 
 
+@pytest.mark.emulator
 def test_the_text_report_has_one_aligned_line_a_check_and_never_the_key(
     account: Account, cli: Any
 ) -> None:
@@ -72,6 +74,7 @@ def test_the_text_report_has_one_aligned_line_a_check_and_never_the_key(
     assert lines[-1].endswith(" warnings: see the fixes above.")
 
 
+@pytest.mark.emulator
 def test_a_publishable_key_of_the_other_mode_fails_and_exits_7(account: Account, cli: Any) -> None:
     assert cli("config", "set", "publishable_key", "pk_live_51OtherModeKey1234").code == 0
 
@@ -84,6 +87,7 @@ def test_a_publishable_key_of_the_other_mode_fails_and_exits_7(account: Account,
     assert "config set publishable_key pk_test_" in check["fix"]
 
 
+@pytest.mark.emulator
 def test_a_missing_publishable_key_is_a_warning(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -97,6 +101,7 @@ def test_a_missing_publishable_key_is_a_warning(
     assert code == 0
 
 
+@pytest.mark.emulator
 def test_a_clock_minutes_off_fails_with_how_to_fix_it(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -120,6 +125,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.emulator
 def test_without_stripe_one_line_fails_and_the_rest_say_not_checked(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -141,6 +147,7 @@ def test_without_stripe_one_line_fails_and_the_rest_say_not_checked(
     assert checks["cache"]["status"] in ("ok", "warning")  # local checks still ran
 
 
+@pytest.mark.emulator
 def test_a_live_key_pointed_away_from_stripe_is_refused_before_any_request(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -176,6 +183,7 @@ def test_no_key_fails_once_and_skips_what_needs_it(
     assert checks["stripe"]["detail"] == "Not checked: there is no secret key to ask Stripe with."
 
 
+@pytest.mark.keyring
 def test_the_real_secret_service_is_a_real_keyring(home: Path, cli: Any) -> None:
     require_secret_service()
 
@@ -205,6 +213,7 @@ class PlaintextKeyring(keyring.backend.KeyringBackend):
 keyring.backend.KeyringBackend._classes.discard(PlaintextKeyring)
 
 
+@pytest.mark.emulator
 def test_a_plaintext_keyring_fails(account: Account, cli: Any, backend_of_keyring: Any) -> None:
     backend_of_keyring(PlaintextKeyring())
 
@@ -214,6 +223,7 @@ def test_a_plaintext_keyring_fails(account: Account, cli: Any, backend_of_keyrin
     assert "in clear" in checks["keyring"]["detail"]
 
 
+@pytest.mark.emulator
 @pytest.mark.sqlite_only
 def test_a_cache_file_that_is_not_a_database_fails(account: Account, cli: Any, home: Path) -> None:
     cache = home / "profiles" / "default" / "cache.sqlite3"
@@ -227,6 +237,7 @@ def test_a_cache_file_that_is_not_a_database_fails(account: Account, cli: Any, h
     assert cache.read_bytes().startswith(b"this is not SQLite")  # left as it was
 
 
+@pytest.mark.emulator
 @pytest.mark.sqlite_only
 def test_a_cache_from_a_newer_version_fails(account: Account, cli: Any, home: Path) -> None:
     assert cli("sync").code == 0
@@ -244,6 +255,7 @@ def test_a_cache_from_a_newer_version_fails(account: Account, cli: Any, home: Pa
     assert "Update billing-admin" in checks["cache"]["fix"]
 
 
+@pytest.mark.emulator
 def test_a_cache_without_its_audit_protection_fails(account: Account, cli: Any, ctx: Any) -> None:
     opened = ctx.cache()
     table = migrations.AUDIT_TABLE
@@ -258,6 +270,7 @@ def test_a_cache_without_its_audit_protection_fails(account: Account, cli: Any, 
     assert "billing-admin migrate" in checks["cache"]["fix"]
 
 
+@pytest.mark.emulator
 def test_a_shared_cache_that_cannot_be_reached_fails(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,11 +7,15 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
+
 from app.cache import queries
 from app.context import Context
 from app.gateway.convert import event_from
 from app.sync.engine import SyncProgress
 from tests.support.account import Account
+
+pytestmark = pytest.mark.emulator
 
 CREATED = 1_786_000_000
 

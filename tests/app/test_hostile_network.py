@@ -186,6 +186,7 @@ def stuck(stuck_list: str, how: str) -> Any:
 HOW = ["same page again", "empty page with more to come", "two pages in a circle"]
 
 
+@pytest.mark.emulator
 @pytest.mark.parametrize("how", [*HOW, "no list in the page"])
 @pytest.mark.parametrize("stuck_list", list(LISTS))
 def test_list_pages_that_never_advance_stop_the_sync_with_nothing_marked_deleted(

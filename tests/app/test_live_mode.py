@@ -11,6 +11,8 @@ import pytest
 
 from tests.support.account import Account
 
+pytestmark = pytest.mark.emulator
+
 LIVE_KEY = "sk_live_51MadeUpForTheEmulator0001"
 
 

@@ -14,6 +14,8 @@ from app.cache import queries
 from tests.support.account import Account
 from tests.support.proxy import Proxy
 
+pytestmark = pytest.mark.emulator
+
 
 @pytest.fixture
 def proxy(account: Account, monkeypatch: pytest.MonkeyPatch) -> Iterator[Proxy]:

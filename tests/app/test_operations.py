@@ -34,6 +34,7 @@ def audit(cli: Any) -> list[dict[str, Any]]:
     return json.loads(ran.out)["entries"]  # type: ignore[no-any-return]
 
 
+@pytest.mark.emulator
 def test_set_default_changes_stripe_the_cache_and_the_audit_log(account: Account, cli: Any) -> None:
     cus, (first, second) = synced_customer(account, cli)
 
@@ -53,6 +54,7 @@ def test_set_default_changes_stripe_the_cache_and_the_audit_log(account: Account
     assert entry["operator"]
 
 
+@pytest.mark.emulator
 def test_set_default_with_another_customers_card_is_refused(account: Account, cli: Any) -> None:
     cus, (first, _) = synced_customer(account, cli)
     _, (foreign,) = account.customer("Eve", cards=[("4000056655665556", 4, 2032)])
@@ -67,6 +69,7 @@ def test_set_default_with_another_customers_card_is_refused(account: Account, cl
     assert audit(cli)[0]["outcome"] == "refused"
 
 
+@pytest.mark.emulator
 def test_detach_with_yes_removes_the_card_everywhere(account: Account, cli: Any) -> None:
     cus, (first, second) = synced_customer(account, cli)
 
@@ -81,6 +84,7 @@ def test_detach_with_yes_removes_the_card_everywhere(account: Account, cli: Any)
     assert {c["id"]: c["is_active"] for c in every} == {first: True, second: False}
 
 
+@pytest.mark.emulator
 def test_detaching_the_default_leaves_no_default(account: Account, cli: Any) -> None:
     cus, (first, _) = synced_customer(account, cli, default=0)
 
@@ -93,6 +97,7 @@ def test_detaching_the_default_leaves_no_default(account: Account, cli: Any) -> 
     )
 
 
+@pytest.mark.emulator
 def test_detach_without_confirmation_in_a_script_changes_nothing(
     account: Account, cli: Any
 ) -> None:
@@ -104,6 +109,7 @@ def test_detach_without_confirmation_in_a_script_changes_nothing(
     assert account.owner_of(second) == cus
 
 
+@pytest.mark.emulator
 def test_unknown_and_malformed_ids_get_one_sentence(account: Account, cli: Any) -> None:
     synced_customer(account, cli)
 
@@ -198,6 +204,7 @@ def test_portal_refusal_without_login_link_exits_6(
     assert ran.code == 6 and "No configuration provided" in ran.err
 
 
+@pytest.mark.emulator
 def test_operations_keep_the_cache_in_step_without_a_sync(account: Account, cli: Any) -> None:
     cus, (first, second) = synced_customer(account, cli)
     cli("set-default", cus, second)
@@ -210,6 +217,7 @@ def test_operations_keep_the_cache_in_step_without_a_sync(account: Account, cli:
     assert [c.id for c in queries.cards_of(cus)] == [second]
 
 
+@pytest.mark.emulator
 def test_an_api_base_without_billing_portal_offers_the_login_link(
     account: Account, cli: Any
 ) -> None:
@@ -226,6 +234,7 @@ def test_an_api_base_without_billing_portal_offers_the_login_link(
     assert offered.code == 0 and offered.out.strip() == "https://billing.stripe.com/p/login/test_x"
 
 
+@pytest.mark.emulator
 def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeypatch: Any) -> None:
     import urllib.request
 
@@ -245,6 +254,7 @@ def test_the_demo_emulator_serves_a_stand_in_portal(home: Any, cli: Any, monkeyp
 
 
 @pytest.mark.posix_only("the account's name from the user id (pwd)")
+@pytest.mark.emulator
 def test_the_operator_is_the_account_not_the_environment(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -262,6 +272,7 @@ def test_the_operator_is_the_account_not_the_environment(
     assert len(cli("audit").out.splitlines()) == 2  # the header and one entry
 
 
+@pytest.mark.emulator
 def test_an_expired_card_is_never_made_the_default(account: Account, cli: Any) -> None:
     cus, (first, expired) = account.customer(
         cards=[("4242424242424242", 12, 2030), ("5555555555554444", 5, 2024)], default=0
@@ -286,6 +297,7 @@ def test_an_expired_card_is_never_made_the_default(account: Account, cli: Any) -
         ctx.close()
 
 
+@pytest.mark.emulator
 def test_a_card_expiring_soon_becomes_the_default_only_when_confirmed(
     account: Account, cli: Any
 ) -> None:

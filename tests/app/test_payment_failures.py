@@ -152,6 +152,7 @@ def test_stripe_s_text_is_one_redacted_bounded_line(billed: StandIn, standin_ctx
     assert "\x1b" not in failed.decline_code and len(failed.decline_code) <= 64
 
 
+@pytest.mark.emulator
 def test_the_emulator_s_charge_says_why_and_its_missing_route_is_learnt_once(
     account: Account, ctx: Any, cli: Any
 ) -> None:

@@ -26,6 +26,7 @@ def mode(path: Path) -> int:
 
 
 @pytest.mark.posix_only("file modes (on Windows the profile folder's access list does it)")
+@pytest.mark.emulator
 def test_everything_written_is_the_users_alone(account: Account, cli: Any, home: Path) -> None:
     home.mkdir(parents=True, exist_ok=True)
     home.chmod(0o755)

@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from app.cache import billing_queries, queries
 from tests.support.account import Account
 from tests.support.billing_account import DECLINED, GOOD, plan, subscribe
@@ -20,6 +22,7 @@ def _audit(cli: Any) -> list[dict[str, Any]]:
     return entries
 
 
+@pytest.mark.emulator
 def test_a_failed_first_invoice_is_fixed_from_the_command_line(account: Account, cli: Any) -> None:
     cus, _ = account.customer("Failing Fiona", cards=[(DECLINED, 12, 2030)], default=0)
     subscribe(account, cus, plan(account, 4900, "eur", "Pro"))

@@ -55,6 +55,7 @@ def test_config_set_keeps_the_other_settings(home: Path, cli: Any) -> None:
     assert "rate_limit = 5.0" in shown
 
 
+@pytest.mark.emulator
 @pytest.mark.parametrize(
     ("typed", "stored", "emulator"),
     [

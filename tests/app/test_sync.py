@@ -16,6 +16,8 @@ from app.settings import Profile
 from app.sync.engine import SyncProgress
 from tests.support.account import Account
 
+pytestmark = pytest.mark.emulator
+
 
 def cached_cards(customer: str, *, all_: bool = False) -> dict[str, CardRow]:
     return {c.id: c for c in queries.cards_of(customer, include_inactive=all_)}

@@ -21,6 +21,7 @@ from tests.support.platforms import installed_script
 pytestmark = pytest.mark.postgresql_only
 
 
+@pytest.mark.emulator
 def test_a_second_sync_says_another_is_running_and_changes_nothing(
     account: Account, cli: Any
 ) -> None:
@@ -35,6 +36,7 @@ def test_a_second_sync_says_another_is_running_and_changes_nothing(
     assert ran.code == 0 and ran.out.startswith("full sync: 1 customers")
 
 
+@pytest.mark.emulator
 def test_desktops_and_a_scheduled_sync_share_one_cache_and_one_audit_log(
     account: Account, cli: Any, home: Path
 ) -> None:
@@ -72,6 +74,7 @@ def test_a_database_password_in_the_url_is_refused_in_the_settings(home: Path, c
     assert not settings.exists() or "s3cret" not in settings.read_text(encoding="utf-8")
 
 
+@pytest.mark.keyring
 def test_the_database_password_comes_from_the_keyring(
     home: Path, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -105,6 +108,7 @@ def test_the_database_password_comes_from_the_keyring(
     )
 
 
+@pytest.mark.emulator
 def test_the_desktops_role_can_add_to_the_audit_log_but_not_undo_it(
     account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -167,3 +167,29 @@ class Trickle:
                     conn.sendall(self.response[i : i + 1])
             except OSError:
                 return  # the client went away
+
+
+class VirtualTime:
+    """Stands in for the `time` module of app.gateway.ratelimit: a sleep returns at once and moves
+    the clock to when it would have ended. Each thread sees the clock as it last read it,
+    moved on by its own sleeps, so `woke()` is the slot the rate limiter gave that thread's
+    request, whatever the other threads did meanwhile."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self._lock = threading.Lock()
+        self._mine = threading.local()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            self._mine.at = self.now
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self._mine.at = getattr(self._mine, "at", self.now) + seconds
+            self.now = max(self.now, self._mine.at)
+
+    def woke(self) -> float:
+        """When this thread's last sleep ended (or when it last read the clock)."""
+        return float(getattr(self._mine, "at", self.now))

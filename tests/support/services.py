@@ -52,5 +52,8 @@ def shared_cache(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 def require_secret_service() -> None:
     """Keyring tests run against a real Secret Service; `make test` provides one."""
+    from tests.support.markers import require_marker
+
+    require_marker("keyring", "needs the Secret Service")
     if os.environ.get("BILLING_ADMIN_REQUIRE_KEYRING") != "1":
         pytest.skip("no Secret Service session: run through scripts/with-test-services")

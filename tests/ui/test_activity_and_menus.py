@@ -20,6 +20,7 @@ from app.records import Action
 from tests.support.account import EXPIRED_MASTERCARD as EXPIRED
 from tests.support.account import MASTERCARD, VISA, Account
 from tests.support.window import TASK_TIMEOUT_MS, open_modal, select_card, synced_window
+from ui.activity.account_activity import AccountActivity
 from ui.cards.default_dialog import DefaultDialog
 from ui.shell.main_window import MainWindow
 
@@ -39,6 +40,13 @@ def ops_of(window: MainWindow) -> Operations:
 def column(window: MainWindow, col: int, role: int = Qt.ItemDataRole.DisplayRole) -> list[Any]:
     model = window.activity_model
     return [model.index(r, col).data(role) for r in range(model.rowCount())]
+
+
+def choose(view: AccountActivity, *, customer: str = "", operator: str = "") -> None:
+    """Pick a customer's Stripe id and an operator ("" for all) in the view's two boxes, as
+    the operator does; an item the box lacks leaves "All"."""
+    view.customer.setCurrentIndex(max(view.customer.findData(customer), 0))
+    view.operator.setCurrentIndex(max(view.operator.findData(operator), 0))
 
 
 def test_activity_names_cards_keeps_messages_whole_and_tells_open_from_copy(
@@ -76,15 +84,15 @@ def test_activity_names_cards_keeps_messages_whole_and_tells_open_from_copy(
     # The account's activity: everyone's actions, filtered by customer and by operator.
     view = window.show_account_activity()
     assert view.model.rowCount() == 5
-    view.choose(customer=grace)
+    choose(view, customer=grace)
     assert [e.customer for e in view.entries] == [grace]
     assert view.model.index(0, 1).data() == "Grace Hopper"
-    view.choose(operator="nobody-else")
+    choose(view, operator="nobody-else")
     assert view.model.rowCount() == 5  # an unknown operator is no filter
     operator = view.entries[0].operator
-    view.choose(operator=operator)
+    choose(view, operator=operator)
     assert view.model.rowCount() == 5
-    view.choose(customer=ada, operator=operator)
+    choose(view, customer=ada, operator=operator)
     assert view.model.rowCount() == 4
     # Exported as `billing-admin audit --csv` writes it.
     exported = tmp_path / "window.csv"

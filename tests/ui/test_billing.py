@@ -145,7 +145,13 @@ def _with_page(window: MainWindow, customer: str, url: str) -> InvoiceRow:
             [invoice("in_page", customer, "open", attempts=0, number="ADA-0001", url=url)], now()
         )
     window.view.reload_all()
-    assert window.billing.select_invoice("in_page")
+    pane = window.billing
+    (row,) = [
+        r
+        for r in range(pane.invoices_model.rowCount())
+        if (found := pane.invoices_model.invoice_at(r)) is not None and found.id == "in_page"
+    ]
+    pane.invoices_table.selectRow(row)
     found = window.billing.selected_invoice()
     assert found is not None
     return found

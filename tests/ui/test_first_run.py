@@ -70,8 +70,6 @@ def test_first_run_stores_the_key_in_the_keyring(
     assert window.customers_model.rowCount() == 1
 
 
-@pytest.mark.keyring
-@pytest.mark.emulator
 def _keyring_only(
     make_window: MakeWindow, profile: str, monkeypatch: pytest.MonkeyPatch
 ) -> MainWindow:
@@ -81,6 +79,8 @@ def _keyring_only(
     return make_window(profile)
 
 
+@pytest.mark.keyring
+@pytest.mark.emulator
 def test_a_key_stripe_rejects_is_never_stored(
     monkeypatch: pytest.MonkeyPatch,
     make_window: MakeWindow,
@@ -104,6 +104,7 @@ def test_a_key_stripe_rejects_is_never_stored(
     assert window.pages.currentWidget() is panel
 
 
+@pytest.mark.keyring  # the profile's key is looked up, and not found, in the real keyring
 def test_review_offline_without_a_key(
     qtbot: QtBot, home: object, make_window: MakeWindow, profile: str
 ) -> None:
@@ -120,6 +121,7 @@ def test_review_offline_without_a_key(
     assert not window.cards.portal_action.isEnabled()
 
 
+@pytest.mark.keyring  # as above
 @pytest.mark.emulator
 def test_start_the_demo_from_the_welcome_panel(
     qtbot: QtBot, home: object, make_window: MakeWindow, profile: str

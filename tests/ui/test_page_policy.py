@@ -81,12 +81,12 @@ def example_of(host: str) -> str:
     return "sub" + host[1:] if host.startswith("*.") else host
 
 
-@pytest.mark.parametrize("emulator", [None, EMULATOR])
+@pytest.mark.parametrize("emulator_origin", [None, EMULATOR])
 def test_every_host_of_each_directive_is_allowed_by_the_csp_and_the_interceptor(
-    emulator: str | None,
+    emulator_origin: str | None,
 ) -> None:
-    csp = content_security_policy("NONCE", emulator)
-    policy = RequestPolicy(emulator_origin=emulator)
+    csp = content_security_policy("NONCE", emulator_origin)
+    policy = RequestPolicy(emulator_origin=emulator_origin)
     assert set(STRIPE_SOURCES) <= set(directives(csp))
     for directive, hosts in STRIPE_SOURCES.items():
         for host in hosts:
@@ -98,12 +98,12 @@ def test_every_host_of_each_directive_is_allowed_by_the_csp_and_the_interceptor(
             assert not policy.decide(plain).allowed, plain
 
 
-@pytest.mark.parametrize("emulator", [None, EMULATOR])
+@pytest.mark.parametrize("emulator_origin", [None, EMULATOR])
 def test_the_interceptor_allows_exactly_what_some_directive_of_the_csp_allows(
-    emulator: str | None,
+    emulator_origin: str | None,
 ) -> None:
-    csp = content_security_policy("NONCE", emulator)
-    policy = RequestPolicy(emulator_origin=emulator)
+    csp = content_security_policy("NONCE", emulator_origin)
+    policy = RequestPolicy(emulator_origin=emulator_origin)
     probes = [f"https://{example_of(host)}/x" for host in STRIPE_HOSTS]
     probes += [f"https://{host}/x" for host in OUTSIDE]
     probes += [f"https://{example_of(host)}:8443/x" for host in STRIPE_HOSTS]
@@ -114,10 +114,10 @@ def test_the_interceptor_allows_exactly_what_some_directive_of_the_csp_allows(
         assert by_csp == policy.decide(url).allowed, url
 
 
-@pytest.mark.parametrize("emulator", [None, EMULATOR])
-def test_a_host_outside_the_table_is_refused_by_both(emulator: str | None) -> None:
-    csp = content_security_policy("NONCE", emulator)
-    policy = RequestPolicy(emulator_origin=emulator)
+@pytest.mark.parametrize("emulator_origin", [None, EMULATOR])
+def test_a_host_outside_the_table_is_refused_by_both(emulator_origin: str | None) -> None:
+    csp = content_security_policy("NONCE", emulator_origin)
+    policy = RequestPolicy(emulator_origin=emulator_origin)
     for host in OUTSIDE:
         url = f"https://{host}/x"
         assert not policy.decide(url).allowed, url

@@ -10,6 +10,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# The self-check starts its own emulator and a Qt window, in a child process.
+pytestmark = [pytest.mark.ui, pytest.mark.emulator]
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 import stripe
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
@@ -15,6 +16,8 @@ from app.logs import log_file
 from tests.support.account import Account
 from tests.support.window import TASK_TIMEOUT_MS, synced_window
 from ui.shell.main_window import MainWindow
+
+pytestmark = [pytest.mark.ui, pytest.mark.emulator]
 
 MakeWindow = Callable[..., MainWindow]
 

@@ -103,11 +103,6 @@ class AccountActivity(QDialog):
             box.setCurrentIndex(max(box.findData(chosen), 0))
         box.blockSignals(False)
 
-    def choose(self, *, customer: str = ALL, operator: str = ALL) -> None:
-        """Filter by a customer's Stripe id and an operator ("" for all)."""
-        self.customer.setCurrentIndex(max(self.customer.findData(customer), 0))
-        self.operator.setCurrentIndex(max(self.operator.findData(operator), 0))
-
     @Slot()
     def _filter(self) -> None:
         customer = self.customer.currentData() or None

@@ -177,14 +177,6 @@ class BillingView(QWidget):
         rows = self.invoices_table.selectionModel().selectedRows()
         return self.invoices_model.invoice_at(rows[0].row()) if rows else None
 
-    def select_invoice(self, invoice_id: str) -> bool:
-        for row in range(self.invoices_model.rowCount()):
-            invoice = self.invoices_model.invoice_at(row)
-            if invoice is not None and invoice.id == invoice_id:
-                self.invoices_table.selectRow(row)
-                return True
-        return False
-
     def _show_open_state(self) -> None:
         invoice = self.selected_invoice()
         if invoice is None:

@@ -12,8 +12,6 @@ from app.settings.places import config_home
 
 
 class WindowState:
-    KEYS = ("geometry", "splitter", "customers_header", "cards_header", "activity_header")
-
     def __init__(self, profile: str) -> None:
         self._settings = QSettings(str(config_home() / "window.ini"), QSettings.Format.IniFormat)
         self._group = f"profile-{profile}"
