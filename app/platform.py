@@ -19,6 +19,7 @@ import getpass
 import io
 import os
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import TextIO
 
@@ -106,6 +107,30 @@ def make_tree_private(folder: Path) -> None:
                 path.chmod(0o700 if path.is_dir() else 0o600)
         except OSError:
             continue
+
+
+#: A D-Bus address no library can reach or autolaunch a daemon for (libdbus knows no such
+#: transport, so it reports the bus as missing instead of running `dbus-launch`).
+NO_SESSION_BUS = "disabled:"
+
+
+def settle_environment(environ: MutableMapping[str, str] | None = None) -> None:
+    """Before Qt or the keyring start: a process started with no locale (`env -i`, a
+    service) runs as C.UTF-8 rather than in ASCII with Qt's warning about it; and on Linux,
+    with no session bus in the environment, the one systemd makes (`$XDG_RUNTIME_DIR/bus`)
+    is used, else none: libdbus would otherwise autolaunch a `dbus-daemon` that outlives the
+    window, and the keyring then says in one sentence that no Secret Service answers."""
+    env = os.environ if environ is None else environ
+    if not any(env.get(name) for name in ("LC_ALL", "LC_CTYPE", "LANG")):
+        env["LANG"] = "C.UTF-8"
+    if sys.platform != "linux" or env.get("DBUS_SESSION_BUS_ADDRESS"):
+        return
+    runtime = env.get("XDG_RUNTIME_DIR")
+    bus = Path(runtime) / "bus" if runtime else None
+    if bus is not None and bus.is_socket():
+        env["DBUS_SESSION_BUS_ADDRESS"] = f"unix:path={bus}"
+    else:
+        env["DBUS_SESSION_BUS_ADDRESS"] = NO_SESSION_BUS
 
 
 def read_only_file_system(folder: Path) -> bool:

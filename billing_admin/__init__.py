@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from app import bundle, cli
+from app import bundle, cli, platform
 from app.cli.setup import register_window
 from app.context import Context
 from app.errors import KnownError
@@ -28,6 +28,7 @@ def start_window(ctx: Context) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`billing-admin`: the command line, with the window registered."""
+    platform.settle_environment()
     register_window(start_window)
     return cli.main(argv)
 
@@ -35,5 +36,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def bundle_main(argv: Sequence[str] | None = None) -> int:
     """The desktop bundle's entry point (scripts/bundle_main.py): as `main`, or one of our
     modules asked for by `app.bundle.module_command`."""
+    platform.settle_environment()
     register_window(start_window)
     return bundle.main(argv)
