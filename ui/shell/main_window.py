@@ -37,6 +37,7 @@ from app.demo.emulator import Emulator
 from app.errors import KeyProblemError, KnownError
 from app.operations.policy import Action, Situation
 from app.records import InvoiceRow
+from app.settings import Profile
 from app.settings.credentials import SecretKey
 from ui.activity.account_activity import AccountActivity
 from ui.activity.activity_model import ActivityModel
@@ -64,6 +65,7 @@ from ui.shell.header import HeaderBar
 from ui.shell.help_menu import HelpMenu
 from ui.shell.invoice_actions import WITH_CARD_LABEL, open_invoice_of, retry_payment, why_not_retry
 from ui.shell.layout_memory import LayoutMemory
+from ui.shell.profile_menu import ProfileMenu
 from ui.shell.protocol import mode_of
 from ui.shell.sync_controller import SyncController
 from ui.shell.welcome import WelcomePanel
@@ -200,6 +202,12 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addActions([sync.sync_action, sync.full_sync_action, sync.cancel_action])
         file_menu.addSeparator()
+        self.profile_menu = ProfileMenu(
+            self,
+            lambda: self.ctx.profile.name,
+            lambda name: self.switch_context(Context(Profile(name)), None),
+        )
+        file_menu.addMenu(self.profile_menu.menu)
         file_menu.addAction(self.key_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
