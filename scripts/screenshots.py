@@ -328,7 +328,7 @@ class Shots:
                 document.getElementById('name').value = {json.dumps(name)};
                 for (const [field, value] of Object.entries(values)) {{
                     const input = document.querySelector(
-                        '#card-element input[placeholder="' + field + '"]');
+                        '#card-element input[data-field="' + field + '"]');
                     input.value = value;
                     input.dispatchEvent(new Event('input', {{bubbles: true}}));
                 }}
