@@ -79,7 +79,7 @@ def test_typing_a_card_saves_it_on_stripe_in_the_cache_and_in_the_window(
     qtbot.keyClicks(proxy, "123")
     # Key presses reach the page's renderer on their own channel: wait until the last one
     # landed, or Save may be clicked with a CVC of two digits.
-    wait_js(qtbot, window, "document.activeElement.value === '123'")
+    wait_js(qtbot, window, "document.querySelector('[data-field=cvc]').value === '123'")
 
     assert saved_card(qtbot, window) == ["add-card", True]
 
