@@ -15,7 +15,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.support.account import Account
 from tests.support.window import synced
-from ui.common.column_fit import CUSTOMERS, ElideDelegate, EmailDelegate, elide_email
+from ui.common.column_fit import CUSTOMERS, PADDING, ElideDelegate, EmailDelegate, elide_email
 from ui.shell import layout_memory
 from ui.shell.main_window import MainWindow
 
@@ -48,6 +48,8 @@ def test_the_first_window_fits_the_screen(
 
     assert window.width() <= width - 16 and window.height() <= height - 40
     assert fits(window, area)
+    left, right = window.splitter.sizes()
+    assert right >= min(560, left + right - 360)  # the cards pane keeps its columns whole
     hint = window.minimumSizeHint()
     assert hint.width() <= width and hint.height() <= height - 40  # it can shrink that far
 
@@ -78,18 +80,19 @@ def test_narrow_the_list_drops_stripe_id_then_cards(
     shown = lambda: [c for c in range(len(CUSTOMERS)) if not table.isColumnHidden(c)]  # noqa: E731
     char = table.fontMetrics().averageCharWidth()
 
-    def narrow_to(chars: int) -> list[int]:
+    def narrow_to(pixels: int) -> list[int]:
         total = sum(window.splitter.sizes())
-        window.splitter.setSizes([chars * char + 40, total - chars * char - 40])
+        window.splitter.setSizes([pixels, total - pixels])
         QApplication.processEvents()
         return shown()
 
-    wide = sum(s.usual for s in CUSTOMERS) + 12
-    least = sum(s.least for s in CUSTOMERS) + 8
+    def usual(columns: list[int]) -> int:
+        return sum(CUSTOMERS[c].usual * char + PADDING for c in columns)
+
+    wide = usual([0, 1, 2, 3, 4]) + 80
     assert narrow_to(wide) == [0, 1, 2, 3, 4]
-    assert STRIPE_ID not in narrow_to(least - 6)
-    assert CARDS in shown()
-    assert narrow_to(least - 20) == [0, 1, 4]  # then Cards; never the name or the email
+    assert narrow_to(usual([0, 1, 2, 3, 4]) - 40) == [0, 1, 3, 4]  # the Stripe ID first
+    assert narrow_to(usual([0, 1, 3, 4]) - 40) == [0, 1, 4]  # then Cards; never name or email
     assert narrow_to(wide) == [0, 1, 2, 3, 4]  # back when there is room
 
 

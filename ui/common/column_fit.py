@@ -5,9 +5,10 @@ the table's font. On every resize the table's width is shared out: extra width i
 to each column's usual width (Name and Email grow with a wide window, not only the last
 column); too little, and each column gives up width in proportion to what it can spare, so
 that every column stays in view down to a small laptop's screen (1024x700). Only below the
-sum of the narrowest widths does a horizontal scroll bar appear — unless some columns may be
-dropped: then they are hidden, in their stated order, until the others fit (the customers
-list drops its Stripe ID first, then Cards), and shown again when there is room. Stripe ids
+sum of the narrowest widths does a horizontal scroll bar appear. Columns that may be dropped
+go first: below the usual widths they are hidden, in their stated order, until the others
+have their usual width (the customers list drops its Stripe ID first, then Cards: the
+customer pane shows both), and shown again when there is room. Stripe ids
 and names are elided at the end ("cus_fSt6MFn7…", "Björk Guðmunds…"): their start says what
 they are; emails at the start of the local part ("…support@example.jp"), never in the domain.
 """
@@ -151,7 +152,7 @@ class ColumnFit(QObject):
         dropped: set[int] = set()
         for _, column in droppable:
             kept = [c for c in shown if c not in dropped]
-            if available >= sum(self._shares[c].least * char + PADDING for c in kept):
+            if available >= sum(self._shares[c].usual * char + PADDING for c in kept):
                 break
             if column in shown:
                 dropped.add(column)

@@ -73,7 +73,9 @@ class LayoutMemory:
         if (splitter := state.load("splitter")) is not None:
             self._splitter.restoreState(splitter)
         else:
-            self._splitter.setSizes([705, 575])  # card names and badges show in full
+            # The cards pane keeps the width its names, expiries and badges show in full
+            # (575 px); the customers list, which drops columns, takes what is left.
+            self._splitter.setSizes([max(self._window.width() - 575, 360), 575])
         for name, table in self._tables.items():
             if (saved := state.load(name)) is not None:
                 table.horizontalHeader().restoreState(saved)
