@@ -35,6 +35,11 @@ def expiry_text(exp_month: int, exp_year: int) -> str:
     return f"{exp_month:02d}/{exp_year}"
 
 
+def expiry_iso(exp_month: int, exp_year: int) -> str:
+    """The month a card expires in ISO 8601: "2026-12"."""
+    return f"{exp_year:04d}-{exp_month:02d}"
+
+
 def month_index(year: int, month: int) -> int:
     return year * 12 + month - 1
 

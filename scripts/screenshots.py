@@ -34,6 +34,11 @@ def closed_port() -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument(
+        "--screens-only",
+        action="store_true",
+        help="only the small screens' pictures (1024x700 and 1366x768)",
+    )
     args = parser.parse_args()
     if not os.environ.get("DISPLAY"):
         raise SystemExit("no display: run through scripts/with-test-services (Xvfb)")
@@ -47,7 +52,7 @@ def main() -> int:
 
         emulator = start_emulator(with_portal=True)
         try:
-            Shots(args.out, emulator).run()
+            Shots(args.out, emulator).run(screens_only=args.screens_only)
         finally:
             emulator.stop()
     return 0
@@ -155,7 +160,7 @@ class Shots:
 
     # -- the states ---------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def run(self, *, screens_only: bool = False) -> None:
         from app.demo.emulator import seed_demo
 
         seed_demo(self.emulator.api_base, self.emulator.key, count=40)
@@ -166,6 +171,10 @@ class Shots:
         self.wait(window.sync_finished)
         customer = self.pick_customer(window)
         self.select(window, customer)
+        self.screens(window, customer)
+        if screens_only:
+            window.close()
+            return
         self.save(window, "populated")
         # Before the add-card page: collecting its web engine's garbage later crashed Qt here.
         self.first_pass(customer)
@@ -225,6 +234,35 @@ class Shots:
         self.save(window, "last-four-search")
         window.customers.search.clear()
         self.settle(400)
+
+    def screens(self, window: Any, customer: str) -> None:
+        """Every screen (issue 26 §1): the window as it opens on a 1024x700 and a 1366x768
+        screen (fitted as `layout_memory.fit_to_screen` fits it, title bar counted): the
+        customers with a customer's cards, their billing, and Needs attention."""
+        from PySide6.QtCore import QRect
+
+        from ui.shell.layout_memory import fit_to_screen
+
+        window.view.reload_all()
+        self.wait(window.attention_view.refreshed, 10_000)
+        for width, height in ((1024, 700), (1366, 768)):
+            window.resize(*SIZE)
+            fit_to_screen(window, QRect(0, 0, width, height))
+            name = f"screen-{width}x{height}"
+            window.lists.setCurrentWidget(window.customers)
+            self.select(window, customer)
+            window.cards.tabs.setCurrentIndex(0)
+            self.save(window, f"{name}-cards")
+            window.show_billing_tab()
+            self.save(window, f"{name}-billing")
+            window.show_attention()
+            window.attention.table.selectRow(0)
+            window.cards.tabs.setCurrentIndex(0)
+            self.save(window, f"{name}-needs-attention")
+        window.lists.setCurrentWidget(window.customers)
+        window.cards.tabs.setCurrentIndex(0)
+        window.resize(*SIZE)
+        self.select(window, customer)
 
     def small_screen(self, window: Any, customer: str) -> None:
         """A small laptop's screen: 1024x700."""
@@ -328,7 +366,7 @@ class Shots:
                 document.getElementById('name').value = {json.dumps(name)};
                 for (const [field, value] of Object.entries(values)) {{
                     const input = document.querySelector(
-                        '#card-element input[placeholder="' + field + '"]');
+                        '#card-element input[data-field="' + field + '"]');
                     input.value = value;
                     input.dispatchEvent(new Event('input', {{bubbles: true}}));
                 }}

@@ -52,6 +52,14 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see '{self.prog} --help').\n")
 
 
+def add_no_bom(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--no-bom",
+        action="store_true",
+        help="a --csv file without the byte-order mark that spreadsheets want (for scripts)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="billing-admin", description="Manage Stripe customers' saved cards.")
     parser.add_argument(
@@ -114,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("expiring", cmd_expiring, "Cards that expire within N days.")
     p.add_argument("--within-days", type=int, default=SOON_DAYS, metavar="N")
     p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
+    add_no_bom(p)
     p = add("invoices", cmd_invoices, "A customer's cached invoices, newest first.")
     p.add_argument("customer", metavar="CUSTOMER_ID")
     p.add_argument("--json", action="store_true")
@@ -123,9 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("attention", cmd_attention, "Customers who need attention, and why.")
     p.add_argument("--json", action="store_true")
     p.add_argument("--csv", metavar="FILE", help="write CSV to FILE ('-' for stdout)")
+    add_no_bom(p)
     p = add("audit", cmd_audit, "Show the audit log, newest first.")
     p.add_argument("--json", action="store_true")
     p.add_argument("--csv", metavar="FILE", help="export as CSV to FILE ('-' for stdout)")
+    add_no_bom(p)
     p.add_argument("--customer", metavar="CUSTOMER_ID", help=argparse.SUPPRESS)
     p.add_argument(
         "--verify",

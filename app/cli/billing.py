@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from app import export
 from app.billing.money import decimal_string, money_text
 from app.billing.rules import failure_reason, subscription_name
 from app.cache import billing_queries, queries
@@ -16,8 +17,6 @@ from app.context import Context
 from app.operations import known_customer
 from app.records import AttentionEntry, InvoiceRow, SubscriptionRow
 from app.untrusted import Figure
-
-ATTENTION_CSV = ("id", "name", "email", "code", "detail", "amount_due")
 
 
 def _money(amount: int | None, currency: str | None) -> str:
@@ -180,12 +179,7 @@ def cmd_attention(ctx: Context, args: argparse.Namespace) -> int:
     notice(ctx)
     entries = billing_queries.needs_attention(date.today())
     if args.csv is not None:  # '' too: write_csv says it needs a file name
-        rows = [
-            (e.id, e.name, e.email, r.code, r.detail, amounts_text(e))
-            for e in entries
-            for r in e.reasons
-        ]
-        write_csv(args.csv, ATTENTION_CSV, rows, "reasons")
+        write_csv(args.csv, export.attention_sheet(entries), bom=not args.no_bom)
         return 0
     if args.json:
         state = queries.sync_state()

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
-import csv
 import dataclasses
 import json
-import os
 import sys
-import tempfile
 import time
 import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from app import export
 from app.context import Context
 from app.errors import UsageError
+from app.export import Sheet
 from app.records import AuditRow, CardRow
 from app.sync.engine import SyncProgress
-from app.untrusted import for_csv, for_terminal
+from app.untrusted import for_terminal
 
 
 def iso(value: datetime | None) -> str | None:
@@ -59,11 +56,6 @@ def audit_value(entry: AuditRow, name: str) -> Any:
     return iso(entry.at) if name == "at" else getattr(entry, name)
 
 
-def audit_rows(entries: Sequence[AuditRow]) -> list[list[Any]]:
-    """The rows of `audit --csv` (under AUDIT_FIELDS); the window's export writes the same."""
-    return [[audit_value(e, f) for f in AUDIT_FIELDS] for e in entries]
-
-
 def card_json(card: CardRow, today: date) -> dict[str, Any]:
     return {
         "id": card.id,
@@ -80,51 +72,17 @@ def card_json(card: CardRow, today: date) -> dict[str, Any]:
     }
 
 
-def write_csv(
-    target: str, headers: Sequence[str], rows: Sequence[Sequence[Any]], what: str
-) -> None:
-    """CSV to standard output ('-') or to a file, with every cell a spreadsheet could run
-    neutralised. A file is written beside its target and renamed over it, so that a reader
-    never sees half of it; a symbolic link is refused, its target left untouched. Says on
-    stdout where `len(rows)` `what` (e.g. "cards") went, unless they went to stdout."""
+def write_csv(target: str, sheet: Sheet, *, bom: bool = True) -> None:
+    """`--csv`: to standard output ('-', never with a byte-order mark) or to a file, written
+    atomically (`app.export.write_file`; UTF-8 with a byte-order mark unless `bom` is False).
+    Says on stdout where the rows went, unless they went to stdout."""
     if not target:
         raise UsageError("--csv needs a file name ('-' for standard output).")
     if target == "-":
-        write_rows(sys.stdout, headers, rows)
+        export.write_csv_rows(sys.stdout, sheet)
         return
-    path = Path(target)
-    if path.is_symlink():
-        raise UsageError(f"Refusing to write {target}: it is a symbolic link.")
-    if path.exists() and not path.is_file():
-        raise UsageError(f"Cannot write {target}: it is not a regular file.")
-    try:
-        out = tempfile.NamedTemporaryFile(  # noqa: SIM115  (closed below, then renamed)
-            "w",
-            dir=path.parent,
-            prefix=f".{path.name}.",
-            suffix=".tmp",
-            delete=False,
-            newline="",
-            encoding="utf-8",
-        )
-    except OSError as exc:
-        raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
-    try:
-        with out:
-            write_rows(out, headers, rows)
-        os.replace(out.name, path)
-        print(f"Wrote {len(rows)} {what} to {path.resolve()}.")
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(out.name)
-        raise UsageError(f"Cannot write {target}: {exc.strerror}.") from None
-
-
-def write_rows(out: IO[str], headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """CSV rows with every cell a spreadsheet could run neutralised."""
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows([for_csv(cell) for cell in row] for row in rows)
+    path = export.write_file(target, sheet, fmt=export.Format.CSV, bom=bom)
+    print(f"Wrote {len(sheet.rows)} {sheet.what} to {path}.")
 
 
 def stderr_progress() -> SyncProgress:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from app import export
 from app.cache import queries, search_pages
 from app.cards import expiry_text
 from app.cli.output import (
     AUDIT_FIELDS,
-    audit_rows,
     audit_value,
     card_json,
     iso,
@@ -115,7 +115,10 @@ def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
         raise UsageError(f"--within-days must be 0 or more, and at most {MAX_DAYS}.")
     notice(ctx)
     rows = queries.expiring_cards(args.within_days)
-    headers = ("customer", "name", "email", "payment_method", "card", "expires", "is_default")
+    if args.csv is not None:
+        write_csv(args.csv, export.expiring_sheet(rows), bom=not args.no_bom)
+        return 0
+    headers = ("customer", "name", "email", "payment_method", "card", "expires")
     data = [
         (
             cu.id,
@@ -124,17 +127,13 @@ def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
             c.id,
             c.display_name,
             expiry_text(c.exp_month, c.exp_year),
-            c.is_default,
         )
         for cu, c in rows
     ]
-    if args.csv is not None:
-        write_csv(args.csv, headers, data, "cards")
-        return 0
     if not data:
         print(f"No card expires within {args.within_days} days.")
         return 0
-    table([tuple(str(v) for v in row[:6]) for row in data], [h.upper() for h in headers[:6]])
+    table([tuple(str(v) for v in row) for row in data], [h.upper() for h in headers])
     return 0
 
 
@@ -155,7 +154,9 @@ def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
             }
         )
     elif args.csv is not None:
-        write_csv(args.csv, AUDIT_FIELDS, audit_rows(entries), "entries")
+        ids = {i for e in entries for i in (e.target, e.customer) if i}
+        sheet = export.audit_sheet(entries, queries.names_of(ids))
+        write_csv(args.csv, sheet, bom=not args.no_bom)
     elif not entries:
         print("The audit log is empty.")
     else:

@@ -5,9 +5,12 @@
 // MM/YY or MM/YYYY. The stand-in took neither (spaces counted as digits and spilled into the
 // month and year, a 4-digit year became "202034"), and saving empty fields threw a script
 // error. Here the card inputs accept what the hint says, and confirmCardSetup answers empty or
-// malformed input with a sentence, as Elements does, before anything is sent. The inputs keep
-// their placeholders (number, exp_month, exp_year, cvc, postal_code); the element also gets
-// Elements' focus() and its "ready" and "escape" events.
+// malformed input with a sentence, as Elements does, before anything is sent. The inputs'
+// placeholders are words ("Card number", "MM", "YY", "CVC", "ZIP"); each input names its field
+// in data-field (number, exp_month, exp_year, cvc, postal_code), which scripts select by. A
+// complete field moves the focus on, and a Tab pressed right after such a move (nothing typed
+// since) stays put, so that typing "4242…", Tab, "12" puts 12 in the month, not the year. The
+// element also gets Elements' focus() and its "ready" and "escape" events.
 (function () {
   "use strict";
 
@@ -90,23 +93,46 @@
     label.textContent = "localstripe: ";
     this._domChildren = [label];
     this._inputs = {};
-    const sizes = {number: 19, exp_month: 2, exp_year: 4, cvc: 4, postal_code: 5};
+    const sizes = {number: 19, exp_month: 3, exp_year: 4, cvc: 4, postal_code: 6};
+    const words = {
+      number: ["Card number", "Card number"],
+      exp_month: ["MM", "Expiry month (MM)"],
+      exp_year: ["YY", "Expiry year (YY)"],
+      cvc: ["CVC", "CVC"],
+      postal_code: ["ZIP", "ZIP or postal code"],
+    };
+    // The field the focus was moved to by a complete field, until something happens there.
+    let advancedTo = "";
     Object.keys(sizes).forEach(function (field) {
       const input = document.createElement("input");
       input.setAttribute("type", "text");
-      input.setAttribute("placeholder", field);
+      input.setAttribute("placeholder", words[field][0]);
+      input.setAttribute("aria-label", words[field][1]);
+      input.setAttribute("data-field", field);
       input.setAttribute("size", String(sizes[field]));
       input.setAttribute("autocomplete", "off");
       input.addEventListener("input", function () {
+        advancedTo = "";
         const to = next(element._inputs, field);
         element._update();
         if (to) {
           element._inputs[to].focus();
+          advancedTo = to;
         }
       });
       input.addEventListener("keydown", function (event) {
         if (event.key === "Escape") {
           emit(element, "escape", {elementType: "card"});
+        }
+        const justMoved = advancedTo === field;
+        advancedTo = "";
+        if (justMoved && event.key === "Tab" && !event.shiftKey) {
+          event.preventDefault();  // the move was the Tab the operator meant
+        }
+      });
+      input.addEventListener("blur", function () {
+        if (advancedTo === field) {
+          advancedTo = "";
         }
       });
       element._inputs[field] = input;

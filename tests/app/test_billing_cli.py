@@ -112,11 +112,18 @@ def test_attention_as_json_csv_and_a_table(
 
     target = tmp_path / "attention.csv"
     assert cli("attention", "--csv", str(target)).code == 0
-    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
-    assert rows[0] == ["id", "name", "email", "code", "detail", "amount_due"]
-    assert [r[3] for r in rows[1:]] == ["payment_failed", "past_due"]
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # Excel reads it as UTF-8
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8-sig"))))
+    assert rows[0] == ["id", "name", "email", "code", "detail", "amount_due", "currency"]
+    # One row per reason; the amount once per currency, on the customer's first row.
+    assert [(r[3], r[5], r[6]) for r in rows[1:]] == [
+        ("payment_failed", "49.00", "EUR"),
+        ("payment_failed", "500", "JPY"),
+        ("past_due", "", ""),
+    ]
     assert rows[1][1] == '\'=HYPERLINK("x")'  # never a formula in a spreadsheet
-    assert rows[1][5] == "49.00 EUR; 500 JPY"
+    piped = cli("attention", "--csv", "-").out
+    assert piped.startswith("id,name,") and not piped.startswith("\ufeff")  # no BOM on stdout
     assert "payment_failed" in cli("attention").out
 
 

@@ -86,8 +86,14 @@ def test_expiring_lists_only_cards_expiring_soon(
     ran = cli("expiring", "--csv", str(tmp_path / "soon.csv"))
 
     assert ran.code == 0
-    rows = list(csv.DictReader((tmp_path / "soon.csv").read_text(encoding="utf-8").splitlines()))
+    rows = list(
+        csv.DictReader((tmp_path / "soon.csv").read_text(encoding="utf-8-sig").splitlines())
+    )
     assert [(r["customer"], r["payment_method"]) for r in rows] == [(cus, soon)]
+    assert rows[0]["expires"] == f"{SOON[0]}-{SOON[1]:02d}"  # ISO 8601
+    assert rows[0]["is_default"] in ("true", "false")
+    assert cli("expiring", "--csv", str(tmp_path / "plain.csv"), "--no-bom").code == 0
+    assert (tmp_path / "plain.csv").read_bytes().startswith(b"customer,")
     assert cli("expiring", "--within-days", "0").out.startswith("No card expires")
 
 

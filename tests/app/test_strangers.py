@@ -14,6 +14,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from app.cli.output import write_csv
+from app.export import Cell, Sheet
 from app.logs import log_file, setup_logging
 from tests.support.account import Account
 
@@ -32,7 +33,7 @@ def test_csv_exports_neutralise_formulas(account: Account, cli: Any, tmp_path: P
     ran = cli("expiring", "--within-days", "36500", "--csv", str(target))
 
     assert ran.code == 0 and f"to {target.resolve()}" in ran.out
-    with target.open(encoding="utf-8", newline="") as written:
+    with target.open(encoding="utf-8-sig", newline="") as written:
         rows = list(csv.DictReader(written))
     names = sorted(row["name"] for row in rows)
     assert names == sorted(["'-2+3", *("'" + f for f in FORMULAS)])
@@ -44,11 +45,13 @@ def test_every_export_goes_through_one_neutralising_writer(tmp_path: Path, capsy
     """`expiring --csv` and `audit --csv` both write through write_csv: text that a
     spreadsheet would run gets an apostrophe; numbers and flags stay numbers and flags."""
     target = tmp_path / "out.csv"
-    rows = [["=1+1", "+33 1 23", "-x", "@me", "\tcmd", "\rcmd", "plain", -5, True]]
+    rows: list[tuple[Cell, ...]] = [
+        ("=1+1", "+33 1 23", "-x", "@me", "\tcmd", "\rcmd", "plain", -5, True)
+    ]
 
-    write_csv(str(target), [f"c{i}" for i in range(9)], rows, "rows")
+    write_csv(str(target), Sheet(tuple(f"c{i}" for i in range(9)), rows, "rows"))
 
-    with target.open(encoding="utf-8", newline="") as out:
+    with target.open(encoding="utf-8-sig", newline="") as out:
         (written,) = list(csv.reader(out))[1:]
     assert written == [
         "'=1+1",
@@ -59,7 +62,7 @@ def test_every_export_goes_through_one_neutralising_writer(tmp_path: Path, capsy
         "'\rcmd",
         "plain",
         "-5",
-        "True",
+        "true",
     ]
     assert f"Wrote 1 rows to {target.resolve()}." in capsys.readouterr().out
 
@@ -113,7 +116,7 @@ def test_a_scheduled_export_replaces_its_file_whole(cli: Any, tmp_path: Path) ->
 
     assert cli("expiring", "--within-days", "36500", "--csv", str(target)).code == 0
 
-    lines = target.read_text(encoding="utf-8").splitlines()
+    lines = target.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("customer,name,email") and len(lines) == 2
     assert [p.name for p in exports.iterdir()] == ["daily.csv"]  # no temporary file left
 

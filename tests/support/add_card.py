@@ -74,7 +74,7 @@ def type_card(qtbot: QtBot, window: MainWindow, number: str, exp: str = "12/34")
         f"""(function (values) {{
             for (const [name, value] of Object.entries(values)) {{
                 const input = document.querySelector(
-                    '#card-element input[placeholder="' + name + '"]');
+                    '#card-element input[data-field="' + name + '"]');
                 input.focus();
                 input.value = value;
                 input.dispatchEvent(new Event('input', {{bubbles: true}}));

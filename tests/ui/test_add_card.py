@@ -71,15 +71,15 @@ def test_typing_a_card_saves_it_on_stripe_in_the_cache_and_in_the_window(
     js(qtbot, window, "document.querySelector('#card-element input').focus(), true")
     proxy = dialog.view.focusProxy()
     qtbot.keyClicks(proxy, "5555555555554444")
-    wait_js(qtbot, window, "document.activeElement.placeholder === 'exp_month'")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'exp_month'")
     qtbot.keyClicks(proxy, "11")
-    wait_js(qtbot, window, "document.activeElement.placeholder === 'exp_year'")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'exp_year'")
     qtbot.keyClicks(proxy, "33")
-    wait_js(qtbot, window, "document.activeElement.placeholder === 'cvc'")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'cvc'")
     qtbot.keyClicks(proxy, "123")
     # Key presses reach the page's renderer on their own channel: wait until the last one
     # landed, or Save may be clicked with a CVC of two digits.
-    wait_js(qtbot, window, "document.activeElement.value === '123'")
+    wait_js(qtbot, window, "document.querySelector('[data-field=cvc]').value === '123'")
 
     assert saved_card(qtbot, window) == ["add-card", True]
 

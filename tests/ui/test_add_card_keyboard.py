@@ -5,6 +5,7 @@ gets a sentence, never a script error."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -44,7 +45,7 @@ def keyboard_in_page(qtbot: QtBot, window: MainWindow, field: str = "number") ->
     if field != "number":
         js(qtbot, window, f"document.getElementById('{field}').focus(), true")
     else:
-        wait_js(qtbot, window, "document.activeElement.placeholder === 'number'")
+        wait_js(qtbot, window, "document.activeElement.dataset.field === 'number'")
     qtbot.waitUntil(lambda: dialog.view.isAncestorOf(focused()), timeout=page.PAGE_MS)
     return focused()
 
@@ -103,16 +104,50 @@ def test_the_hint_as_printed_saves_the_card(
     # Typed key by key, as printed in the hint: the spaces stay in the number box, then the
     # expiry (with its slash) goes to month and year, then the CVC.
     qtbot.keyClicks(keyboard_in_page(qtbot, window), "4242 4242 4242 4242")
-    wait_js(qtbot, window, "document.activeElement.placeholder === 'exp_month'")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'exp_month'")
     qtbot.keyClicks(focused(), expiry)
-    wait_js(qtbot, window, "document.activeElement.placeholder === 'cvc'")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'cvc'")
     qtbot.keyClicks(focused(), "123")
-    wait_js(qtbot, window, "document.activeElement.value === '123'")
+    wait_js(qtbot, window, "document.querySelector('[data-field=cvc]').value === '123'")
     assert page.saved_card(qtbot, window) == ["add-card", True]
     pm = page.setup_intent(account, seti).payment_method
     assert account.owner_of(pm) == customer
     cached = Card.get(Card.stripe_payment_method_id == pm)
     assert (cached.last_four, cached.exp_month, cached.exp_year) == ("4242", 12, 2034)
+
+
+def test_tab_after_an_automatic_advance_stays_put_and_placeholders_are_words(
+    qtbot: QtBot, opened: tuple[MainWindow, str]
+) -> None:
+    """Issue 26 §6: a full field moves the focus on; the Tab the operator presses out of
+    habit then does not skip the next field (the month stayed empty, "12" went to the year)."""
+    window, _ = opened
+    placeholders = js(
+        qtbot,
+        window,
+        "JSON.stringify(Array.from(document.querySelectorAll('#card-element input'), "
+        "i => i.placeholder))",
+    )
+    assert json.loads(placeholders) == ["Card number", "MM", "YY", "CVC", "ZIP"]
+    qtbot.keyClicks(keyboard_in_page(qtbot, window), "4242 4242 4242 4242")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'exp_month'")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(focused(), "12")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'exp_year'")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    qtbot.keyClicks(focused(), "34")
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'cvc'")
+    values = js(
+        qtbot,
+        window,
+        "JSON.stringify(Array.from(document.querySelectorAll('#card-element input'), "
+        "i => i.value))",
+    )
+    assert json.loads(values)[1:3] == ["12", "34"]
+    # A Tab without an advance before it moves on as ever.
+    qtbot.keyClicks(focused(), "12")
+    qtbot.keyClick(focused(), Qt.Key.Key_Tab)
+    wait_js(qtbot, window, "document.activeElement.dataset.field === 'postal_code'")
 
 
 @pytest.mark.parametrize(

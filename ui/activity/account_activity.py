@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -21,10 +20,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import export
 from app.cache import queries
-from app.cli.output import AUDIT_FIELDS, audit_rows, write_rows
 from app.records import AuditRow
 from ui.activity.activity_model import ActivityModel
+from ui.common import exporting
 from ui.common.column_fit import ACCOUNT_ACTIVITY, ColumnFit
 from ui.common.widgets import empty_label, make_table, stack_of
 from ui.shell.customer_controller import safe_read
@@ -44,8 +44,10 @@ class AccountActivity(QDialog):
         )
         self.count = QLabel(self)
         self.count.setObjectName("CountLabel")
-        self.export_button = QPushButton("&Export CSV…", self)
-        self.export_button.setToolTip("Write the entries shown, as 'billing-admin audit --csv'")
+        self.export_button = QPushButton("&Export…", self)
+        self.export_button.setToolTip(
+            "Write the entries shown as CSV or Excel (CSV as 'billing-admin audit --csv')"
+        )
         self.table = make_table(self, "Account activity", self.model)
         ColumnFit(self.table, ACCOUNT_ACTIVITY)
         self.empty = empty_label(self, "Nothing was done from billing-admin yet.")
@@ -115,20 +117,18 @@ class AccountActivity(QDialog):
         self.stack.setCurrentIndex(0 if count else 1)
         self.export_button.setEnabled(bool(count))
 
+    def sheet(self) -> export.Sheet:
+        """The entries shown, as `audit --csv` writes them (names beside the ids)."""
+        ids = {i for e in self.entries for i in (e.target, e.customer) if i}
+        return export.audit_sheet(self.entries, safe_read(lambda: queries.names_of(ids)) or {})
+
     def export_to(self, path: Path) -> str:
-        """Write the entries shown as `audit --csv` does; the sentence that says so."""
-        try:
-            with path.open("w", newline="", encoding="utf-8") as out:
-                write_rows(out, AUDIT_FIELDS, audit_rows(self.entries))
-        except OSError as exc:
-            return f"Could not write {path}: {exc.strerror or exc}."
-        count = len(self.entries)
-        return f"Wrote {count} entr{'ies' if count != 1 else 'y'} to {path}."
+        """Write the entries shown as `audit --csv` does (CSV, or Excel for a name ending
+        .xlsx); the sentence that says so."""
+        return exporting.write(path, self.sheet())
 
     @Slot()
     def _export(self) -> None:
-        name, _ = QFileDialog.getSaveFileName(
-            self, "Export activity", "billing-admin-activity.csv", "CSV files (*.csv)"
-        )
-        if name:
-            self.status.setText(self.export_to(Path(name)))
+        path = exporting.ask_path(self, "Export activity", "billing-admin-activity")
+        if path is not None:
+            self.status.setText(self.export_to(path))

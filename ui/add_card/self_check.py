@@ -32,7 +32,7 @@ from ui.shell.main import application
 #: Typed into the emulator's Stripe.js stand-in, whose inputs are plain fields of the page.
 _TYPE_AND_SAVE = """(function (values) {
     for (const [name, value] of Object.entries(values)) {
-        const input = document.querySelector('#card-element input[placeholder="' + name + '"]');
+        const input = document.querySelector('#card-element input[data-field="' + name + '"]');
         input.value = value;
         input.dispatchEvent(new Event('input', {bubbles: true}));
     }

@@ -60,6 +60,7 @@ from ui.customers.customers_model import CustomersModel
 from ui.customers.customers_view import CustomersView
 from ui.shell.banner import Banner
 from ui.shell.customer_controller import CustomerController, safe_read
+from ui.shell.exports import ListExports
 from ui.shell.first_run import FirstRun, empty_cache_text
 from ui.shell.header import HeaderBar
 from ui.shell.help_menu import HelpMenu
@@ -201,6 +202,9 @@ class MainWindow(QMainWindow):
         quit_action.triggered.connect(self.close)
         file_menu = bar.addMenu("&File")
         file_menu.addActions([sync.sync_action, sync.full_sync_action, sync.cancel_action])
+        file_menu.addSeparator()
+        self.exports = ListExports(self)
+        file_menu.addMenu(self.exports.menu)
         file_menu.addSeparator()
         self.profile_menu = ProfileMenu(
             self,
