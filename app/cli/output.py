@@ -19,7 +19,7 @@ from typing import IO, Any
 from app.context import Context
 from app.errors import UsageError
 from app.records import AuditRow, CardRow
-from app.sync.engine import SyncProgress
+from app.sync.result import SyncProgress
 from app.untrusted import for_csv, for_terminal
 
 

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from app import untrusted
@@ -26,12 +27,14 @@ from app.errors import (
     StripeUnreachableError,
     UsageError,
 )
-from app.gateway import Gateway
 from app.ids import check_card_id, check_customer_id, check_setup_intent_id
 from app.operations.policy import card_refusal
 from app.records import Action, CardData, CardRow, CustomerData, CustomerRow
 from app.settings import PUBLISHABLE_RE, Settings
 from app.settings.credentials import Mode, SecretKey
+
+if TYPE_CHECKING:
+    from app.gateway import Gateway  # stripe: imported by whoever makes the gateway
 
 log = logging.getLogger(__name__)
 STRIPE_JS = "https://js.stripe.com/v3/"
