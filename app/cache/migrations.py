@@ -174,7 +174,8 @@ def _v9_cards_pending(db: Database) -> None:
 #: Covering indexes (name, columns) for "Needs attention" on SQLite: its ranking looks up the
 #: customer and the paying card of every billable subscription, and these answer each lookup
 #: from the index alone. SQLite prefers the unique Stripe id indexes unless told (INDEXED BY
-#: in `billing_queries.attention_ranking`); PostgreSQL hash-joins and needs neither.
+#: in `billing_queries.attention_ranking`); PostgreSQL hash-joins and needs neither. Made by
+#: migration 10, dropped by `_v14_paying_state` (the ranking no longer joins).
 ATTENTION_INDEXES = {
     Customer: ("customer_attention", ("stripe_id", "deleted", "default_payment_method", "name")),
     Card: (
