@@ -9,7 +9,11 @@ from typing import Any
 from bench.first_pass import first_pass_checks
 
 
-def checks(net: dict[str, Any] | None, big: dict[str, Any] | None) -> list[dict[str, Any]]:
+def checks(
+    net: dict[str, Any] | None,
+    big: dict[str, Any] | None,
+    commands: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
 
     def add(section: str, what: str, figure: str, target: str, met: bool) -> None:
@@ -138,7 +142,32 @@ def checks(net: dict[str, Any] | None, big: dict[str, Any] | None) -> list[dict[
             window["peak_rss_mb"] < 250 and not window["webengine_modules"],
         )
         _billing_checks(big, add)
+    if commands is not None:
+        _command_checks(commands, add)
     return out
+
+
+def _command_checks(
+    commands: dict[str, Any], add: Callable[[str, str, str, str, bool], None]
+) -> None:
+    """Issue 25's target 3: wall seconds, min / median / max of fresh processes (the CPU
+    seconds beside them, which a loaded machine moves less), and no heavy module loaded."""
+    for key, what, bound in (
+        ("version", "billing-admin --version", 0.15),
+        ("customers_json", "billing-admin customers --json, the demo's cache", 0.35),
+    ):
+        run = commands[key]
+        wall, cpu = run["wall_s"], run["cpu_s"]
+        heavy = run["heavy_modules"]
+        add(
+            "7",
+            f"{what}: wall min / median / max of {commands['runs']} fresh processes",
+            f"{wall['min']:.3f} / {wall['median']:.3f} / {wall['max']:.3f} s (cpu median "
+            f"{cpu['median']:.3f} s)"
+            + (f"; loaded {', '.join(sorted({m.split('.')[0] for m in heavy}))}" if heavy else ""),
+            f"< {bound} s, no stripe, aiohttp, Qt",
+            wall["median"] < bound and not heavy,
+        )
 
 
 def _billing_checks(big: dict[str, Any], add: Callable[[str, str, str, str, bool], None]) -> None:

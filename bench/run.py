@@ -37,6 +37,7 @@ from app.settings.credentials import SecretKey  # noqa: E402
 from app.sync.engine import SyncEngine, SyncProgress, SyncResult  # noqa: E402
 from bench.billing_section import large_billing, seed_billing  # noqa: E402
 from bench.checks import checks  # noqa: E402
+from bench.commands import command_section  # noqa: E402
 from bench.first_pass import FirstPassWatch, model  # noqa: E402
 from bench.large_cache import make_data, write_cache  # noqa: E402
 from bench.naive_sync import naive_sync  # noqa: E402
@@ -367,6 +368,7 @@ def main() -> int:
     parser.add_argument("--large", type=int, default=100_000, help="section 3 customers")
     parser.add_argument("--skip-network", action="store_true", help="only section 3")
     parser.add_argument("--skip-large", action="store_true", help="only sections 1, 2, 4")
+    parser.add_argument("--skip-commands", action="store_true", help="not section 7")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.json")
     args = parser.parse_args()
 
@@ -374,14 +376,17 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="billing-admin-bench-") as tmp:
         work = Path(tmp)
         os.environ["BILLING_ADMIN_HOME"] = str(work / "sync-home")
-        net = big = None
+        net = big = commands = None
         if not args.skip_network:
             print("Sections 1, 2, 4: sync through a proxy adding 150 ms per response", flush=True)
             net = network_sections(args.customers, args.changed, work)
         if not args.skip_large:
             print("Section 3: a large cache and the window on it", flush=True)
             big = large_cache_section(args.large, work)
-    rows = checks(net, big)
+        if not args.skip_commands:
+            print("Section 7: commands start (10 fresh processes each)", flush=True)
+            commands = command_section(work)
+    rows = checks(net, big, commands)
     results: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -389,6 +394,7 @@ def main() -> int:
         "checks": rows,
         "sync": net,
         "large_cache": big,
+        "commands": commands,
     }
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     m = results["machine"]

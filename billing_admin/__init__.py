@@ -5,11 +5,14 @@ never loads Qt: the window's modules are imported only when it opens."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from app import bundle, cli, platform
 from app.cli.setup import register_window
-from app.context import Context
 from app.errors import KnownError
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 
 def start_window(ctx: Context) -> int:

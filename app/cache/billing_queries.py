@@ -16,16 +16,10 @@ from typing import Any, cast
 
 from peewee import (
     JOIN,
-    SCOPE_SOURCE,
     SQL,
     Case,
-    Context,
-    Entity,
     Expression,
-    Model,
-    ModelAlias,
     Select,
-    SqliteDatabase,
     fn,
 )
 
@@ -43,7 +37,7 @@ from app.billing.rules import (
     payment_failed_detail,
     subscription_name,
 )
-from app.cache.migrations import ATTENTION_INDEXES
+from app.cache import paying
 from app.cache.models import Card, Customer, FailedPayment, Invoice, Subscription
 from app.cards import display_name, month_index
 from app.records import (
@@ -110,22 +104,6 @@ def _label(card_type: str | None, last_four: str | None) -> str | None:
     return display_name(card_type, last_four) if card_type and last_four else None
 
 
-class _IndexedBy(ModelAlias):
-    """`model` read through the index `index` (SQLite's INDEXED BY), as "Needs attention"'s
-    ranking needs: SQLite would otherwise pick the unique index on the same first column,
-    and read the table beside it, for every billable subscription."""
-
-    def __init__(self, model: type[Model], index: str) -> None:
-        super().__init__(model, alias=f"{model._meta.table_name}_by_index")
-        self.__dict__["index"] = index
-
-    def __sql__(self, ctx: Context) -> Context:
-        super().__sql__(ctx)
-        if ctx.scope == SCOPE_SOURCE:
-            ctx.literal(" INDEXED BY ").sql(Entity(self.__dict__["index"]))
-        return ctx
-
-
 @dataclass(frozen=True)
 class _Paying:
     """The card that will pay each subscription, as SQL: what `app.billing.rules.payer_candidates`
@@ -167,7 +145,8 @@ class _Paying:
 
     def severity(self) -> Case:
         """The rank (`SEVERITY`) of a flagged subscription's most severe reason, as
-        `_subscription_problems` tells them."""
+        `_subscription_problems` tells them, from the joined card: what `ranking_query`
+        works out from the stored state instead (the tests compare the two)."""
         card = self.card
         gone = card.card_type.is_null(False) & ~card.is_active
         return Case(
@@ -418,18 +397,33 @@ def attention_ranking(today: date | None = None) -> list[str]:
 
 
 def ranking_query(today: date) -> Select:
-    """The query behind `attention_ranking`."""
-    paying = _Paying.on(today)
-    if isinstance(Customer._meta.database.obj, SqliteDatabase):
-        # Each billable subscription's customer and card read from covering indexes alone.
-        (customer_index, _), (card_index, _) = ATTENTION_INDEXES.values()
-        indexed = _IndexedBy(Customer, customer_index), _IndexedBy(Card, card_index)
-        paying = _Paying.on(today, *indexed)
-    subscriptions = paying.select(
-        Subscription.customer.alias("cid"),
-        paying.severity().alias("rank"),
-        paying.customer.name.alias("name"),
-    ).where(paying.flagged())
+    """The query behind `attention_ranking`: the subscriptions flagged this month, read
+    through the index of their stored `attention_from` (`app.cache.paying`: no join to
+    every billable subscription's card), with their customers, and the failed invoices."""
+    s = Subscription
+    this_month = month_index(today.year, today.month)
+    active = s.pay_card == paying.ACTIVE
+    severity = Case(
+        None,
+        [
+            (s.status.in_(BEHIND), SEVERITY[Reason.PAST_DUE]),
+            (active & (s.pay_month < this_month), SEVERITY[Reason.CARD_EXPIRED]),
+            (
+                s.status.in_(RUNNING) & (s.payer.is_null() | (s.pay_card == paying.INACTIVE)),
+                SEVERITY[Reason.NO_DEFAULT_CARD],
+            ),
+            (
+                active & ~s.cancel_at_period_end & (s.pay_month < s.period_end_month),
+                SEVERITY[Reason.CARD_EXPIRES_BEFORE_RENEWAL],
+            ),
+        ],
+        None,
+    )
+    subscriptions = (
+        s.select(s.customer.alias("cid"), severity.alias("rank"), Customer.name.alias("name"))
+        .join(Customer, on=(Customer.stripe_id == s.customer))
+        .where(s.attention_from <= this_month, ~Customer.deleted)
+    )
     failed = (
         Invoice.select(
             Invoice.customer.alias("cid"),

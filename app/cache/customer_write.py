@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from app.cache import search_index
+from app.cache import paying, search_index
 from app.cache.bulk import among, later, lookups_by_index, room_for, update_by_id, upsert_values
 from app.cache.models import Card, Customer, fold, now
 from app.cards import display_name
@@ -199,6 +199,7 @@ def _write_batch(
             among(Card.id, batch.gone)
         ).execute()
     update_by_id(Card, [Card.is_default], batch.flags)
+    paying.refresh_customers(list(ids.values()))
     return ids
 
 

@@ -26,7 +26,7 @@ from peewee import DatabaseError, OperationalError, PostgresqlDatabase, SqliteDa
 from peewee import Select as Select
 
 from app import platform
-from app.cache import migrations, search_index
+from app.cache import migrations, postgresql_driver, search_index
 from app.cache.models import DATABASE_ERRORS, MODELS, database
 from app.errors import CacheError, UsageError
 
@@ -242,6 +242,13 @@ def safe_url(url: str) -> str:
     return urlunsplit(parsed._replace(netloc=netloc))
 
 
+def postgresql_database(url: str, **options: Any) -> PostgresqlDatabase:
+    """A PostgreSQL database at `url` (not connected yet), its driver imported now: reading
+    a SQLite cache never imports it (`app.cache.postgresql_driver`)."""
+    postgresql_driver()
+    return PostgresqlDatabase(url.replace("postgres://", "postgresql://", 1), **options)
+
+
 def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
     """Open (creating or migrating) a PostgreSQL cache shared by a team.
 
@@ -253,7 +260,7 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
     extra: dict[str, Any] = {}
     if password and urlsplit(url).password is None:
         extra["password"] = password
-    db = PostgresqlDatabase(url.replace("postgres://", "postgresql://", 1), **extra)
+    db = postgresql_database(url, **extra)
     _adopt(db)
     try:
         db.connect(reuse_if_open=True)

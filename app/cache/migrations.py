@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from peewee import Database, SqliteDatabase
 
-from app.cache import chain, search_index
+from app.cache import chain, paying, search_index
 from app.cache.models import (
     BILLING_MODELS,
     MODELS,
@@ -19,6 +19,7 @@ from app.cache.models import (
     Customer,
     Invoice,
     SchemaMigration,
+    Subscription,
     SyncState,
     fold,
     new_cache_id,
@@ -175,7 +176,8 @@ def _v9_cards_pending(db: Database) -> None:
 #: Covering indexes (name, columns) for "Needs attention" on SQLite: its ranking looks up the
 #: customer and the paying card of every billable subscription, and these answer each lookup
 #: from the index alone. SQLite prefers the unique Stripe id indexes unless told (INDEXED BY
-#: in `billing_queries.attention_ranking`); PostgreSQL hash-joins and needs neither.
+#: in `billing_queries.attention_ranking`); PostgreSQL hash-joins and needs neither. Made by
+#: migration 10, dropped by `_v14_paying_state` (the ranking no longer joins).
 ATTENTION_INDEXES = {
     Customer: ("customer_attention", ("stripe_id", "deleted", "default_payment_method", "name")),
     Card: (
@@ -237,6 +239,35 @@ def _v14_cache_identity(db: Database) -> None:
     ).execute()
 
 
+#: The columns of `app.cache.paying` (name, SQLite type, PostgreSQL type), and their indexes.
+PAYING_COLUMNS = (
+    ("payer", "VARCHAR(255)", "VARCHAR(255)"),
+    ("pay_card", "INTEGER", "INTEGER"),
+    ("pay_month", "INTEGER", "INTEGER"),
+    ("attention_from", "INTEGER", "INTEGER"),
+)
+PAYING_INDEXED = ("payer", "attention_from")
+
+
+def _v15_paying_state(db: Database) -> None:
+    """Each subscription's paying card stored with it (`app.cache.paying`): "Needs
+    attention" reads the flagged subscriptions through an index instead of joining every
+    billable one to its customer and card; the covering indexes of migration 10, which only
+    that join read, go."""
+    table = Subscription._meta.table_name
+    sqlite = isinstance(db, SqliteDatabase)
+    present = {column.name for column in db.get_columns(table)}
+    for name, sqlite_type, postgres_type in PAYING_COLUMNS:
+        if name not in present:  # a cache made from scratch has them already
+            kind = sqlite_type if sqlite else postgres_type
+            db.execute_sql(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {kind}')
+    for name in PAYING_INDEXED:
+        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{table}_{name}" ON "{table}" ("{name}")')
+    for index, _ in ATTENTION_INDEXES.values():
+        db.execute_sql(f'DROP INDEX IF EXISTS "{index}"')
+    paying.refresh_all()
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _v1_initial,
     _v2_append_only_audit,
@@ -252,6 +283,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _v12_skipped_objects,
     _v13_payment_failures,
     _v14_cache_identity,
+    _v15_paying_state,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -191,6 +191,14 @@ class Subscription(BaseModel):
     default_source = CharField(null=True, max_length=255)
     created = UtcField(null=True)
     seen_at = UtcField()
+    #: Its paying card, stored when it, its customer or the card is written, so that "Needs
+    #: attention" joins nothing (`app.cache.paying`): the id that pays it, that card's state
+    #: (1 active, 2 detached; NULL if not cached) and expiry month index, and the first month
+    #: index from which it needs attention (NULL: never).
+    payer = CharField(null=True, max_length=255, index=True)
+    pay_card = IntegerField(null=True)
+    pay_month = IntegerField(null=True)
+    attention_from = IntegerField(null=True, index=True)
 
 
 class Invoice(BaseModel):

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from peewee import EXCLUDED, JOIN, Case, Field, SqliteDatabase, fn
 
 from app import platform
-from app.cache import chain, customer_write, search_index
+from app.cache import chain, customer_write, paying, search_index
 from app.cache.bulk import later, room_for, upsert_values
 from app.cache.models import (
     AuditEntry,
@@ -178,13 +178,14 @@ def upsert_subscriptions(rows: Sequence[SubscriptionData], seen_at: datetime) ->
     latest = _latest(rows)
     fields, values = _record_values(Subscription, latest)
     at = seen_at.timestamp()
-    for s, row in zip(latest, values, strict=True):
+    states = paying.stored_state(latest)
+    for s, row, state in zip(latest, values, states, strict=True):
         end = s.current_period_end
-        row += [month_index(end.year, end.month) if end else None, at]
+        row += [month_index(end.year, end.month) if end else None, at, *state]
     with room_for(len(values)):
         upsert_values(
             Subscription,
-            [*fields, Subscription.period_end_month, Subscription.seen_at],
+            [*fields, Subscription.period_end_month, Subscription.seen_at, *paying.COLUMNS],
             values,
             conflict_target=[Subscription.stripe_id],
             update={Subscription.seen_at: later(Subscription.seen_at)},

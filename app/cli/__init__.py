@@ -8,34 +8,17 @@ on stderr beginning `error:`.
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from app import __version__, platform
-from app.cache.models import DATABASE_ERRORS
 from app.cards import SOON_DAYS
 from app.cli import profiles
-from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
-from app.cli.changing import (
-    cmd_detach,
-    cmd_portal,
-    cmd_retry_payment,
-    cmd_set_default,
-    cmd_sync,
-)
-from app.cli.doctor import cmd_doctor
-from app.cli.reading import cmd_audit, cmd_cards, cmd_customers, cmd_expiring
-from app.cli.setup import (
-    cmd_config,
-    cmd_database_password,
-    cmd_demo,
-    cmd_key,
-    cmd_migrate,
-    cmd_window,
-)
 from app.context import Context
 from app.errors import CacheError, KnownError
 from app.logs import log_file, setup_logging
@@ -44,7 +27,44 @@ from app.records import Action
 from app.settings import DEFAULT_PROFILE, SETTING_NAMES, Profile, make_private
 from app.untrusted import for_terminal
 
+#: A command: what it runs, imported only when it runs (`module:function` of app.cli), so
+#: that `--version`, `--help` and a command reading the cache load none of the others'
+#: modules (the gateway: stripe, aiohttp; the doctor; the demo).
+Command = Callable[["Context", argparse.Namespace], int]
+
 log = logging.getLogger("app.cli")
+
+
+def _command(module: str, name: str) -> Command:
+    """`app.cli.<module>.<name>`, imported when the command runs."""
+
+    def run(ctx: Context, args: argparse.Namespace) -> int:
+        command: Command = getattr(importlib.import_module(f"app.cli.{module}"), name)
+        return int(command(ctx, args))
+
+    run.__name__ = run.__qualname__ = name
+    return run
+
+
+cmd_demo = _command("setup", "cmd_demo")
+cmd_window = _command("setup", "cmd_window")
+cmd_key = _command("setup", "cmd_key")
+cmd_database_password = _command("setup", "cmd_database_password")
+cmd_config = _command("setup", "cmd_config")
+cmd_migrate = _command("setup", "cmd_migrate")
+cmd_sync = _command("changing", "cmd_sync")
+cmd_set_default = _command("changing", "cmd_set_default")
+cmd_detach = _command("changing", "cmd_detach")
+cmd_portal = _command("changing", "cmd_portal")
+cmd_retry_payment = _command("changing", "cmd_retry_payment")
+cmd_customers = _command("reading", "cmd_customers")
+cmd_cards = _command("reading", "cmd_cards")
+cmd_expiring = _command("reading", "cmd_expiring")
+cmd_audit = _command("reading", "cmd_audit")
+cmd_invoices = _command("billing", "cmd_invoices")
+cmd_subscriptions = _command("billing", "cmd_subscriptions")
+cmd_attention = _command("billing", "cmd_attention")
+cmd_doctor = _command("doctor", "cmd_doctor")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -73,9 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.set_defaults(func=cmd_window, command="window")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
 
-    def add(
-        name: str, func: Callable[[Context, argparse.Namespace], int], text: str
-    ) -> argparse.ArgumentParser:
+    def add(name: str, func: Command, text: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=text, description=text)
         p.set_defaults(func=func, command=name)
         return p
@@ -183,19 +201,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted.", file=sys.stderr)
         return 130
-    except DATABASE_ERRORS as exc:
+    except Exception as exc:
+        if not _database_error(exc):
+            return _bug()
         repaired = ctx.recover_cache(exc) if ctx is not None else None
         if repaired is None:
             return _bug()
         log.warning("%s", repaired)
         print(f"error: {repaired} Run the command again.", file=sys.stderr)
         return CacheError.exit_status
-    except Exception:
-        return _bug()
     finally:
         if ctx is not None:
             ctx.close()
         platform.restore_file_creation(umask)
+
+
+def _database_error(exc: Exception) -> bool:
+    """`app.cache.models.DATABASE_ERRORS`, without importing the cache (peewee) for it: a
+    Peewee error can only come from a process that has imported peewee."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        return True
+    peewee = sys.modules.get("peewee")
+    return peewee is not None and isinstance(exc, peewee.DatabaseError)
 
 
 def _bug() -> int:

@@ -14,7 +14,6 @@ from app.billing.rules import failure_reason, subscription_name
 from app.cache import billing_queries, queries
 from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
-from app.operations import known_customer
 from app.records import AttentionEntry, InvoiceRow, SubscriptionRow
 from app.untrusted import Figure
 
@@ -97,6 +96,8 @@ def _lines_of(
 ) -> Sequence[Any] | None:
     """A customer's billing lines (`key`: invoices or subscriptions), printed as JSON, or
     under the customer's name; None when there is nothing more to print."""
+    from app.operations import known_customer  # the cache's writes: only when needed
+
     customer = known_customer(args.customer)
     lines = read(customer.id)
     if args.json:

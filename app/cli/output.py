@@ -16,7 +16,7 @@ from app.context import Context
 from app.errors import UsageError
 from app.export import Sheet
 from app.records import AuditRow, CardRow
-from app.sync.engine import SyncProgress
+from app.sync.result import SyncProgress
 from app.untrusted import for_terminal
 
 

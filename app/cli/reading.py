@@ -21,7 +21,6 @@ from app.cli.output import (
 )
 from app.context import Context
 from app.errors import CacheError, UsageError
-from app.operations import known_customer
 
 #: The widest window `expiring` looks through: a hundred years.
 MAX_DAYS = 36_500
@@ -64,6 +63,8 @@ def cmd_customers(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_cards(ctx: Context, args: argparse.Namespace) -> int:
+    from app.operations import known_customer  # the cache's writes: only when needed
+
     notice(ctx)
     customer = known_customer(args.customer)
     cards = queries.cards_of(customer.id, include_inactive=args.all)

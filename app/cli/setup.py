@@ -10,17 +10,18 @@ import sys
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import TYPE_CHECKING
 
-from app.cache.db import protect_cache
-from app.cli.output import stderr_progress
-from app.context import Context
 from app.errors import KnownError, UsageError
 from app.settings import credentials
+
+if TYPE_CHECKING:
+    from app.context import Context
 
 #: Starts the window on a context and returns its exit status: registered by the entry point
 #: above app and ui (`billing_admin.main`), so that app never imports the window. None in a
 #: process started without it (`python -m app`, the CLI's tests): the window is not there.
-WindowStarter = Callable[[Context], int]
+WindowStarter = Callable[["Context"], int]
 _window_starter: WindowStarter | None = None
 
 
@@ -40,6 +41,7 @@ def cmd_window(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_demo(ctx: Context, args: argparse.Namespace) -> int:
+    from app.cli.output import stderr_progress
     from app.demo.demo import demo_context, start_demo
 
     env_key = os.environ.get("STRIPE_API_KEY", "")
@@ -141,6 +143,8 @@ def cmd_config(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
     """Opening the cache applies its migrations; this also puts back the audit log's
     triggers if someone removed them (which takes the tables' owner on PostgreSQL)."""
+    from app.cache.db import protect_cache
+
     opened = ctx.cache()
     protect_cache(opened)
     print(f"The cache at {opened.location} is up to date; the audit log is protected.")

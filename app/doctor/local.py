@@ -11,11 +11,11 @@ from pathlib import Path
 
 import keyring
 import keyring.backend
-from peewee import Database, DatabaseError, PostgresqlDatabase, SqliteDatabase
+from peewee import Database, DatabaseError, SqliteDatabase
 
 from app import untrusted
 from app.cache import migrations
-from app.cache.db import safe_url
+from app.cache.db import postgresql_database, safe_url
 from app.cache.models import SchemaMigration, SkippedObject
 from app.context import Context
 from app.doctor import Check, Status
@@ -142,8 +142,8 @@ def _file_cache(path: Path) -> Check:
 
 def _shared_cache(url: str) -> Check:
     where = safe_url(url)
-    db = PostgresqlDatabase(
-        url.replace("postgres://", "postgresql://", 1),
+    db = postgresql_database(
+        url,
         password=credentials.database_password(url),
         connect_timeout=10,
     )
@@ -183,8 +183,8 @@ def skipped_check(ctx: Context, settings: Settings | None) -> Check:
     name = "objects from Stripe"
     url = None if ctx.local_cache_only or settings is None else settings.database_url
     if url:
-        db: Database = PostgresqlDatabase(
-            url.replace("postgres://", "postgresql://", 1),
+        db: Database = postgresql_database(
+            url,
             password=credentials.database_password(url),
             connect_timeout=10,
         )

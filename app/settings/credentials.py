@@ -11,9 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-import keyring
-import keyring.errors
-
 from app import platform
 from app.errors import KeyProblemError, UsageError
 
@@ -74,7 +71,18 @@ def validate_key(value: str) -> str:
     return value
 
 
+def _keyring():  # type: ignore[no-untyped-def]
+    """The keyring package, imported when a key or password is first looked up: a command
+    that reads the cache never loads it (or its backends)."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
 def _keyring_call(fn, *args: str):  # type: ignore[no-untyped-def]
+    """`fn(*args)` (a keyring function), its failures told as a KeyProblemError."""
+    keyring = _keyring()
     try:
         return fn(*args)
     except keyring.errors.PasswordDeleteError:
@@ -112,15 +120,15 @@ def store_key(
     key = SecretKey(validate_key(value), "keyring")
     if check is not None:
         check(key)
-    _keyring_call(keyring.set_password, SERVICE, profile, key.value)
+    _keyring_call(_keyring().set_password, SERVICE, profile, key.value)
     return key
 
 
 def _delete(service: str, user: str) -> bool:
     """Remove a keyring entry; False if there was none."""
     try:
-        _keyring_call(keyring.delete_password, service, user)
-    except keyring.errors.PasswordDeleteError:
+        _keyring_call(_keyring().delete_password, service, user)
+    except _keyring().errors.PasswordDeleteError:
         return False
     return True
 
@@ -137,7 +145,7 @@ def find_key(profile: str) -> SecretKey | None:
             return SecretKey(validate_key(env), "environment")
         except UsageError as exc:
             raise KeyProblemError(f"STRIPE_API_KEY is not usable. {exc}") from None
-    stored = _keyring_call(keyring.get_password, SERVICE, profile)
+    stored = _keyring_call(_keyring().get_password, SERVICE, profile)
     if not stored:
         return None
     try:
@@ -153,7 +161,7 @@ def database_password(url: str) -> str | None:
     """The shared cache's password from the keyring (user = the URL without password), or
     None to let libpq find it (the URL itself, ~/.pgpass, a service file, PGPASSWORD)."""
     try:
-        return _keyring_call(keyring.get_password, DATABASE_SERVICE, url)  # type: ignore[no-any-return]
+        return _keyring_call(_keyring().get_password, DATABASE_SERVICE, url)  # type: ignore[no-any-return]
     except KeyProblemError:
         return None  # no keyring here: libpq's own files may still hold it
 
@@ -161,7 +169,7 @@ def database_password(url: str) -> str | None:
 def store_database_password(url: str, password: str) -> None:
     if not password.strip():
         raise UsageError("No password was given.")
-    _keyring_call(keyring.set_password, DATABASE_SERVICE, url, password.rstrip("\n"))
+    _keyring_call(_keyring().set_password, DATABASE_SERVICE, url, password.rstrip("\n"))
 
 
 def delete_database_password(url: str) -> bool:
