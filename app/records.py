@@ -23,6 +23,13 @@ class Action(StrEnum):
     PORTAL = "portal"
     COPY_LINK = "copy-link"
     RETRY_PAYMENT = "retry-payment"
+    #: Telling the customer how to pay (nothing changes on Stripe): the hosted invoice page.
+    COPY_PAYMENT_LINK = "copy-payment-link"
+    EMAIL_CUSTOMER = "email-customer"
+    #: No mail program opened: the email's text was copied instead.
+    COPY_EMAIL = "copy-email"
+    #: `billing-admin payment-link` printed the link.
+    PAYMENT_LINK = "payment-link"
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from app.cli import profiles
 from app.cli.billing import cmd_attention, cmd_invoices, cmd_subscriptions
 from app.cli.changing import (
     cmd_detach,
+    cmd_payment_link,
     cmd_portal,
     cmd_retry_payment,
     cmd_set_default,
@@ -99,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--card", metavar="PAYMENT_METHOD_ID", help="charge this card (the default stays)"
     )
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--json", action="store_true")
+    p = add("payment-link", cmd_payment_link, DECLARED[Action.COPY_PAYMENT_LINK].cli_help)
+    p.add_argument("invoice", metavar="INVOICE_ID")
     p.add_argument("--json", action="store_true")
     p = add("portal", cmd_portal, "Print a billing portal link for a customer (made now).")
     p.add_argument("customer", metavar="CUSTOMER_ID")
