@@ -239,6 +239,9 @@ class AttentionReason:
     #: A stable code (see `app.billing.rules.Reason`), most severe first in a customer's list.
     code: str
     detail: str
+    #: The subscription's Stripe status a `past_due` reason is about (past_due, unpaid or
+    #: incomplete), for its words (`app.billing.status`); None for the other reasons.
+    status: str | None = None
 
 
 @dataclass(frozen=True)

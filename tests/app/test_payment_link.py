@@ -163,3 +163,18 @@ def test_the_email_is_made_from_the_template() -> None:
     assert isinstance(email, Email) and email.text.startswith("To: fiona@example.com\n")
     with pytest.raises(Exception, match="must name"):
         _payment_email_template("Subject\nNo link here")
+
+
+def test_one_vocabulary_for_statuses_in_the_tables(account: Account, cli: Any) -> None:
+    """The CLI's tables say what the window says; Stripe's status stays in JSON."""
+    cus, _ = account.customer("Failing Fiona", cards=[(DECLINED, 12, 2030)], default=0)
+    subscribe(account, cus, plan(account, 4900, "eur", "Pro"))
+    assert cli("sync", "--full").code == 0
+
+    ran = cli("invoices", cus)
+    assert "Open · 1 failed attempt" in ran.out and " open " not in ran.out
+    assert json.loads(cli("invoices", cus, "--json").out)["invoices"][0]["status"] == "open"
+    ran = cli("subscriptions", cus)
+    assert "Incomplete" in ran.out and "incomplete" not in ran.out
+    subscriptions = json.loads(cli("subscriptions", cus, "--json").out)["subscriptions"]
+    assert subscriptions[0]["status"] == "incomplete"

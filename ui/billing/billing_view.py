@@ -216,14 +216,14 @@ class BillingView(QWidget):
         retry_tip = why or "Charge this invoice now, to the card it would use"
         self.retry_action.setToolTip(retry_tip)
         self.retry_button.setToolTip(retry_tip)
-        for action, kind, tip in (
+        for action, kind, told_tip in (
             (self.copy_link_action, Action.COPY_PAYMENT_LINK, "Copy this invoice's payment page"),
             (self.email_action, Action.EMAIL_CUSTOMER, "Open an email to the customer with it"),
         ):
             why = self.tell_refusal(kind, invoice)
             action.setEnabled(not why)
-            action.setToolTip(why or tip)
-            action.setStatusTip(why or tip)
+            action.setToolTip(why or told_tip)
+            action.setStatusTip(why or told_tip)
         rows = (self.invoices_model.invoice_at(n) for n in range(self.invoices_model.rowCount()))
         shown = invoice or next((i for i in rows if i is not None and i.status == "open"), None)
         when = next_attempt_text(shown, datetime.now(UTC)) if shown else ""
