@@ -1,47 +1,35 @@
-"""Links from Stripe that billing-admin opens, copies or prints: only Stripe's own pages.
+"""Links from Stripe that billing-admin opens, copies, prints or mails: only Stripe's own pages.
 
-A billing portal session's or an invoice page's address comes in Stripe's answer; a hostile
-or broken server (a proxy, a look-alike API base) could put anything there: a `file://` or
-`javascript:` URL, another host, terminal escapes. A link is used only when it is an https://
-address on a Stripe host (`*.stripe.com`), or, where the profile talks to an emulator, on the
-emulator's own origin (the demo's portal page).
+A billing portal session's or an invoice page's address comes in Stripe's answer (or from
+the cache, written from one); a hostile or broken server could put anything there: a
+`file://` or `javascript:` URL, another host, terminal escapes. A link is used only when
+`app.untrusted.stripe_page` accepts it: https:// on the Stripe host that serves that kind of
+page, or, where the profile talks to an emulator, under the emulator's own origin.
 """
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlsplit
 
+from app import untrusted
 from app.errors import StripeRefusedError
+from app.settings import Settings
 
-#: Hosts whose pages Stripe sends customers and operators to (billing.stripe.com,
-#: invoice.stripe.com, pay.stripe.com, ...).
-STRIPE_DOMAIN = "stripe.com"
-_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\\"<>`{}|^]")
-
-
-def is_stripe_page(url: str, api_base: str, *, emulator: bool) -> bool:
-    """Whether `url` is a page of Stripe's (or, for an emulator profile, of the emulator)."""
-    if not isinstance(url, str) or _UNSAFE.search(url) or len(url) > 2048:
-        return False
-    try:
-        parts = urlsplit(url)
-        host, port = (parts.hostname or "").lower(), parts.port
-    except ValueError:
-        return False
-    if parts.username or parts.password:
-        return False
-    if parts.scheme == "https" and (host == STRIPE_DOMAIN or host.endswith("." + STRIPE_DOMAIN)):
-        return port in (None, 443)
-    if not emulator:
-        return False
-    base = urlsplit(api_base)
-    return (parts.scheme, host, port) == (base.scheme, (base.hostname or "").lower(), base.port)
+#: Where Stripe serves billing portal sessions.
+PORTAL_HOSTS = ("billing.stripe.com",)
 
 
-def checked(url: str, api_base: str, *, emulator: bool, what: str) -> str:
-    """`url` if `is_stripe_page`; else StripeRefusedError naming `what` (nothing is opened)."""
-    if is_stripe_page(url, api_base, emulator=emulator):
+def page_origins(settings: Settings) -> tuple[str, ...]:
+    """Where, besides Stripe's own hosts, a page may be: the emulator's origin."""
+    if not settings.uses_emulator:
+        return ()
+    parts = urlsplit(settings.api_base)
+    return (f"{parts.scheme}://{parts.netloc}",)
+
+
+def checked(url: str, settings: Settings, *, what: str, hosts: tuple[str, ...]) -> str:
+    """`url` if it is such a page; else StripeRefusedError naming `what` (nothing opened)."""
+    if untrusted.stripe_page(url, page_origins(settings), hosts) is not None:
         return url
     raise StripeRefusedError(
         f"The {what} in Stripe's answer is not an https:// address on Stripe's own site, so "

@@ -23,6 +23,13 @@ class Action(StrEnum):
     PORTAL = "portal"
     COPY_LINK = "copy-link"
     RETRY_PAYMENT = "retry-payment"
+    #: Telling the customer how to pay (nothing changes on Stripe): the hosted invoice page.
+    COPY_PAYMENT_LINK = "copy-payment-link"
+    EMAIL_CUSTOMER = "email-customer"
+    #: No mail program opened: the email's text was copied instead.
+    COPY_EMAIL = "copy-email"
+    #: `billing-admin payment-link` printed the link.
+    PAYMENT_LINK = "payment-link"
 
 
 @dataclass(frozen=True)
@@ -232,6 +239,9 @@ class AttentionReason:
     #: A stable code (see `app.billing.rules.Reason`), most severe first in a customer's list.
     code: str
     detail: str
+    #: The subscription's Stripe status a `past_due` reason is about (past_due, unpaid or
+    #: incomplete), for its words (`app.billing.status`); None for the other reasons.
+    status: str | None = None
 
 
 @dataclass(frozen=True)

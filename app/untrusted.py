@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 _SECRETS = re.compile(
     r"(?:sk|rk)_(?:test|live)_[A-Za-z0-9]+"
@@ -61,3 +62,33 @@ def for_csv(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+#: Where Stripe serves hosted invoice pages.
+STRIPE_PAGE_HOSTS = ("invoice.stripe.com",)
+#: What a hosted invoice page's address is made of: no space, quote, angle bracket or control
+#: (nothing a terminal, a mail program or a mailto: URL would read as more than an address).
+_URL_CHARS = re.compile(r"[A-Za-z0-9\-._~/?=&%+:#]+")
+
+
+def stripe_page(
+    url: str | None, origins: tuple[str, ...] = (), hosts: tuple[str, ...] = STRIPE_PAGE_HOSTS
+) -> str | None:
+    """`url` when it is a page of Stripe's that may be opened, printed or put in an email:
+    https:// on one of Stripe's `hosts` (the invoice pages' by default), or under one of
+    `origins` (the emulator's, in the demo); None for anything else a stranger could have
+    put in the cache or an answer."""
+    if not url or len(url) > 2000 or not _URL_CHARS.fullmatch(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None
+    if parts.scheme == "https" and parts.hostname in hosts and port in (None, 443):
+        return url
+    if any(origin and url.startswith(origin.rstrip("/") + "/") for origin in origins):
+        return url
+    return None

@@ -264,11 +264,17 @@ class _Found:
 
     def __init__(self) -> None:
         self.who: dict[str, tuple[str, str]] = {}
-        self.reasons: dict[str, dict[Reason, str]] = defaultdict(dict)
+        self.reasons: dict[str, dict[Reason, tuple[str, str | None]]] = defaultdict(dict)
 
-    def add(self, customer: tuple[str, str, str], reason: Reason, detail: str) -> None:
+    def add(
+        self,
+        customer: tuple[str, str, str],
+        reason: Reason,
+        detail: str,
+        status: str | None = None,
+    ) -> None:
         self.who[customer[0]] = (customer[1], customer[2])
-        self.reasons[customer[0]].setdefault(reason, detail)
+        self.reasons[customer[0]].setdefault(reason, (detail, status))
 
 
 def needs_attention(
@@ -293,7 +299,9 @@ def needs_attention(
                 name=name,
                 email=email,
                 amount_due=tuple(sorted(due.get(customer_id, {}).items())),
-                reasons=tuple(AttentionReason(code.value, text) for code, text in ordered),
+                reasons=tuple(
+                    AttentionReason(code.value, text, status) for code, (text, status) in ordered
+                ),
             )
         )
     entries.sort(key=lambda e: (SEVERITY[Reason(e.reasons[0].code)], e.name.casefold(), e.id))
@@ -360,7 +368,7 @@ def _subscription_problems(found: _Found, paying: _Paying, only: list[str] | Non
         name = subscription_name(description, sub_id)
         card = _label(card_type, last_four) or ""
         if status in BEHIND:
-            found.add(customer, Reason.PAST_DUE, past_due_detail(name, status))
+            found.add(customer, Reason.PAST_DUE, past_due_detail(name, status), status)
         if active and expired:
             found.add(customer, Reason.CARD_EXPIRED, card_expired_detail(name, card, month, year))
         elif active and before:

@@ -11,6 +11,7 @@ from typing import Any
 from app import export
 from app.billing.money import decimal_string, money_text
 from app.billing.rules import failure_reason, subscription_name
+from app.billing.status import invoice_status_text, subscription_status_text
 from app.cache import billing_queries, queries
 from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
@@ -125,7 +126,7 @@ def cmd_invoices(ctx: Context, args: argparse.Namespace) -> int:
             [
                 (
                     i.number or i.id,
-                    i.status,
+                    invoice_status_text(i.status, i.attempt_count),
                     Figure(money_text(i.amount_due, i.currency)),
                     _date(i.created),
                     i.payment_method_display or "",
@@ -164,7 +165,7 @@ def cmd_subscriptions(ctx: Context, args: argparse.Namespace) -> int:
                     s.id,
                     subscription_name(s.description, s.id),
                     _money(s.amount, s.currency) + _every(s),
-                    s.status,
+                    subscription_status_text(s.status),
                     _date(s.current_period_end),
                     s.payment_method_display or s.payment_method or "no card",
                     _warning(s),

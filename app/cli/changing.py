@@ -12,12 +12,14 @@ from app.cache import queries
 from app.cli.billing import invoice_json
 from app.cli.output import notice, print_json, stderr_progress
 from app.context import Context
-from app.errors import UsageError
+from app.errors import KeyProblemError, UsageError
 from app.ids import check_card_id
+from app.links import page_origins
 from app.operations import Operations, known_customer
 from app.operations.declared import DECLARED, Declaration, Facts
 from app.operations.policy import Action, Confirmation, card_refusal, expiry_warning
 from app.operations.retry import known_invoice, paying_card, refusal_before_asking
+from app.operations.tell import payment_link, told
 from app.records import CardData, CardRow
 from app.untrusted import for_terminal
 
@@ -153,4 +155,39 @@ def cmd_portal(ctx: Context, args: argparse.Namespace) -> int:
         print(f"note: {link.note}", file=sys.stderr)
     if args.open:
         webbrowser.open(link.url)
+    return 0
+
+
+def cmd_payment_link(ctx: Context, args: argparse.Namespace) -> int:
+    """The invoice's payment page: read from Stripe (a fresh link), or the cached one with a
+    warning when Stripe cannot be asked; exit status 3 where Stripe gave no page."""
+    notice(ctx)
+    db = ctx.cache().db
+    try:
+        gateway = ctx.gateway()
+    except KeyProblemError as exc:  # no key: what the cache holds, said so
+        print(f"note: {for_terminal(exc)}", file=sys.stderr)
+        gateway = None
+    link = payment_link(gateway, db, args.invoice, page_origins(ctx.settings))
+    told(db, ctx.profile.name, Action.PAYMENT_LINK, link)
+    if args.json:
+        invoice = link.invoice
+        print_json(
+            {
+                "success": True,
+                "invoice": invoice.id,
+                "number": invoice.number,
+                "customer": invoice.customer,
+                "status": invoice.status,
+                "amount_remaining": invoice.amount_remaining,
+                "currency": invoice.currency,
+                "url": link.url,
+                "fresh": link.fresh,
+                "note": link.note or None,
+            }
+        )
+    else:
+        print(for_terminal(link.url))
+    if link.note:
+        print(f"warning: {link.note}", file=sys.stderr)
     return 0

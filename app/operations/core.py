@@ -273,12 +273,11 @@ class Operations:
             raise ValueError(f"a portal link is not made for {action}")
         with self._audited(action, customer=check_customer_id(customer_id)) as pending:
             try:
-                settings = self.gateway.settings
                 url = links.checked(
                     self.gateway.portal_session(customer_id),
-                    settings.api_base,
-                    emulator=settings.uses_emulator,
+                    self.gateway.settings,
                     what="billing portal link",
+                    hosts=links.PORTAL_HOSTS,
                 )
                 link = PortalLink(url, True, "The link expires soon: use it within a few minutes.")
             except StripeRefusedError as exc:

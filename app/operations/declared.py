@@ -1,4 +1,5 @@
-"""Every operator action that changes something on Stripe, declared once.
+"""Every operator action that changes something on Stripe, or tells the customer how to pay,
+declared once.
 
 A `Declaration` says what an action is, and everything else is made from it: the command
 line's subcommand and its confirmation (`app.cli.changing`), the window's buttons and menu
@@ -105,7 +106,7 @@ class Declaration:
         label: the window's button and menu entry ("Retry payment…").
         cli_help: the command line's one-line help.
         question: what a confirmation asks, without its "?" ("charge {amount} for invoice
-            {invoice} to {card} now").
+            {invoice} to {card} now"); "" for an action that is not confirmed.
         doing: the status bar while it runs ("charging {amount} for invoice {invoice}").
         said: the sentence after success.
         activity: the Activity tab's and `audit`'s words for the action.
@@ -120,10 +121,10 @@ class Declaration:
     target: Target
     label: str
     cli_help: str
-    question: str
     doing: str
     said: str
     activity: str
+    question: str = ""
     refusal: Refusal = Refusal.NOTHING_CHANGED
     unanswered: Unanswered = Unanswered.FAILED
     typed: Callable[[Facts], tuple[str, str]] | None = None
@@ -222,14 +223,42 @@ RETRY_PAYMENT = Declaration(
     typed=_the_amount,
     settled=_retry_settled,
 )
+# Telling the customer how to pay (`app.operations.tell`): nothing changes on Stripe (the
+# invoice is only read, for a fresh link), so nothing is confirmed or settled; what the
+# operator did is audited as just that, never as an email sent.
+COPY_PAYMENT_LINK = Declaration(
+    Action.COPY_PAYMENT_LINK,
+    Target.INVOICE,
+    label="Copy payment link",
+    cli_help="Print the link to an invoice's payment page, where the customer pays with a "
+    "card of their choice (read from Stripe; the cached one offline).",
+    doing="reading the payment link of invoice {invoice}",
+    said="Copied the payment link of invoice {invoice} ({amount}).",
+    activity="Copied payment link",
+)
+EMAIL_CUSTOMER = Declaration(
+    Action.EMAIL_CUSTOMER,
+    Target.INVOICE,
+    label="Email customer…",
+    cli_help="",
+    doing="reading the payment link of invoice {invoice}",
+    said="Opened an email to {customer} about invoice {invoice} in your mail program: "
+    "check it and send it from there.",
+    activity="Opened an email",
+)
 #: Every declared action, by its name.
-DECLARED: dict[Action, Declaration] = {d.action: d for d in (SET_DEFAULT, DETACH, RETRY_PAYMENT)}
+DECLARED: dict[Action, Declaration] = {
+    d.action: d for d in (SET_DEFAULT, DETACH, RETRY_PAYMENT, COPY_PAYMENT_LINK, EMAIL_CUSTOMER)
+}
 #: The Activity tab's words for the actions that are not declared (they change no customer's
-#: data on Stripe: a portal link, the add-card form).
+#: data on Stripe: a portal link, the add-card form, a payment link printed or an email's
+#: text copied).
 OTHER_WORDS = {
     Action.PORTAL: "Opened billing portal",
     Action.COPY_LINK: "Copied portal link",
     Action.ADD_CARD: "Add card",
+    Action.PAYMENT_LINK: "Printed payment link",
+    Action.COPY_EMAIL: "Copied an email's text",
 }
 
 

@@ -7,11 +7,13 @@ Nothing here touches Stripe, the cache or Qt; it decides from what the caller al
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from typing import Protocol
 
+from app import untrusted
 from app.cards import expires_soon, expiry_text, is_expired
 from app.records import Action, CardRow, CustomerRow, InvoiceRow
 from app.settings.credentials import Mode
@@ -24,6 +26,7 @@ __all__ = [
     "confirmation",
     "expiry_warning",
     "retry_refusal",
+    "tell_refusal",
     "why_not",
     "why_not_with_card",
 ]
@@ -82,6 +85,8 @@ class Situation:
     invoice_card: CardRow | None = None
     #: The profile talks to the emulator (whose pay route takes no chosen card).
     emulator: bool = False
+    #: Where an invoice's page may be besides Stripe's invoice host (the emulator's origin).
+    page_origins: tuple[str, ...] = ()
 
 
 def _last_day(card: DatedCard) -> date:
@@ -169,6 +174,58 @@ def retry_refusal(
     return ""
 
 
+#: A plain address: nothing a mailto: URL would read as a second recipient or a header.
+_EMAIL = re.compile(r"[A-Za-z0-9._+\-']{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63})+")
+
+
+def no_page(invoice: InvoiceRow) -> str:
+    return (
+        f"Stripe gave no payment page for invoice {invoice_name(invoice)} (the emulator gives "
+        "none): there is no link to send."
+    )
+
+
+def link_refusal(invoice: InvoiceRow | None, origins: tuple[str, ...]) -> str:
+    """Why there is no payment link to give for `invoice`, or ""."""
+    if invoice is None:
+        return "Select a failed or open invoice first."
+    if invoice.status != "open":
+        return (
+            f"Invoice {invoice_name(invoice)} is {invoice.status or 'unknown'}: "
+            "only an open invoice is paid through its page."
+        )
+    if not invoice.hosted_invoice_url:
+        return no_page(invoice)
+    if untrusted.stripe_page(invoice.hosted_invoice_url, origins) is None:
+        return (
+            f"The page of invoice {invoice_name(invoice)} is not on Stripe's invoice host "
+            "(https://invoice.stripe.com): it is not given out."
+        )
+    return ""
+
+
+def email_address(email: str | None) -> str | None:
+    """The customer's address when it is a plain one a mailto: URL can carry, else None."""
+    text = (email or "").strip()
+    return text if _EMAIL.fullmatch(text) else None
+
+
+def tell_refusal(action: Action, now: Situation) -> str:
+    """Why the customer cannot be given `now.invoice`'s payment link now ("Copy payment link",
+    "Email customer…"), or "". Offline is no reason: the cached link is given, with a
+    warning."""
+    if now.busy:
+        return BUSY
+    refusal = link_refusal(now.invoice, now.page_origins)
+    if refusal or action is not Action.EMAIL_CUSTOMER or now.invoice is None:
+        return refusal
+    customer = now.customer if now.customer and now.customer.id == now.invoice.customer else None
+    if customer is None or email_address(customer.email) is None:
+        who = customer.label if customer else now.invoice.customer
+        return f"{who} has no email address an email can be opened to; copy the payment link."
+    return ""
+
+
 def why_not_with_card(now: Situation) -> str:
     """Why the selected card cannot pay the customer's open invoice now ("Retry with this
     card…"), or ""."""
@@ -197,6 +254,8 @@ def why_not(action: Action, now: Situation) -> str:
         return retry_refusal(
             now.invoice, card, card_customer=card.customer if card else None, today=now.today
         )
+    if action in (Action.COPY_PAYMENT_LINK, Action.EMAIL_CUSTOMER):
+        return tell_refusal(action, now)
     if action in (Action.SET_DEFAULT, Action.DETACH):
         if now.stripe_off or now.busy:
             return now.stripe_off or BUSY

@@ -175,6 +175,48 @@ def _ca_file(value: Any) -> str:
         raise UsageError(f"ca_file must be a PEM file of certificates: {exc}.") from None
 
 
+#: What an email to a customer about an invoice may name; `{link}` is required.
+EMAIL_FIELDS = ("customer", "amount", "invoice", "link")
+DEFAULT_PAYMENT_EMAIL = (
+    "Invoice {invoice}: {amount} to pay\n"
+    "Hello {customer},\n"
+    "\n"
+    "invoice {invoice} of {amount} is still to be paid. You can pay it, with a new card if "
+    "you like, on Stripe's secure page:\n"
+    "\n"
+    "{link}\n"
+    "\n"
+    "Thank you."
+)
+
+
+def _payment_email_template(value: Any) -> str:
+    """The first line is the subject, the rest the body; it must name {link} and nothing but
+    EMAIL_FIELDS."""
+    import string
+
+    text = str(value).replace("\r\n", "\n")
+    problem = ""
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        names, problem = set(), "a { or } is not closed (write {{ or }} for a brace)"
+    unknown = sorted(names - set(EMAIL_FIELDS))
+    if unknown and not problem:
+        problem = f"{{{unknown[0]}}} is not known"
+    if not problem and "link" not in names:
+        problem = "it must name {link}, the page the customer pays on"
+    if not problem and ("\n" not in text.strip() or len(text) > 4000):
+        problem = "write the subject on the first line and the body below (at most 4000 characters)"
+    if problem:
+        raise UsageError(
+            f"payment_email_template: {problem}; it may name "
+            + ", ".join(f"{{{n}}}" for n in EMAIL_FIELDS)
+            + "."
+        )
+    return text
+
+
 PUBLISHABLE_RE = re.compile(r"pk_(test|live)_[A-Za-z0-9]{8,247}")
 #: Each setting's check: it takes what the operator typed or what the file holds and returns
 #: the value to use, or raises a one-sentence UsageError. `set` and loading both use it.
@@ -188,6 +230,7 @@ CHECKS: dict[str, Callable[[Any], Any]] = {
     "database_url": _database_url,
     "history_months": _history_months,
     "ca_file": _ca_file,
+    "payment_email_template": _payment_email_template,
 }
 
 
@@ -209,6 +252,9 @@ class Settings:
     #: A PEM file of certificates trusted besides Stripe's CA file and the system's store
     #: (a company proxy's root).
     ca_file: str | None = None
+    #: The email "Email customer…" opens: the subject on the first line, then the body
+    #: (`EMAIL_FIELDS` in braces).
+    payment_email_template: str = DEFAULT_PAYMENT_EMAIL
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

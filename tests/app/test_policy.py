@@ -47,9 +47,52 @@ def test_the_default_card_cannot_be_made_default_again_but_can_be_detached() -> 
     assert why_not(Action.DETACH, now) == ""
 
 
-@pytest.mark.parametrize("action", list(Action))
+#: Telling the customer works offline too: the cached payment link, with a warning.
+OFFLINE_TOO = (Action.COPY_PAYMENT_LINK, Action.EMAIL_CUSTOMER)
+
+
+@pytest.mark.parametrize("action", [a for a in Action if a not in OFFLINE_TOO])
 def test_without_stripe_every_action_says_why(action: Action) -> None:
     assert why_not(action, Situation(ADA, card(), stripe_off=OFFLINE)) == OFFLINE
+
+
+def test_the_customer_is_told_offline_and_only_with_a_stripe_page() -> None:
+    from dataclasses import replace as changed
+
+    from app.records import InvoiceRow
+
+    page = "https://invoice.stripe.com/i/acct_1/test_x"
+    invoice = InvoiceRow(
+        "in_1",
+        "A-1",
+        ADA.id,
+        None,
+        "open",
+        4900,
+        0,
+        4900,
+        "eur",
+        None,
+        None,
+        None,
+        1,
+        None,
+        None,
+        None,
+        None,
+        page,
+    )
+    now = Situation(ADA, stripe_off=OFFLINE, invoice=invoice)
+    assert why_not(Action.COPY_PAYMENT_LINK, now) == ""
+    assert why_not(Action.EMAIL_CUSTOMER, now) == (
+        "" if "@" in ADA.email else why_not(Action.EMAIL_CUSTOMER, now)
+    )
+    none = changed(now, invoice=changed(invoice, hosted_invoice_url=None))
+    assert "Stripe gave no payment page" in why_not(Action.COPY_PAYMENT_LINK, none)
+    elsewhere = changed(now, invoice=changed(invoice, hosted_invoice_url="https://evil.example/x"))
+    assert "not on Stripe's invoice host" in why_not(Action.EMAIL_CUSTOMER, elsewhere)
+    paid = changed(now, invoice=changed(invoice, status="paid"))
+    assert "is paid" in why_not(Action.COPY_PAYMENT_LINK, paid)
 
 
 def test_one_action_at_a_time_for_changes_but_portal_links_still_open() -> None:

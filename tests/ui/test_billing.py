@@ -97,7 +97,7 @@ def test_a_declined_invoice_puts_the_customer_in_needs_attention(
     assert pane.isVisible() and pane.count_label.text() == "1 customer"
     model = window.attention_model
     assert model.index(0, 0).data() == "Failing Fiona"
-    assert [b.text for b in model.index(0, 1).data(BADGES_ROLE)] == ["Payment failed", "Past due"]
+    assert [b.text for b in model.index(0, 1).data(BADGES_ROLE)] == ["Payment failed", "Incomplete"]
     assert model.index(0, 2).data() == "€49.00"
     assert "Your card was declined" in model.index(0, 3).data()
 
@@ -110,11 +110,12 @@ def test_a_declined_invoice_puts_the_customer_in_needs_attention(
     assert window.cards.tabs.currentIndex() == 0 and window.cards.cards_table.hasFocus()
 
     window.show_billing_tab()
-    assert _invoice_cells(window)[2:4] == ["€49.00", "Failed"]
+    # One vocabulary (app.billing.status): what `invoices` prints too.
+    assert _invoice_cells(window)[2:4] == ["€49.00", "Open · 1 failed attempt"]
     assert "Your card was declined." in window.billing.invoices_model.index(0, 3).data(
         Qt.ItemDataRole.ToolTipRole
     )
-    assert "incomplete" in _lines(window)[0]
+    assert "Incomplete" in _lines(window)[0]
     assert not window.cards.tabs.tabIcon(2).isNull()  # the tab warns
 
 

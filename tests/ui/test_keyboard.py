@@ -106,3 +106,36 @@ def test_the_focus_is_clearly_marked(
 
     assert unfocused == 0
     assert _focus_pixels(table) > table.width()  # a border in the focus colour all round
+
+
+def test_find_while_needs_attention_shows_goes_to_the_customers_tab(
+    qtbot: QtBot, account: Account, make_window: MakeWindow
+) -> None:
+    from tests.support.billing_account import DECLINED, plan, subscribe
+    from tests.support.window import TASK_TIMEOUT_MS
+
+    fiona, _ = account.customer("Failing Fiona", cards=[(DECLINED, 12, 2030)], default=0)
+    subscribe(account, fiona, plan(account, 4900, "eur", "Pro"))
+    grace, _ = account.customer("Grace Hopper", cards=[VISA], default=0)
+    window = synced_window(qtbot, make_window)
+    qtbot.waitUntil(lambda: window.attention_model.rowCount() == 1, timeout=TASK_TIMEOUT_MS)
+    window.show_attention()
+    window.attention.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.cards.title.text() == "Failing Fiona")
+
+    # A selection made in the hidden list (a search, a poll) never reaches the right pane.
+    window.customers.select_customer(grace)
+    qtbot.wait(200)
+    assert window.view.customer is not None and window.view.customer.id == fiona
+    assert window.cards.title.text() == "Failing Fiona"
+
+    # Ctrl+F (View → Find customers): the Customers tab, its search focused.
+    qtbot.keyClick(window.attention.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.lists.currentWidget() is window.customers
+    qtbot.waitUntil(window.customers.search.hasFocus)
+    # Shown again, the list and the right pane agree.
+    qtbot.waitUntil(lambda: window.cards.title.text() == "Grace Hopper")
+    qtbot.keyClicks(window.customers.search, "hopper")
+    assert press(qtbot, Qt.Key.Key_Return) is window.customers.table
+    assert window.customers.selected_customer() == grace
+    assert window.cards.title.text() == "Grace Hopper"

@@ -48,6 +48,8 @@ def test_a_failed_payment_is_retried_from_the_attention_row(
     assert [a.text() for a in menu.actions() if a.text()] == [
         "Show this customer's cards",
         "Retry payment…",
+        "Copy payment link",
+        "Email customer…",
     ]
     menu.popup(pane.table.viewport().mapToGlobal(QPoint(40, 30)))
     qtbot.waitExposed(menu)

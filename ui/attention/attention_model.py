@@ -16,6 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from app.billing.rules import Reason
+from app.billing.status import subscription_status_text
 from app.cache import billing_queries
 from app.records import AttentionEntry
 from ui.common.badges import Badge
@@ -40,7 +41,13 @@ REASON_BADGES = {
 
 
 def reason_badges(entry: AttentionEntry) -> list[Badge]:
-    return [REASON_BADGES.get(Reason(r.code), Badge(r.code, "detached")) for r in entry.reasons]
+    """A subscription behind is named by its status ("Past due", "Unpaid", "Incomplete")."""
+    return [
+        Badge(subscription_status_text(r.status), "failed")
+        if r.code == Reason.PAST_DUE and r.status
+        else REASON_BADGES.get(Reason(r.code), Badge(r.code, "detached"))
+        for r in entry.reasons
+    ]
 
 
 def amount_text(entry: AttentionEntry) -> str:

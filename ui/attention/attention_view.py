@@ -19,7 +19,9 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QToolButton, QVBo
 
 from app.cache import billing_queries
 from app.errors import KnownError
+from app.operations.declared import COPY_PAYMENT_LINK, EMAIL_CUSTOMER
 from app.operations.declared import RETRY_PAYMENT as RETRY
+from app.records import Action
 from ui.attention.attention_model import WHY_COLUMN, AttentionModel
 from ui.common.badges import BadgeDelegate
 from ui.common.row_menus import RowMenu
@@ -28,6 +30,7 @@ from ui.shell.customer_controller import CustomerController
 from ui.shell.follower import Follower
 from ui.shell.invoice_actions import open_invoice_of, retry_payment, why_not_retry
 from ui.shell.protocol import Shell
+from ui.shell.tell_actions import copy_payment_link, email_customer, why_not_tell
 
 log = logging.getLogger(__name__)
 NOBODY = (
@@ -45,6 +48,8 @@ class AttentionPane(QWidget):
     customer_activated = Signal(str)
     #: "Retry payment…" on a customer's row: charge their open invoice now.
     retry_requested = Signal(str)
+    #: "Copy payment link" or "Email customer…" on a customer's row: the action, the customer.
+    tell_requested = Signal(str, str)
 
     def __init__(self, model: AttentionModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -75,7 +80,23 @@ class AttentionPane(QWidget):
         self.retry_action.setEnabled(False)
         self.retry_action.setToolTip("Select a customer whose payment failed")
         self.retry_action.triggered.connect(self._retry_current)
-        self.row_menu = RowMenu(self.table, [self.go_action, None, self.retry_action])
+        self.copy_link_action = QAction(COPY_PAYMENT_LINK.label, self)
+        self.copy_link_action.setObjectName("AttentionCopyLinkAction")
+        self.copy_link_action.triggered.connect(lambda: self._tell(Action.COPY_PAYMENT_LINK))
+        self.email_action = QAction(EMAIL_CUSTOMER.label, self)
+        self.email_action.setObjectName("AttentionEmailAction")
+        self.email_action.triggered.connect(lambda: self._tell(Action.EMAIL_CUSTOMER))
+        self.row_menu = RowMenu(
+            self.table,
+            [
+                self.go_action,
+                None,
+                self.retry_action,
+                None,
+                self.copy_link_action,
+                self.email_action,
+            ],
+        )
         self.retry_button = QToolButton(self)
         self.retry_button.setObjectName("AttentionRetryButton")
         self.retry_button.setDefaultAction(self.retry_action)
@@ -84,6 +105,8 @@ class AttentionPane(QWidget):
         self.retry_button.setVisible(False)
         #: Why "Retry payment…" cannot run for a customer, or "" (set by the view).
         self.retry_refusal: Callable[[str | None], str] = lambda customer: ""
+        #: Why the payment link cannot be given (an action, a customer), or "" (the view's).
+        self.tell_refusal: Callable[[Action, str], str] = lambda action, customer: ""
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.empty_label = empty_label(self, "Reading…")
         self.stack = stack_of(self, self.table, self.empty_label)
@@ -139,6 +162,26 @@ class AttentionPane(QWidget):
         self.retry_action.setToolTip(tip)
         self.retry_button.setToolTip(tip)
         self.retry_button.setVisible(customer_id is not None)
+        for action, tip in (
+            (self.copy_link_action, "Copy the invoice's payment page, to send to the customer"),
+            (self.email_action, "Open an email to the customer with the payment page's link"),
+        ):
+            kind = (
+                Action.COPY_PAYMENT_LINK
+                if action is self.copy_link_action
+                else Action.EMAIL_CUSTOMER
+            )
+            why = (
+                self.tell_refusal(kind, customer_id) if customer_id else "Select a customer first."
+            )
+            action.setEnabled(not why)
+            action.setToolTip(why or tip)
+            action.setStatusTip(why or tip)
+
+    def _tell(self, action: Action) -> None:
+        customer_id = self.selected_customer()
+        if customer_id:
+            self.tell_requested.emit(action.value, customer_id)
 
     @Slot()
     def _retry_current(self) -> None:
@@ -170,6 +213,10 @@ class AttentionView(Follower[AttentionPane]):
         pane.customer_activated.connect(self._go_to_cards)
         pane.retry_requested.connect(self._retry)
         pane.retry_refusal = lambda customer: why_not_retry(shell, open_invoice_of(customer or ""))
+        pane.tell_refusal = lambda action, customer: why_not_tell(
+            shell, action, open_invoice_of(customer)
+        )
+        pane.tell_requested.connect(self._tell)
 
     @Slot()
     def refresh(self) -> None:
@@ -234,6 +281,14 @@ class AttentionView(Follower[AttentionPane]):
     @Slot(str)
     def _retry(self, customer_id: str) -> None:
         retry_payment(self.shell, open_invoice_of(customer_id))
+
+    @Slot(str, str)
+    def _tell(self, action: str, customer_id: str) -> None:
+        invoice = open_invoice_of(customer_id)
+        if action == Action.EMAIL_CUSTOMER:
+            email_customer(self.shell, invoice)
+        else:
+            copy_payment_link(self.shell, invoice)
 
     @Slot(str)
     def _go_to_cards(self, customer_id: str) -> None:

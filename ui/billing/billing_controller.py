@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QTabWidget
 
 from app.cache import billing_queries
 from app.errors import KnownError
-from app.records import CustomerRow, InvoiceRow
+from app.records import Action, CustomerRow, InvoiceRow
 from ui.billing.billing_models import warning_icon
 from ui.billing.billing_view import BillingView
 from ui.billing.invoice_operations import open_invoice
@@ -17,6 +17,7 @@ from ui.shell.customer_controller import CustomerController, safe_read
 from ui.shell.follower import Follower
 from ui.shell.invoice_actions import retry_payment, why_not_retry
 from ui.shell.protocol import Shell
+from ui.shell.tell_actions import copy_payment_link, email_customer, why_not_tell
 
 #: The most invoices the tab lists (the sync keeps `history_months` of them).
 INVOICE_LIMIT = 500
@@ -31,6 +32,8 @@ class BillingController(Follower[BillingView]):
         pane.open_requested.connect(self._open)
         pane.retry_requested.connect(self._retry)
         pane.retry_refusal = lambda invoice: why_not_retry(shell, invoice)
+        pane.tell_refusal = lambda action, invoice: why_not_tell(shell, action, invoice)
+        pane.tell_requested.connect(self._tell)
 
     @Slot(object)
     def _show(self, customer: CustomerRow | None) -> None:
@@ -64,6 +67,13 @@ class BillingController(Follower[BillingView]):
     @Slot(object)
     def _retry(self, invoice: InvoiceRow) -> None:
         retry_payment(self.shell, invoice)
+
+    @Slot(str, object)
+    def _tell(self, action: str, invoice: InvoiceRow) -> None:
+        if action == Action.EMAIL_CUSTOMER:
+            email_customer(self.shell, invoice)
+        else:
+            copy_payment_link(self.shell, invoice)
 
     @Slot(object)
     def _open(self, invoice: InvoiceRow) -> None:

@@ -14,7 +14,8 @@ from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from app.billing.rules import BILLABLE, STATUS_WORDS, failure_reason
+from app.billing.rules import BILLABLE, failure_reason
+from app.billing.status import invoice_status, subscription_status_text
 from app.cards import expiry_text
 from app.records import CardRow, InvoiceRow, SubscriptionRow
 from ui.common import palette
@@ -61,9 +62,7 @@ def _when(sub: SubscriptionRow) -> str:
     if status == "active":
         verb = "ends" if sub.cancel_at_period_end else "renews"
         return f"{verb} {day_text(sub.current_period_end)}"
-    if status in STATUS_WORDS:
-        return status.replace("_", " ")
-    return {"incomplete_expired": "expired", "canceled": "canceled"}.get(status, status)
+    return subscription_status_text(status)
 
 
 def subscription_line(sub: SubscriptionRow) -> str:
@@ -154,23 +153,15 @@ class SubscriptionsModel(_BillingRows[SubscriptionRow]):
         return None
 
 
-#: Status badge of an invoice: its text and the badge kind (`ui.common.badges.COLOURS`).
+#: Status badge of an invoice: its words (`app.billing.status`) and the badge kind.
 def invoice_badge(invoice: InvoiceRow) -> Badge:
-    if invoice.status == "open" and invoice.attempt_count > 0:
-        return Badge("Failed", "failed")
-    return {
-        "paid": Badge("Paid", "paid"),
-        "open": Badge("Open", "open"),
-        "void": Badge("Void", "void"),
-        "uncollectible": Badge("Uncollectible", "uncollectible"),
-        "draft": Badge("Draft", "void"),
-    }.get(invoice.status, Badge(invoice.status.capitalize(), "void"))
+    return Badge(*invoice_status(invoice.status, invoice.attempt_count))
 
 
 def _status_tip(invoice: InvoiceRow) -> str:
     badge = invoice_badge(invoice)
     lines = [badge.text]
-    if invoice.attempt_count and invoice.status != "paid":
+    if invoice.attempt_count and invoice.status not in ("paid", "open"):
         tries = invoice.attempt_count
         lines.append(f"{tries} failed attempt{'s' if tries != 1 else ''}")
     reason = _reason(invoice)

@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.operations.declared import COPY_PAYMENT_LINK, EMAIL_CUSTOMER, next_attempt_text
 from app.operations.declared import RETRY_PAYMENT as RETRY
-from app.operations.declared import next_attempt_text
 from app.operations.policy import NO_INVOICE, invoice_name
-from app.records import CardRow, InvoiceRow, SubscriptionRow
+from app.records import Action, CardRow, InvoiceRow, SubscriptionRow
 from ui.billing.billing_models import STATUS_COLUMN, InvoicesModel, SubscriptionsModel
 from ui.common.badges import BadgeDelegate
 from ui.common.row_menus import RowMenu
@@ -51,6 +51,8 @@ class BillingView(QWidget):
     open_requested = Signal(object)
     #: The operator asked to retry this invoice's payment ("Retry payment…").
     retry_requested = Signal(object)
+    #: "Copy payment link" or "Email customer…" on this invoice: the action's name, the invoice.
+    tell_requested = Signal(str, object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,7 +107,16 @@ class BillingView(QWidget):
             max(30, self.fontMetrics().height() + 12)
         )
         act_on_rows(self.invoices_table, self.open_action)
-        self.invoice_menu = RowMenu(self.invoices_table, [self.open_action, self.retry_action])
+        self.copy_link_action = QAction(COPY_PAYMENT_LINK.label, self)
+        self.copy_link_action.setObjectName("CopyPaymentLinkAction")
+        self.copy_link_action.triggered.connect(lambda: self._tell(Action.COPY_PAYMENT_LINK))
+        self.email_action = QAction(EMAIL_CUSTOMER.label, self)
+        self.email_action.setObjectName("EmailCustomerAction")
+        self.email_action.triggered.connect(lambda: self._tell(Action.EMAIL_CUSTOMER))
+        self.invoice_menu = RowMenu(
+            self.invoices_table,
+            [self.open_action, self.retry_action, None, self.copy_link_action, self.email_action],
+        )
         self.invoices_table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.no_invoices = empty_label(self)
         self.invoices_stack = stack_of(self, self.invoices_table, self.no_invoices)
@@ -128,6 +139,10 @@ class BillingView(QWidget):
         #: Why "Retry payment…" cannot run for an invoice, or "" (the window's policy).
         self.retry_refusal: Callable[[InvoiceRow | None], str] = lambda invoice: (
             "" if invoice is not None and invoice.status == "open" else NO_INVOICE
+        )
+        #: Why the payment link cannot be given for an invoice, or "" (the window's policy).
+        self.tell_refusal: Callable[[Action, InvoiceRow | None], str] = lambda action, invoice: (
+            "" if invoice is not None else NO_INVOICE
         )
         self._show_open_state()
 
@@ -193,6 +208,14 @@ class BillingView(QWidget):
         retry_tip = why or "Charge this invoice now, to the card it would use"
         self.retry_action.setToolTip(retry_tip)
         self.retry_button.setToolTip(retry_tip)
+        for action, kind, told_tip in (
+            (self.copy_link_action, Action.COPY_PAYMENT_LINK, "Copy this invoice's payment page"),
+            (self.email_action, Action.EMAIL_CUSTOMER, "Open an email to the customer with it"),
+        ):
+            why = self.tell_refusal(kind, invoice)
+            action.setEnabled(not why)
+            action.setToolTip(why or told_tip)
+            action.setStatusTip(why or told_tip)
         rows = (self.invoices_model.invoice_at(n) for n in range(self.invoices_model.rowCount()))
         shown = invoice or next((i for i in rows if i is not None and i.status == "open"), None)
         when = next_attempt_text(shown, datetime.now(UTC)) if shown else ""
@@ -215,6 +238,11 @@ class BillingView(QWidget):
         invoice = self.selected_invoice()
         if invoice is not None:
             self.retry_requested.emit(invoice)
+
+    def _tell(self, action: Action) -> None:
+        invoice = self.selected_invoice()
+        if invoice is not None:
+            self.tell_requested.emit(action.value, invoice)
 
     def refresh_actions(self) -> None:
         """Judge the actions again (the window's state changed: online, busy)."""

@@ -74,6 +74,8 @@ class CustomerController(QObject):
         self._version: int | None = None
         #: The customer was chosen from another list ("Needs attention"), not the table.
         self._chosen_elsewhere = False
+        #: The customers list's selection changed while its tab was hidden.
+        self._unseen_selection = False
         customers.customer_selected.connect(self._customer_selected)
         customers.model.modelReset.connect(self._customers_reset)
         cards.cards_table.selectionModel().selectionChanged.connect(self._card_selection_changed)
@@ -128,6 +130,11 @@ class CustomerController(QObject):
 
     @Slot(str)
     def _customer_selected(self, customer_id: str) -> None:
+        if self.customers.isHidden():
+            # Its tab is not shown ("Needs attention" is): the right pane never changes to a
+            # customer the left pane does not show. `customers_shown` catches up.
+            self._unseen_selection = True
+            return
         if not customer_id and self._chosen_elsewhere:
             return  # the table let go of its row for a customer chosen elsewhere
         row = self._row_customer()
@@ -135,15 +142,26 @@ class CustomerController(QObject):
         self.customer = row if row is not None and row.id == customer_id else None
         self._reload_customer(keep_card=False)
 
+    def customers_shown(self) -> None:
+        """The customers list is shown again: the right pane follows its selection if that
+        changed while it was hidden."""
+        if self._unseen_selection:
+            self._unseen_selection = False
+            selected = self.customers.selected_customer()
+            if selected and (self.customer is None or self.customer.id != selected):
+                self._customer_selected(selected)
+
     def show_customer_id(self, customer_id: str) -> None:
         """Show a customer chosen outside the customers table (e.g. "Needs attention"): the
         table selects them too when they are in view, and selects nobody otherwise."""
         if self.customer is not None and self.customer.id == customer_id:
             return
-        if self.customers.select_customer(customer_id):
+        found = self.customers.select_customer(customer_id)
+        if found and not self.customers.isHidden():
             return  # through _customer_selected
         self._chosen_elsewhere = True
-        self.customers.table.selectionModel().clearSelection()  # says "": ignored, see above
+        if not found:
+            self.customers.table.selectionModel().clearSelection()  # says "": ignored, see above
         self.customer = safe_read(lambda: queries.customer(customer_id))
         self._reload_customer(keep_card=False)
 

@@ -303,7 +303,8 @@ class MainWindow(QMainWindow):
         self.first_run.key_stored.connect(self.key_stored)
         self.first_run.demo_started.connect(self.demo_started)
         self.key_action.triggered.connect(self.show_welcome)
-        self.find_action.triggered.connect(self.customers.focus_search)
+        self.find_action.triggered.connect(self.find_customers)
+        self.lists.currentChanged.connect(self._list_shown)
         self.expiring_action.toggled.connect(self.customers.expiring.setChecked)
         self.customers.expiring.toggled.connect(self.expiring_action.setChecked)
         self.detached_action.toggled.connect(self.cards.show_detached.setChecked)
@@ -393,6 +394,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def _customer_selected(self, customer_id: str) -> None:
+        if self.customers.isHidden():
+            return  # the list is not shown: nor is the customer (`CustomerController`)
         if customer_id and customer_id != self._last_customer:
             self.banner.moved_on()  # another customer: a failure about the last one is moot
         self._last_customer = customer_id or self._last_customer
@@ -463,6 +466,18 @@ class MainWindow(QMainWindow):
     def show_billing_tab(self) -> None:
         self.cards.tabs.setCurrentWidget(self.billing)
         self.billing.invoices_table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @Slot()
+    def find_customers(self) -> None:
+        """Ctrl+F: the Customers tab, its search focused (never the hidden list's search
+        while "Needs attention" shows)."""
+        self.lists.setCurrentWidget(self.customers)
+        self.customers.focus_search()
+
+    @Slot(int)
+    def _list_shown(self, index: int) -> None:
+        if self.lists.widget(index) is self.customers:
+            self.view.customers_shown()
 
     @Slot()
     def show_attention(self) -> None:
