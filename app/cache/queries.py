@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -211,6 +212,9 @@ def expiring_cards(
 #: What `audit` shows for an operation whose intent was recorded but not its outcome (the
 #: app stopped, or the cache could not be written, after Stripe was asked).
 OUTCOME_UNKNOWN = "outcome unknown"
+#: An outcome written for an intent a sync had settled already (the desktop that sent it
+#: came back with its answer): kept on the record, never a second outcome.
+NOTE = "note"
 
 
 def audit_entries(
@@ -237,7 +241,7 @@ def audit_entries(
             settled,
             fn.COALESCE(outcome.detail, AuditEntry.detail),
         )
-        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.intent == AuditEntry.id))
+        .join(outcome, JOIN.LEFT_OUTER, on=_outcome_of(outcome))
         .where(AuditEntry.intent.is_null())
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
@@ -276,10 +280,28 @@ class OpenIntent:
     target: str
     customer: str | None
     profile: str
+    at: datetime
+    #: The Idempotency-Key its write to Stripe carried (None: an intent without one).
+    key: str | None
 
 
-def open_intents(before: datetime) -> list[OpenIntent]:
-    """Intents written before `before` that no outcome names."""
+def intent_key(detail: str | None) -> str | None:
+    """The Idempotency-Key an intent's JSON detail stores (`store.intend`), else None."""
+    try:
+        value = json.loads(detail or "")
+    except ValueError:
+        return None
+    key = value.get("idempotency_key") if isinstance(value, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+def _outcome_of(outcome: Any) -> Expression:
+    """The join of an intent to its outcome: the entry naming it that is not a note."""
+    return (outcome.intent == AuditEntry.id) & (outcome.outcome != NOTE)
+
+
+def open_intents(before: datetime | None = None) -> list[OpenIntent]:
+    """Intents (written before `before`, when given) that no outcome names."""
     outcome = AuditEntry.alias()
     query = (
         AuditEntry.select(
@@ -288,12 +310,16 @@ def open_intents(before: datetime) -> list[OpenIntent]:
             AuditEntry.target,
             AuditEntry.customer,
             AuditEntry.profile,
+            AuditEntry.at,
+            AuditEntry.detail,
         )
-        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.intent == AuditEntry.id))
-        .where(AuditEntry.outcome == "intent", outcome.id.is_null(), AuditEntry.at < before)
+        .join(outcome, JOIN.LEFT_OUTER, on=_outcome_of(outcome))
+        .where(AuditEntry.outcome == "intent", outcome.id.is_null())
         .order_by(AuditEntry.id)
     )
-    return [OpenIntent(*row) for row in _tuples(query)]
+    if before is not None:
+        query = query.where(AuditEntry.at < before)
+    return [OpenIntent(*row[:6], intent_key(row[6])) for row in _tuples(query)]
 
 
 def verify_audit() -> chain.Verdict:
