@@ -322,6 +322,44 @@ def open_intents(before: datetime | None = None) -> list[OpenIntent]:
     return [OpenIntent(*row[:6], intent_key(row[6])) for row in _tuples(query)]
 
 
+@dataclass(frozen=True)
+class LoggedIntent:
+    """An intent on the record with the outcome that names it (None: outcome unknown)."""
+
+    id: int
+    at: datetime
+    action: str
+    target: str
+    customer: str | None
+    key: str | None
+    outcome: str | None
+
+
+def logged_intents(since: datetime, ids: Iterable[int] = ()) -> list[LoggedIntent]:
+    """The intents written at or after `since`, and those of `ids`, with their outcomes."""
+    outcome = AuditEntry.alias()
+    wanted = sorted(set(ids))
+    written = AuditEntry.at >= since
+    query = (
+        AuditEntry.select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.action,
+            AuditEntry.target,
+            AuditEntry.customer,
+            AuditEntry.detail,
+            outcome.outcome,
+        )
+        .join(outcome, JOIN.LEFT_OUTER, on=_outcome_of(outcome))
+        .where(
+            AuditEntry.outcome == "intent",
+            (written | AuditEntry.id.in_(wanted)) if wanted else written,
+        )
+        .order_by(AuditEntry.id)
+    )
+    return [LoggedIntent(*row[:5], intent_key(row[5]), row[6]) for row in _tuples(query)]
+
+
 def verify_audit() -> chain.Verdict:
     """Walk the whole audit log's hash chain, and look for its triggers."""
     entries = cast(

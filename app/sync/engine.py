@@ -31,8 +31,8 @@ from app.cache import billing_queries, queries, store
 from app.cache.db import Database
 from app.cache.locks import exclusive_sync
 from app.cache.models import DATABASE_ERRORS, now
-from app.errors import CacheError, NotFoundError
 from app.cache.store import Outcome
+from app.errors import CacheError, NotFoundError
 from app.gateway import EventData, Gateway, Witness
 from app.gateway.convert import Unconvertible, skip
 from app.operations.declared import DECLARED, Declaration, Settled, Target
@@ -134,11 +134,9 @@ class SyncEngine:
                     )
                     self._settle(intent, declared, "ok", why)
                 elif late:
-                    why = (
-                        f"Stripe's events with its Idempotency-Key show no change ({events[0].type})"
-                        if events
-                        else "Stripe has no event with its Idempotency-Key"
-                    )
+                    why = "Stripe has no event with its Idempotency-Key"
+                    if events:
+                        why = f"Stripe's events with its key show no change ({events[0].type})"
                     self._settle(intent, declared, "not done", why)
                 continue
             if not late or declared.settled is None:

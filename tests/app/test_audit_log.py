@@ -148,13 +148,13 @@ def test_the_chain_shows_an_entry_changed_behind_the_triggers_back(
     noticed = cli("customers")
     assert noticed.code == 0 and "protection against changes is gone" in noticed.err
     broken = cli("audit", "--verify")
-    assert broken.code == 1 and len([e for e in broken.err.splitlines() if "error:" in e]) == 1
+    assert broken.code == 8 and len([e for e in broken.err.splitlines() if "error:" in e]) == 1
     assert "chain breaks at entry 2" in broken.err and "changed after it was written" in broken.err
     assert "audit_entry_no_update" in broken.err and "audit_entry_no_delete" in broken.err
 
     assert cli("migrate").code == 0  # the owner puts the protection back...
     still = cli("audit", "--verify")
-    assert still.code == 1 and "protection is gone" not in still.err
+    assert still.code == 8 and "protection is gone" not in still.err
     assert "chain breaks at entry 2" in still.err  # ...but history stays as it was found
     assert "protection" not in cli("customers").err
 
@@ -174,5 +174,5 @@ def test_the_chain_shows_an_entry_removed(ada: tuple[str, str, str], ctx: Any, c
     )
 
     broken = cli("audit", "--verify")
-    assert broken.code == 1 and "chain breaks at entry 3" in broken.err
+    assert broken.code == 8 and "chain breaks at entry 3" in broken.err
     assert "the entry before it was changed or removed" in broken.err

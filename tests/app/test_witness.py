@@ -7,6 +7,7 @@ it cannot check."""
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,8 @@ from typing import Any
 import pytest
 
 from app.cache.models import database
+from app.settings import Profile
+from tests.support.account import Account
 from tests.support.standin import StandIn, shape
 
 CUS = "cus_StandIn0001"
@@ -88,3 +91,116 @@ def test_an_outcome_written_after_the_sync_settled_it_is_a_note(
     outcomes = [e.outcome for e in AuditEntry.select().where(AuditEntry.intent == intent.id)]
     assert outcomes == ["ok", "note"]
     assert cli("audit", "--verify").code == 0
+
+
+def raw_sql(*statements: str) -> None:
+    """As someone who can write the cache's file, with a database tool."""
+    if database.obj is not None:
+        database.obj.close()
+    with sqlite3.connect(Profile().cache_file) as raw:
+        for statement in statements:
+            raw.execute(statement)
+    raw.close()
+
+
+def two_changes(cli: Any) -> None:
+    assert cli("set-default", CUS, OTHER, "--yes").code == 0
+    assert cli("set-default", CUS, FIRST, "--yes").code == 0
+
+
+def reconcile(cli: Any, *more: str) -> Any:
+    return cli("audit", "--reconcile", *more)
+
+
+def test_the_log_and_stripe_agree_and_a_change_made_elsewhere_is_information(
+    synced: StandIn, cli: Any
+) -> None:
+    two_changes(cli)
+    customer = synced.account["customers"][1]
+    synced.event(  # a colleague changed something in the Dashboard
+        "customer.updated",
+        customer,
+        {"email": "old@example.com"},
+        request={"id": "req_Dashboard1", "idempotency_key": "dashboard-1"},
+    )
+
+    ran = reconcile(cli)
+
+    assert ran.code == 0, ran.err
+    assert "request" in ran.out.splitlines()[0]  # how many requests it made
+    (elsewhere,) = [line for line in ran.out.splitlines() if line.startswith("elsewhere:")]
+    assert "cus_StandIn0002" in elsewhere and "customer.updated" in elsewhere
+    assert "agree" in ran.out
+    listed = json.loads(reconcile(cli, "--json").out)
+    assert listed["success"] is True and listed["requests"] >= 1
+    assert [f["kind"] for f in listed["findings"]] == ["elsewhere"]
+
+
+@pytest.mark.sqlite_only
+def test_cutting_the_newest_entries_is_named_by_reconcile(synced: StandIn, cli: Any) -> None:
+    two_changes(cli)
+    raw_sql(
+        "DROP TRIGGER audit_entry_no_delete",
+        "DELETE FROM audit_entry WHERE id IN (SELECT id FROM audit_entry ORDER BY id DESC LIMIT 2)",
+        "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry "
+        "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END",
+    )
+    assert cli("audit", "--verify").code == 0  # the chain alone cannot tell
+
+    ran = reconcile(cli)
+
+    assert ran.code == 8
+    (missing,) = [line for line in ran.out.splitlines() if line.startswith("missing:")]
+    assert CUS in missing and "no entry" in missing and "-3" in missing  # intent 3's key
+    listed = json.loads(reconcile(cli, "--json").out)
+    assert listed["success"] is False and [f["kind"] for f in listed["findings"]] == ["missing"]
+
+
+@pytest.mark.sqlite_only
+def test_an_edited_outcome_is_named_by_reconcile(synced: StandIn, cli: Any) -> None:
+    two_changes(cli)
+    raw_sql(
+        "DROP TRIGGER audit_entry_no_update",
+        "UPDATE audit_entry SET outcome = 'refused' WHERE id = 2",
+    )
+
+    ran = reconcile(cli)
+
+    assert ran.code == 8
+    (edited,) = [line for line in ran.out.splitlines() if line.startswith("edited:")]
+    assert "entry 1" in edited and "refused" in edited and OTHER in edited
+
+
+def test_a_forged_entry_is_named_by_reconcile(synced: StandIn, cli: Any) -> None:
+    from app.cache import store
+    from app.records import Action
+
+    two_changes(cli)
+    with database.atomic():  # written as the app writes, chained: only Stripe can tell
+        intent, _key = store.intend("default", Action.DETACH, OTHER, customer=CUS)
+        store.audit("default", Action.DETACH, OTHER, "ok", customer=CUS, intent=intent)
+    assert cli("audit", "--verify").code == 0
+
+    ran = reconcile(cli)
+
+    assert ran.code == 8
+    (forged,) = [line for line in ran.out.splitlines() if line.startswith("forged:")]
+    assert f"entry {intent}" in forged and OTHER in forged and "no event" in forged
+
+
+def test_reconcile_refuses_more_than_30_days(synced: StandIn, cli: Any) -> None:
+    ran = reconcile(cli, "--days", "31")
+    assert ran.code == 2 and ran.err.startswith("error: --days")
+
+
+def test_on_the_emulator_reconcile_says_it_cannot_check(account: Account, cli: Any) -> None:
+    cus, (_visa, mastercard) = account.customer(
+        "Ada", cards=[("4242424242424242", 1, 2030), ("5555555555554444", 2, 2031)], default=0
+    )
+    assert cli("sync").code == 0
+    assert cli("set-default", cus, mastercard, "--yes").code == 0
+
+    ran = reconcile(cli)
+
+    assert ran.code == 2 and ran.err.count("\n") == 1
+    assert "carry no request keys" in ran.err
