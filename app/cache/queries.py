@@ -365,16 +365,19 @@ def verify_audit() -> chain.Verdict:
     entries = cast(
         Iterable[dict[str, Any]], AuditEntry.select().order_by(AuditEntry.id).dicts().iterator()
     )
-    counted = 0
+    counted = operations = 0
 
     def counting() -> Iterator[dict[str, Any]]:
-        nonlocal counted
+        nonlocal counted, operations
         for entry in entries:
             counted += 1
+            operations += entry["intent"] is None
             yield entry
 
     broken = chain.first_break(counting())
-    return chain.Verdict(counted, broken, missing_audit_triggers(AuditEntry._meta.database.obj))
+    return chain.Verdict(
+        counted, broken, missing_audit_triggers(AuditEntry._meta.database.obj), operations
+    )
 
 
 def sync_state() -> SyncStatus | None:
