@@ -297,7 +297,8 @@ def intent_key(detail: str | None) -> str | None:
 
 def _outcome_of(outcome: Any) -> Expression:
     """The join of an intent to its outcome: the entry naming it that is not a note."""
-    return (outcome.intent == AuditEntry.id) & (outcome.outcome != NOTE)
+    joined: Expression = (outcome.intent == AuditEntry.id) & (outcome.outcome != NOTE)
+    return joined
 
 
 def open_intents(before: datetime | None = None) -> list[OpenIntent]:
@@ -319,7 +320,10 @@ def open_intents(before: datetime | None = None) -> list[OpenIntent]:
     )
     if before is not None:
         query = query.where(AuditEntry.at < before)
-    return [OpenIntent(*row[:6], intent_key(row[6])) for row in _tuples(query)]
+    return [
+        OpenIntent(id_, action, target, customer, profile, at, intent_key(detail))
+        for id_, action, target, customer, profile, at, detail in _tuples(query)
+    ]
 
 
 @dataclass(frozen=True)
@@ -357,7 +361,10 @@ def logged_intents(since: datetime, ids: Iterable[int] = ()) -> list[LoggedInten
         )
         .order_by(AuditEntry.id)
     )
-    return [LoggedIntent(*row[:5], intent_key(row[5]), row[6]) for row in _tuples(query)]
+    return [
+        LoggedIntent(id_, at, action, target, customer, intent_key(detail), said)
+        for id_, at, action, target, customer, detail, said in _tuples(query)
+    ]
 
 
 def verify_audit() -> chain.Verdict:

@@ -170,10 +170,10 @@ def reconcile(gateway: Gateway, days: int = DEFAULT_DAYS) -> Reconciliation:
             continue
         _unwitnessed(result, entry, ours)
     for request, witnessed in elsewhere.items():
-        key = witnessed[0].key
+        other = witnessed[0].key
         who = (
             "by billing-admin on another cache"
-            if key and key.startswith("billing-admin-")
+            if other and other.startswith("billing-admin-")
             else "elsewhere (the Dashboard or another tool)"
         )
         result.findings.append(

@@ -188,7 +188,7 @@ class Handler(BaseHTTPRequestHandler):
         if replay is not None:
             self._send(*replay)
             return
-        self.request_id = f"req_StandIn{next(_request_ids):06d}"
+        self.request_id: str | None = f"req_StandIn{next(_request_ids):06d}"
         self.server.requesting.request = {"id": self.request_id, "idempotency_key": key}
         try:
             self._answer(body)
