@@ -62,3 +62,10 @@ class CacheError(KnownError):
 
 class ChangeNotRecordedError(CacheError):
     """Stripe made the change, but the cache (and its audit log) could not record it."""
+
+
+class AuditDisagreement(KnownError):
+    """The audit log is not what was written: its chain breaks, its protection is not the
+    project's own, or Stripe's events disagree with it."""
+
+    exit_status = 8

@@ -64,8 +64,12 @@ class Verdict:
 
     entries: int
     broken: Break | None
-    #: The triggers refusing UPDATE and DELETE that are missing or disabled.
+    #: The triggers refusing UPDATE and DELETE that are missing, disabled, or not the
+    #: project's own.
     missing_triggers: list[str]
+    #: The operations the entries make (as `audit` lists them: an intent with its outcome
+    #: is one; a note is part of its operation).
+    operations: int = 0
 
     @property
     def intact(self) -> bool:
@@ -74,7 +78,8 @@ class Verdict:
     def sentence(self) -> str:
         if self.intact:
             return (
-                f"The audit log is intact: {self.entries} entries, every link of its chain "
+                f"The audit log is intact: {self.operations} operations ({self.entries} "
+                "entries), every link of its chain "
                 "holds, and its protection against changes is in place."
             )
         parts = []
@@ -85,7 +90,8 @@ class Verdict:
             )
         if self.missing_triggers:
             parts.append(
-                f"its protection is gone ({', '.join(self.missing_triggers)} missing or "
-                "disabled; the database's owner restores it with 'billing-admin migrate')"
+                f"its protection is gone ({', '.join(self.missing_triggers)} missing, "
+                "disabled or not the project's own; the database's owner restores it with "
+                "'billing-admin migrate')"
             )
         return "The audit log was tampered with: " + "; and ".join(parts) + "."

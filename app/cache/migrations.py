@@ -3,6 +3,7 @@ is refused (and moved aside by the caller), never half-read."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, cast
 
@@ -36,21 +37,41 @@ AUDIT_TABLE = AuditEntry._meta.table_name
 AUDIT_TRIGGERS = tuple(f"{AUDIT_TABLE}_no_{verb}" for verb in ("update", "delete"))
 
 
+APPEND_ONLY = "the audit log is append-only"
+#: The body of the PostgreSQL function the triggers call.
+PG_FUNCTION_BODY = (
+    f" BEGIN RAISE EXCEPTION '{APPEND_ONLY}' USING ERRCODE = 'integrity_constraint_violation'; END "
+)
+
+
+def _sqlite_trigger(verb: str) -> str:
+    """The project's own trigger refusing `verb` on the audit log, as SQLite stores it."""
+    return (
+        f"CREATE TRIGGER {AUDIT_TABLE}_no_{verb.lower()} BEFORE {verb} ON {AUDIT_TABLE} "
+        f"BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}'); END"
+    )
+
+
+def _normal(sql: str) -> str:
+    return re.sub(r"\s+", " ", sql).strip().lower()
+
+
 def protect_audit(db: Database) -> None:
     """The triggers that refuse UPDATE and DELETE on the audit log (again, if someone
-    dropped them: `billing-admin migrate` calls this too)."""
+    dropped them, or replaced them with others of the same name: `billing-admin migrate`
+    calls this too)."""
     table = AUDIT_TABLE
     if isinstance(db, SqliteDatabase):
+        present = _sqlite_triggers(db)
         for verb in ("UPDATE", "DELETE"):
-            db.execute_sql(
-                f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                "BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END"
-            )
+            name = f"{table}_no_{verb.lower()}"
+            if name in present and _normal(present[name]) != _normal(_sqlite_trigger(verb)):
+                db.execute_sql(f'DROP TRIGGER "{name}"')
+            db.execute_sql(_sqlite_trigger(verb).replace("TRIGGER", "TRIGGER IF NOT EXISTS", 1))
         return
     db.execute_sql(
         f"CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        "$$ BEGIN RAISE EXCEPTION 'the audit log is append-only' "
-        "USING ERRCODE = 'integrity_constraint_violation'; END $$"
+        f"$${PG_FUNCTION_BODY}$$"
     )
     for verb in ("UPDATE", "DELETE"):
         db.execute_sql(
@@ -60,20 +81,48 @@ def protect_audit(db: Database) -> None:
         db.execute_sql(f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_{verb.lower()}")
 
 
+def _sqlite_triggers(db: Database) -> dict[str, str]:
+    cursor = db.execute_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+        (AUDIT_TABLE,),
+    )
+    return {name: sql or "" for name, sql in cursor.fetchall()}
+
+
 def missing_audit_triggers(db: Database) -> list[str]:
-    """The audit log's triggers that are gone (or, on PostgreSQL, disabled)."""
+    """The audit log's triggers that are gone, disabled (PostgreSQL), or not the project's
+    own: their SQL (and on PostgreSQL the function they call) is compared, not only their
+    names, since a trigger that does nothing under the right name protects nothing."""
     if isinstance(db, SqliteDatabase):
-        cursor = db.execute_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
-            (AUDIT_TABLE,),
+        present = _sqlite_triggers(db)
+        return [
+            f"{table}_no_{verb.lower()}"
+            for table, verb in ((AUDIT_TABLE, "UPDATE"), (AUDIT_TABLE, "DELETE"))
+            if _normal(present.get(f"{table}_no_{verb.lower()}", ""))
+            != _normal(_sqlite_trigger(verb))
+        ]
+    cursor = db.execute_sql(
+        "SELECT t.tgname, pg_get_triggerdef(t.oid), p.proname, p.prosrc FROM pg_trigger t "
+        "JOIN pg_proc p ON p.oid = t.tgfoid "
+        "WHERE t.tgrelid = %s::regclass AND t.tgenabled <> 'D' AND NOT t.tgisinternal",
+        (AUDIT_TABLE,),
+    )
+    found = {name: (definition, function, body) for name, definition, function, body in cursor}
+    wrong = []
+    for verb in ("UPDATE", "DELETE"):
+        name = f"{AUDIT_TABLE}_no_{verb.lower()}"
+        expected = (
+            rf"create trigger {name} before {verb.lower()} on (public\.)?{AUDIT_TABLE} "
+            rf"for each row execute function (public\.)?{AUDIT_TABLE}_append_only\(\)"
         )
-    else:
-        cursor = db.execute_sql(
-            "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgenabled <> 'D'",
-            (AUDIT_TABLE,),
-        )
-    present = {row[0] for row in cursor.fetchall()}
-    return [name for name in AUDIT_TRIGGERS if name not in present]
+        definition, function, body = found.get(name, ("", "", ""))
+        if not (
+            re.fullmatch(expected, _normal(definition))
+            and function == f"{AUDIT_TABLE}_append_only"
+            and _normal(body) == _normal(PG_FUNCTION_BODY)
+        ):
+            wrong.append(name)
+    return wrong
 
 
 def _v2_append_only_audit(db: Database) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -211,6 +212,9 @@ def expiring_cards(
 #: What `audit` shows for an operation whose intent was recorded but not its outcome (the
 #: app stopped, or the cache could not be written, after Stripe was asked).
 OUTCOME_UNKNOWN = "outcome unknown"
+#: An outcome written for an intent a sync had settled already (the desktop that sent it
+#: came back with its answer): kept on the record, never a second outcome.
+NOTE = "note"
 
 
 def audit_entries(
@@ -237,7 +241,7 @@ def audit_entries(
             settled,
             fn.COALESCE(outcome.detail, AuditEntry.detail),
         )
-        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.intent == AuditEntry.id))
+        .join(outcome, JOIN.LEFT_OUTER, on=_outcome_of(outcome))
         .where(AuditEntry.intent.is_null())
         .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     )
@@ -276,10 +280,29 @@ class OpenIntent:
     target: str
     customer: str | None
     profile: str
+    at: datetime
+    #: The Idempotency-Key its write to Stripe carried (None: an intent without one).
+    key: str | None
 
 
-def open_intents(before: datetime) -> list[OpenIntent]:
-    """Intents written before `before` that no outcome names."""
+def intent_key(detail: str | None) -> str | None:
+    """The Idempotency-Key an intent's JSON detail stores (`store.intend`), else None."""
+    try:
+        value = json.loads(detail or "")
+    except ValueError:
+        return None
+    key = value.get("idempotency_key") if isinstance(value, dict) else None
+    return key if isinstance(key, str) and key else None
+
+
+def _outcome_of(outcome: Any) -> Expression:
+    """The join of an intent to its outcome: the entry naming it that is not a note."""
+    joined: Expression = (outcome.intent == AuditEntry.id) & (outcome.outcome != NOTE)
+    return joined
+
+
+def open_intents(before: datetime | None = None) -> list[OpenIntent]:
+    """Intents (written before `before`, when given) that no outcome names."""
     outcome = AuditEntry.alias()
     query = (
         AuditEntry.select(
@@ -288,12 +311,60 @@ def open_intents(before: datetime) -> list[OpenIntent]:
             AuditEntry.target,
             AuditEntry.customer,
             AuditEntry.profile,
+            AuditEntry.at,
+            AuditEntry.detail,
         )
-        .join(outcome, JOIN.LEFT_OUTER, on=(outcome.intent == AuditEntry.id))
-        .where(AuditEntry.outcome == "intent", outcome.id.is_null(), AuditEntry.at < before)
+        .join(outcome, JOIN.LEFT_OUTER, on=_outcome_of(outcome))
+        .where(AuditEntry.outcome == "intent", outcome.id.is_null())
         .order_by(AuditEntry.id)
     )
-    return [OpenIntent(*row) for row in _tuples(query)]
+    if before is not None:
+        query = query.where(AuditEntry.at < before)
+    return [
+        OpenIntent(id_, action, target, customer, profile, at, intent_key(detail))
+        for id_, action, target, customer, profile, at, detail in _tuples(query)
+    ]
+
+
+@dataclass(frozen=True)
+class LoggedIntent:
+    """An intent on the record with the outcome that names it (None: outcome unknown)."""
+
+    id: int
+    at: datetime
+    action: str
+    target: str
+    customer: str | None
+    key: str | None
+    outcome: str | None
+
+
+def logged_intents(since: datetime, ids: Iterable[int] = ()) -> list[LoggedIntent]:
+    """The intents written at or after `since`, and those of `ids`, with their outcomes."""
+    outcome = AuditEntry.alias()
+    wanted = sorted(set(ids))
+    written = AuditEntry.at >= since
+    query = (
+        AuditEntry.select(
+            AuditEntry.id,
+            AuditEntry.at,
+            AuditEntry.action,
+            AuditEntry.target,
+            AuditEntry.customer,
+            AuditEntry.detail,
+            outcome.outcome,
+        )
+        .join(outcome, JOIN.LEFT_OUTER, on=_outcome_of(outcome))
+        .where(
+            AuditEntry.outcome == "intent",
+            (written | AuditEntry.id.in_(wanted)) if wanted else written,
+        )
+        .order_by(AuditEntry.id)
+    )
+    return [
+        LoggedIntent(id_, at, action, target, customer, intent_key(detail), said)
+        for id_, at, action, target, customer, detail, said in _tuples(query)
+    ]
 
 
 def verify_audit() -> chain.Verdict:
@@ -301,16 +372,19 @@ def verify_audit() -> chain.Verdict:
     entries = cast(
         Iterable[dict[str, Any]], AuditEntry.select().order_by(AuditEntry.id).dicts().iterator()
     )
-    counted = 0
+    counted = operations = 0
 
     def counting() -> Iterator[dict[str, Any]]:
-        nonlocal counted
+        nonlocal counted, operations
         for entry in entries:
             counted += 1
+            operations += entry["intent"] is None
             yield entry
 
     broken = chain.first_break(counting())
-    return chain.Verdict(counted, broken, missing_audit_triggers(AuditEntry._meta.database.obj))
+    return chain.Verdict(
+        counted, broken, missing_audit_triggers(AuditEntry._meta.database.obj), operations
+    )
 
 
 def sync_state() -> SyncStatus | None:

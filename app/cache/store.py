@@ -43,8 +43,9 @@ from app.untrusted import message
 #: An audit entry's outcome: "intent" is written before Stripe is asked; then the outcome
 #: names it: done, refused (by Stripe or the operator), declined (a card was charged and said
 #: no: the invoice changed), failed (Stripe unreachable), or "not done" when a sync found
-#: the change absent from Stripe.
-Outcome = Literal["intent", "ok", "refused", "declined", "failed", "not done"]
+#: the change absent from Stripe; "note": the sender's own outcome of an intent a sync had
+#: settled already (kept, never a second outcome).
+Outcome = Literal["intent", "ok", "refused", "declined", "failed", "not done", "note"]
 
 
 def write_customers(
@@ -420,6 +421,15 @@ def intend(
     return written, idempotency_key(cache_id(), written)
 
 
+def _settled(intent: int) -> bool:
+    """Whether an outcome (not a note) names the intent already."""
+    return bool(
+        AuditEntry.select(AuditEntry.id)
+        .where(AuditEntry.intent == intent, AuditEntry.outcome != "note")
+        .exists()
+    )
+
+
 def audit(
     profile: str,
     action: Action,
@@ -443,6 +453,14 @@ def audit(
         db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (AUDIT_LOCK,))
     last = AuditEntry.select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).first()
     previous = last.hash if last else ""
+    if intent is not None and outcome not in ("intent", "note") and _settled(intent):
+        # A sync settled it already (from Stripe's events): the sender's own word is a note.
+        said = detail if isinstance(detail, str) else json.dumps(dict(detail), ensure_ascii=False)
+        outcome, detail = (
+            "note",
+            f"its sender's outcome, after a sync settled it: {outcome}"
+            + (f": {said}" if said else ""),
+        )
     entry_id: int | None = None
     if keyed:
         if not isinstance(detail, Mapping):

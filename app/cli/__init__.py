@@ -163,7 +163,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--verify",
         action="store_true",
-        help="check the hash chain and the triggers; exit 1 if broken",
+        help="check the hash chain and the triggers; exit 8 if broken",
+    )
+    p.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="check the log against Stripe's events; exit 8 if they disagree",
+    )
+    p.add_argument(
+        "--days",
+        type=int,
+        default=7,
+        metavar="N",
+        help="with --reconcile: the last N days (at most 30; default 7)",
     )
     p = add("doctor", cmd_doctor, "Check the setup: key, permissions, portal, keyring, cache.")
     p.add_argument("--json", action="store_true")

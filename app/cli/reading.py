@@ -20,7 +20,7 @@ from app.cli.output import (
     write_csv,
 )
 from app.context import Context
-from app.errors import CacheError, UsageError
+from app.errors import AuditDisagreement, UsageError
 
 #: The widest window `expiring` looks through: a hundred years.
 MAX_DAYS = 36_500
@@ -139,11 +139,15 @@ def cmd_expiring(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_audit(ctx: Context, args: argparse.Namespace) -> int:
+    if args.reconcile:
+        from app.cli.witness import cmd_reconcile  # the one part of `audit` that asks Stripe
+
+        return cmd_reconcile(ctx, args)
     notice(ctx)
     if args.verify:
         verdict = queries.verify_audit()
         if not verdict.intact:
-            raise CacheError(verdict.sentence())
+            raise AuditDisagreement(verdict.sentence())
         print(verdict.sentence())
         return 0
     entries = queries.audit_entries(args.customer)

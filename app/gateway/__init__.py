@@ -5,9 +5,9 @@ boundary."""
 import stripe
 
 from app.gateway.client import PAYMENT_EVENTS, Gateway
-from app.gateway.convert import EventData, SetupIntentData
+from app.gateway.convert import EventData, SetupIntentData, Witness
 
-__all__ = ["PAYMENT_EVENTS", "EventData", "Gateway", "SetupIntentData", "versions"]
+__all__ = ["PAYMENT_EVENTS", "EventData", "Gateway", "SetupIntentData", "Witness", "versions"]
 
 
 def versions() -> str:

@@ -34,6 +34,7 @@ from app.gateway.convert import (
     EventData,
     SetupIntentData,
     Unconvertible,
+    Witness,
     card_from,
     customer_from,
     customers_and_default_cards,
@@ -47,6 +48,7 @@ from app.gateway.convert import (
     setup_intent_from,
     skip,
     subscription_from,
+    witness_from,
 )
 from app.gateway.ratelimit import RateLimiter
 from app.gateway.transport import (
@@ -525,6 +527,23 @@ class Gateway:
                     self.skipped.append(skip(Unconvertible(reason, event.id, "event"), {}, ""))
                     continue
                 yield event
+
+    def witnesses(self, created: int, *, every_type: bool = False) -> Iterator[Witness]:
+        """Events created at or after `created`, as witnesses of the requests that made them,
+        100 a page: of the types a sync reads (all this tool's writes make one), or of
+        `every_type` (no type filter, for `audit --reconcile`). An event without an id, a
+        type or a time is skipped and logged."""
+        params = {"limit": PAGE, "created": {"gte": created}}
+
+        def every(page_params: dict[str, Any]) -> Any:
+            return self.call("list events", self.client.v1.events.list, params=page_params)
+
+        fetch = every if every_type else self._events_page
+        for items in self.pages("list events", fetch, params):
+            wanted = (
+                items if every_type else [o for o in items if plain(o).get("type") in EVENT_TYPES]
+            )
+            yield from each(witness_from, wanted, self.skipped, "event")
 
     def _events_page(self, params: dict[str, Any]) -> Any:
         if self._knows(TYPES_FILTER) is not False:

@@ -196,6 +196,61 @@ class EventData:
 
 
 @dataclass(frozen=True)
+class Witness:
+    """What an event says of the request that made it: Stripe's witness of a change."""
+
+    id: str
+    type: str
+    created: int
+    #: Whether the event names its request at all (the emulator's never do).
+    has_request: bool
+    #: The request's id: None for what Stripe did by itself (a subscription's renewal).
+    request_id: str | None
+    #: The request's Idempotency-Key (this tool's: `billing-admin-{cache}-{intent}`).
+    key: str | None
+    #: The id of the object the event is about, and the customer it belongs to.
+    object_id: str | None
+    customer: str | None
+
+
+def witness_from(obj: Any) -> Witness:
+    """Any event, of any type, as a `Witness`; one that does not even have an id, a type and
+    a time raises `Unconvertible`."""
+    read = _Reader(obj, "event")
+    event = read.obj
+    kind = read.code(event.get("type"), "type", 64)
+    created = read.integer(event.get("created"), "created", 0, LAST_TIME)
+    if kind is None or created is None:
+        raise read.bad("no type" if kind is None else "no created time")
+    request = event.get("request")
+    data = event.get("data")
+    target = data.get("object") if isinstance(data, Mapping) else None
+    target = target if isinstance(target, Mapping) else {}
+    previous = data.get("previous_attributes") if isinstance(data, Mapping) else None
+    previous = previous if isinstance(previous, Mapping) else {}
+    object_id = target.get("id")
+    owner = target.get("customer") or previous.get("customer")
+    if target.get("object") == "customer":
+        owner = object_id
+
+    def short(value: Any) -> str | None:
+        if isinstance(value, Mapping):
+            value = value.get("id")
+        return _clean(value, ID_LENGTH) if isinstance(value, str) and value else None
+
+    return Witness(
+        id=read.id,
+        type=kind,
+        created=created,
+        has_request=isinstance(request, Mapping),
+        request_id=short(request.get("id")) if isinstance(request, Mapping) else None,
+        key=short(request.get("idempotency_key")) if isinstance(request, Mapping) else None,
+        object_id=short(object_id),
+        customer=short(owner),
+    )
+
+
+@dataclass(frozen=True)
 class SetupIntentData:
     id: str
     status: str

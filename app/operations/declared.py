@@ -115,6 +115,8 @@ class Declaration:
         typed: what live mode asks the operator to type: (what it is, the expected text).
         settled: how a sync settles an intent left open, from the cache (the target, its
             card, the customer's default card, the invoice); None: it cannot tell.
+        witnessed_by: the types of Stripe's events that show it was done; an event of one
+            of them carrying the intent's Idempotency-Key settles it as done.
     """
 
     action: Action
@@ -129,6 +131,7 @@ class Declaration:
     unanswered: Unanswered = Unanswered.FAILED
     typed: Callable[[Facts], tuple[str, str]] | None = None
     settled: Callable[[str, CardRow | None, str | None, InvoiceRow | None], Settled] | None = None
+    witnessed_by: tuple[str, ...] = ()
 
     def why_not(self, now: Situation) -> str:
         """The one sentence saying why it cannot be done now, or ""."""
@@ -196,6 +199,7 @@ SET_DEFAULT = Declaration(
     activity="Set as default",
     typed=_last_four,
     settled=_default_settled,
+    witnessed_by=("customer.updated",),
 )
 DETACH = Declaration(
     Action.DETACH,
@@ -208,6 +212,7 @@ DETACH = Declaration(
     activity="Detach",
     typed=_last_four,
     settled=_detach_settled,
+    witnessed_by=("payment_method.detached",),
 )
 RETRY_PAYMENT = Declaration(
     Action.RETRY_PAYMENT,
@@ -222,6 +227,7 @@ RETRY_PAYMENT = Declaration(
     unanswered=Unanswered.UNKNOWN,
     typed=_the_amount,
     settled=_retry_settled,
+    witnessed_by=("invoice.paid", "invoice.payment_succeeded"),
 )
 # Telling the customer how to pay (`app.operations.tell`): nothing changes on Stripe (the
 # invoice is only read, for a fresh link), so nothing is confirmed or settled; what the

@@ -31,10 +31,11 @@ from app.cache import billing_queries, queries, store
 from app.cache.db import Database
 from app.cache.locks import exclusive_sync
 from app.cache.models import DATABASE_ERRORS, now
+from app.cache.store import Outcome
 from app.errors import CacheError, NotFoundError
-from app.gateway import EventData, Gateway
+from app.gateway import EventData, Gateway, Witness
 from app.gateway.convert import Unconvertible, skip
-from app.operations.declared import DECLARED, Target
+from app.operations.declared import DECLARED, Declaration, Settled, Target
 from app.records import Action, CardData, CustomerData, InvoicePaymentData, SubscriptionData
 from app.sync.billing_events import BillingEvents, not_older
 from app.sync.full import WORKERS, FullSync
@@ -50,8 +51,8 @@ CACHE_GONE = (
     "The cache file was deleted or replaced during the sync, so what it read went to the "
     "removed file: run the sync again to fill the new one."
 )
-#: How old an intent with no outcome must be before a sync settles it: longer than any
-#: request may take.
+#: How old an intent with no outcome must be before a sync settles it as not done (or, with
+#: no witness, from the cache): longer than any request may take (the request deadline).
 SETTLE_AFTER = timedelta(minutes=3)
 #: A cursor further ahead of this clock than this (an event from the far future became it,
 #: before such events were skipped) would read nothing for ever: a full sync starts afresh.
@@ -108,34 +109,84 @@ class SyncEngine:
 
     def _settle_open_intents(self) -> None:
         """Operations whose outcome was never recorded (the app stopped, or the cache could
-        not be written, after Stripe was asked) are settled from what Stripe now holds."""
-        # An operation in flight elsewhere (another desktop) is not settled under its feet.
-        for intent in queries.open_intents(before=now() - SETTLE_AFTER):
+        not be written, after Stripe was asked) are settled by Stripe's witness: the event
+        that carries the intent's Idempotency-Key settles it as done at once, whatever the
+        cache shows now. No such event settles it as not done once the request's deadline
+        has passed (the desktop that sent it may still be waiting for the answer before
+        that). Where Stripe no longer keeps events that old (30 days), or the account's
+        events carry no request (the emulator's), what the cache now holds says whether it
+        happened; a keyed intent it cannot confirm stays "outcome unknown"."""
+        at = now()
+        intents = queries.open_intents()
+        keyed = [i for i in intents if i.key and i.at > at - EVENT_WINDOW]
+        witnessed = self._witnessed(min(i.at for i in keyed)) if keyed else None
+        for intent in intents:
             declared = DECLARED.get(Action(intent.action)) if intent.action in ACTIONS else None
-            if declared is None or declared.settled is None:
-                continue  # nothing in the cache tells whether it happened
-            customer = queries.customer(intent.customer) if intent.customer else None
-            invoice = (
-                billing_queries.invoice(intent.target)
-                if declared.target is Target.INVOICE
-                else None
-            )
-            settled = declared.settled(
+            if declared is None:
+                continue
+            late = intent.at < at - SETTLE_AFTER
+            if witnessed is not None and intent.key and intent.at > at - EVENT_WINDOW:
+                events = witnessed.get(intent.key, [])
+                done = [e for e in events if e.type in declared.witnessed_by]
+                if done:
+                    why = (
+                        f"Stripe's event {done[0].id} ({done[0].type}) carries its Idempotency-Key"
+                    )
+                    self._settle(intent, declared, "ok", why)
+                elif late:
+                    why = "Stripe has no event with its Idempotency-Key"
+                    if events:
+                        why = f"Stripe's events with its key show no change ({events[0].type})"
+                    self._settle(intent, declared, "not done", why)
+                continue
+            if not late or declared.settled is None:
+                continue  # in flight elsewhere, or nothing in the cache tells
+            settled = self._from_the_cache(intent, declared)
+            if intent.key and intent.at < at - EVENT_WINDOW and not settled.happened:
+                continue  # Stripe's witness is gone and the cache cannot confirm: unknown
+            self._settle(intent, declared, "ok" if settled.happened else "not done", settled.why)
+
+    def _witnessed(self, since: datetime) -> dict[str, list[Witness]] | None:
+        """Stripe's events since `since` (a minute earlier: clocks differ) by the
+        Idempotency-Key of their request; None when no event names its request (the
+        emulator's): the keys cannot be witnessed there."""
+        created = int(since.timestamp()) - 60
+        events = list(self.gateway.witnesses(created))
+        if not any(e.has_request for e in events):
+            return None
+        by_key: dict[str, list[Witness]] = {}
+        for event in events:
+            if event.key:
+                by_key.setdefault(event.key, []).append(event)
+        return by_key
+
+    @staticmethod
+    def _from_the_cache(intent: queries.OpenIntent, declared: Declaration) -> Settled:
+        assert declared.settled is not None
+        customer = queries.customer(intent.customer) if intent.customer else None
+        invoice = (
+            billing_queries.invoice(intent.target) if declared.target is Target.INVOICE else None
+        )
+        return declared.settled(
+            intent.target,
+            queries.card(intent.target) if declared.target is Target.CARD else None,
+            customer.default_payment_method if customer else None,
+            invoice,
+        )
+
+    def _settle(
+        self, intent: queries.OpenIntent, declared: Declaration, outcome: Outcome, why: str
+    ) -> None:
+        with self.db.atomic():
+            store.audit(
+                intent.profile,
+                declared.action,
                 intent.target,
-                queries.card(intent.target) if declared.target is Target.CARD else None,
-                customer.default_payment_method if customer else None,
-                invoice,
+                outcome,
+                customer=intent.customer,
+                detail=f"settled by sync: {why}",
+                intent=intent.id,
             )
-            with self.db.atomic():
-                store.audit(
-                    intent.profile,
-                    declared.action,
-                    intent.target,
-                    "ok" if settled.happened else "not done",
-                    customer=intent.customer,
-                    detail=f"settled by sync: {settled.why}",
-                    intent=intent.id,
-                )
 
     def _full_sync_reason(self) -> str:
         state = store.ensure_sync_state()

@@ -131,7 +131,7 @@ def test_the_chain_shows_an_entry_changed_behind_the_triggers_back(
     assert cli("set-default", cus, mastercard, "--yes").code == 0
     assert cli("set-default", cus, visa, "--yes").code == 0
     intact = cli("audit", "--verify")
-    assert intact.code == 0 and "intact: 4 entries" in intact.out
+    assert intact.code == 0 and "intact: 2 operations (4 entries)" in intact.out
     ctx.cache()
 
     tamper(
@@ -150,13 +150,13 @@ def test_the_chain_shows_an_entry_changed_behind_the_triggers_back(
     noticed = cli("customers")
     assert noticed.code == 0 and "protection against changes is gone" in noticed.err
     broken = cli("audit", "--verify")
-    assert broken.code == 1 and len([e for e in broken.err.splitlines() if "error:" in e]) == 1
+    assert broken.code == 8 and len([e for e in broken.err.splitlines() if "error:" in e]) == 1
     assert "chain breaks at entry 2" in broken.err and "changed after it was written" in broken.err
     assert "audit_entry_no_update" in broken.err and "audit_entry_no_delete" in broken.err
 
     assert cli("migrate").code == 0  # the owner puts the protection back...
     still = cli("audit", "--verify")
-    assert still.code == 1 and "protection is gone" not in still.err
+    assert still.code == 8 and "protection is gone" not in still.err
     assert "chain breaks at entry 2" in still.err  # ...but history stays as it was found
     assert "protection" not in cli("customers").err
 
@@ -176,5 +176,32 @@ def test_the_chain_shows_an_entry_removed(ada: tuple[str, str, str], ctx: Any, c
     )
 
     broken = cli("audit", "--verify")
-    assert broken.code == 1 and "chain breaks at entry 3" in broken.err
+    assert broken.code == 8 and "chain breaks at entry 3" in broken.err
     assert "the entry before it was changed or removed" in broken.err
+
+
+def test_a_trigger_that_does_nothing_under_the_right_name_is_not_protection(
+    ada: tuple[str, str, str], ctx: Any, cli: Any
+) -> None:
+    cus, _, mastercard = ada
+    assert cli("set-default", cus, mastercard, "--yes").code == 0
+    ctx.cache()
+
+    tamper(
+        [
+            "DROP TRIGGER audit_entry_no_update",
+            "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry "
+            "WHEN 0 BEGIN SELECT 1; END",
+        ],
+        [
+            "CREATE OR REPLACE FUNCTION audit_entry_append_only() RETURNS trigger "
+            "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+        ],
+    )
+
+    broken = cli("audit", "--verify")
+    assert broken.code == 8 and "not the project's own" in broken.err
+    assert "audit_entry_no_update" in broken.err
+
+    assert cli("migrate").code == 0  # replaced by the project's own
+    assert cli("audit", "--verify").code == 0

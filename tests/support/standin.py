@@ -10,8 +10,13 @@ and `Date`. Routes it lacks answer 404, and expansions Stripe does not offer the
 deeper than four levels) 400, with Stripe's error body, as Stripe does; `answered` keeps
 each request's status.
 Invoices are also read and paid (`POST /v1/invoices/{id}/pay`: a card in `declines`
-answers 402 `card_error`, as Stripe declines; any other pays the invoice); `posts` keeps
-each POST's path, headers and form body.
+answers 402 `card_error`, as Stripe declines; any other pays the invoice), a customer's
+default card changed (`POST /v1/customers/{id}`) and a card detached
+(`POST /v1/payment_methods/{id}/detach`); `posts` keeps each POST's path, headers and form
+body. Each POST that changes something appends its events to `account["events"]` (newest
+first), with `request: {id, idempotency_key}` as Stripe's carry them (`event`: one made
+elsewhere, a test's Dashboard); a POST whose Idempotency-Key was seen before gets the first
+answer again and changes nothing, as Stripe does.
 
 Standard library only, so that `scripts/check-bundle` can run it beside the bundle:
 
@@ -178,7 +183,17 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         body = parse_qs(self.rfile.read(length).decode())
         self.server.posts.append((urlsplit(self.path).path, dict(self.headers.items()), body))
-        self._answer(body)
+        key = self.headers.get("Idempotency-Key")
+        replay = self.server.replies.get(key) if key else None
+        if replay is not None:
+            self._send(*replay)
+            return
+        self.request_id: str | None = f"req_StandIn{next(_request_ids):06d}"
+        self.server.requesting.request = {"id": self.request_id, "idempotency_key": key}
+        try:
+            self._answer(body)
+        finally:
+            self.server.requesting.request = None
 
     def _answer(self, body: dict[str, list[str]] | None = None) -> None:
         key = self.headers.get("Authorization", "")
@@ -216,11 +231,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: dict[str, Any]) -> None:
         self.server.answered.append((self.command, self.path, status))
+        key = self.headers.get("Idempotency-Key")
+        if self.command == "POST" and key and key not in self.server.replies:
+            self.server.replies[key] = (status, body)
         data = json.dumps(body).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
-        self.send_header("Request-Id", f"req_StandIn{next(_request_ids):06d}")
+        request_id = getattr(self, "request_id", None) or f"req_StandIn{next(_request_ids):06d}"
+        self.request_id = None
+        self.send_header("Request-Id", request_id)
         self.send_header("Date", formatdate(time.time(), usegmt=True))
         self.end_headers()
         self.wfile.write(data)
@@ -287,6 +307,11 @@ class StandIn(ThreadingHTTPServer):
         self.posts: list[tuple[str, dict[str, str], dict[str, list[str]]]] = []
         #: Cards whose charges are declined ("Your card has insufficient funds.").
         self.declines: set[str] = set()
+        #: The first answer to each Idempotency-Key: (status, body).
+        self.replies: dict[str, tuple[int, dict[str, Any]]] = {}
+        #: The request being answered on this thread (its events carry it).
+        self.requesting = threading.local()
+        self._events = itertools.count(1)
         if cert:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(cert, key)
@@ -304,6 +329,13 @@ class StandIn(ThreadingHTTPServer):
         if method == "POST":
             if match and match[2] and found_invoice:
                 return lambda url, q: self._pay(found_invoice[0], q)
+            customer = re.fullmatch(r"/v1/customers/(cus_\w+)", path)
+            found = [c for c in self.account["customers"] if customer and c["id"] == customer[1]]
+            if found:
+                return lambda url, q: self._update_customer(found[0], q)
+            detach = re.fullmatch(r"/v1/payment_methods/(pm_\w+)/detach", path)
+            if detach and isinstance(self._card(detach[1]), dict):
+                return lambda url, q: self._detach(detach[1])
             return None
         if method != "GET":
             return None
@@ -383,6 +415,8 @@ class StandIn(ThreadingHTTPServer):
         invoice["attempt_count"] += 1
         invoice["attempted"] = True
         if card in self.declines:
+            self.event("invoice.updated", invoice, {"attempt_count": invoice["attempt_count"] - 1})
+            self.event("invoice.payment_failed", invoice)
             body = _error("card_error", "Your card has insufficient funds.")
             body["error"].update(code="card_declined", decline_code="insufficient_funds")
             return 402, body
@@ -390,7 +424,73 @@ class StandIn(ThreadingHTTPServer):
             status="paid", amount_paid=invoice["amount_due"], amount_remaining=0, paid=True
         )
         invoice["status_transitions"]["paid_at"] = int(time.time())
+        self.event("invoice.updated", invoice, {"status": "open"})
+        self.event("invoice.paid", invoice)
+        self.event("invoice.payment_succeeded", invoice)
         return invoice
+
+    def event(
+        self,
+        kind: str,
+        obj: dict[str, Any],
+        previous: dict[str, Any] | None = None,
+        *,
+        request: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Append the event `kind` about `obj` (copied as it is now), newest first; it carries
+        `request`, else the request being answered, else none (Stripe's own doing)."""
+        request = request or getattr(self.requesting, "request", None)
+        event = shape(
+            "event",
+            id=f"evt_StandIn{next(self._events):06d}",
+            type=kind,
+            created=int(time.time()),
+            api_version="2025-08-27.basil",
+            data={"object": copy.deepcopy(obj)},
+            request=request or {"id": None, "idempotency_key": None},
+        )
+        if previous is not None:
+            event["data"]["previous_attributes"] = previous
+        self.account["events"].insert(0, event)
+        return event
+
+    def _update_customer(self, customer: dict[str, Any], form: dict[str, list[str]]) -> Any:
+        """A new default card (the one field the app changes)."""
+        field = "invoice_settings[default_payment_method]"
+        if field not in form:
+            return customer
+        card = form[field][0] or None
+        if card and card not in [c["id"] for c in self.account["cards"][customer["id"]]]:
+            return 400, _error("invalid_request_error", f"No such PaymentMethod: '{card}'")
+        before = customer["invoice_settings"]["default_payment_method"]
+        customer["invoice_settings"]["default_payment_method"] = card
+        if before != card:
+            self.event(
+                "customer.updated",
+                customer,
+                {"invoice_settings": {"default_payment_method": before}},
+            )
+        return customer
+
+    def _detach(self, pm_id: str) -> Any:
+        """The card leaves its customer (and stops being the default, as Stripe does)."""
+        for cus_id, listed in self.account["cards"].items():
+            card = next((c for c in listed if c["id"] == pm_id), None)
+            if card is None:
+                continue
+            listed.remove(card)
+            card["customer"] = None
+            self.event("payment_method.detached", card, {"customer": cus_id})
+            customer = next(c for c in self.account["customers"] if c["id"] == cus_id)
+            if customer["invoice_settings"]["default_payment_method"] == pm_id:
+                customer["invoice_settings"]["default_payment_method"] = None
+                self.event(
+                    "customer.updated",
+                    customer,
+                    {"invoice_settings": {"default_payment_method": pm_id}},
+                )
+            return card
+        return 400, _error("invalid_request_error", "The payment method is not attached.")
 
     def _customers(self, url: str, query: dict[str, list[str]]) -> dict[str, Any]:
         page = _page(url, self.account["customers"], query)
