@@ -82,6 +82,8 @@ class ChartView(QWidget):
         return not any(v for s in self.data.series for v in s.values)
 
     def sizeHint(self) -> QSize:
+        if self.empty:  # a sentence, not an empty frame
+            return QSize(480, 3 * self.fontMetrics().height())
         if self.kind == "hbars":
             rows = max(1, len(self.data.labels))
             return QSize(480, 2 * MARGIN + rows * ROW)

@@ -80,7 +80,7 @@ class Section(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setStretchLastSection(False)
         copy = QAction("Copy", self.table)
         copy.setShortcut(QKeySequence(QKeySequence.StandardKey.Copy))
         copy.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
@@ -164,7 +164,8 @@ class OverviewPane(QWidget):
         self.risk = Section(
             "Amount at risk",
             "By reason and currency, as “Needs attention” tells them: open invoices whose "
-            "payment failed, and one period of each subscription under its most severe reason.",
+            "payment failed, and one period of each subscription under its most severe reason; "
+            "bars compare within a currency.",
             "hbars",
             RISK_HEADERS,
             self,
@@ -265,9 +266,7 @@ class OverviewPane(QWidget):
             labels,
             [
                 Series("Cards expiring", [m.cards for m in overview.expiring], palette.WARNING),
-                Series(
-                    "Pay a subscription", [m.paying for m in overview.expiring], palette.TEST_MODE
-                ),
+                Series("Pay a subscription", [m.paying for m in overview.expiring], palette.ACCENT),
             ],
             texts,
         )
