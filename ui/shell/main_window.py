@@ -221,7 +221,7 @@ class MainWindow(QMainWindow):
         self.billing_tab_action.setShortcut(QKeySequence("Ctrl+3"))
         self.attention_action = QAction("Customers who need a&ttention", self)
         self.overview_action = QAction("&Overview of the account", self)
-        self.overview_action.setShortcut(QKeySequence("Ctrl+Shift+O"))
+        self.overview_action.setShortcut(QKeySequence("Ctrl+Shift+G"))
         self.account_activity_action = QAction("Activity of the a&ccount…", self)
         self.account_activity_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
         view_menu = bar.addMenu("&View")
