@@ -186,3 +186,31 @@ def test_the_overview_tab_by_keyboard_and_its_bars_open_lists(
     QTest.keyClick(pane.payments.toggle, Qt.Key.Key_Space)
     assert pane.payments.stack.currentWidget() is pane.payments.table
     assert pane.payments.table.hasFocus() and pane.payments.table.isVisible()
+
+
+def test_the_figures_are_read_only_while_the_tab_shows(
+    home: Path, qtbot: QtBot, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRIPE_API_KEY", "sk_test_" + "0" * 24)
+    monkeypatch.setenv("STRIPE_API_BASE", "http://127.0.0.1:9")
+    window = make_window()
+    reads: list[object] = []
+    real = overview_queries.overview
+
+    def counted(*args: object) -> overview_queries.Overview:
+        reads.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(overview_queries, "overview", counted)
+    window.lists.setCurrentWidget(window.customers)
+    window.view.reloaded.emit()  # the cache changed while another tab shows
+    qtbot.wait(50)
+    assert reads == []
+    with qtbot.waitSignal(window.overview_view.refreshed, timeout=10_000):
+        window.show_overview()
+    assert len(reads) == 1
+    # Back again with nothing changed: the figures at hand, no read.
+    window.lists.setCurrentWidget(window.customers)
+    window.show_overview()
+    qtbot.wait(50)
+    assert len(reads) == 1
