@@ -45,7 +45,7 @@ def main() -> None:
 
     from app.context import Context
     from app.settings import Profile
-    from bench import billing_probe, search_probe
+    from bench import billing_probe, overview_probe, search_probe
     from ui.shell.main import application
     from ui.shell.main_window import MainWindow
 
@@ -83,6 +83,7 @@ def main() -> None:
     pane.search.clear()
     pane._apply_search()
     billing = {**billing_probe.attention(app, window), **billing_probe.billing_tab(app, window)}
+    billing.update(overview_probe.overview(app, window))
     peak_kb = _peak_rss_kb()
     webengine = sorted(m for m in sys.modules if m.startswith("PySide6.QtWebEngine"))
     window.close()

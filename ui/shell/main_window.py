@@ -58,6 +58,8 @@ from ui.common.row_menus import RowMenu
 from ui.common.tasks import TaskRunner
 from ui.customers.customers_model import CustomersModel
 from ui.customers.customers_view import CustomersView
+from ui.overview.overview_controller import OverviewController
+from ui.overview.overview_view import OverviewPane
 from ui.shell.banner import Banner
 from ui.shell.customer_controller import CustomerController, safe_read
 from ui.shell.exports import ListExports
@@ -119,6 +121,7 @@ class MainWindow(QMainWindow):
         self.view = CustomerController(self.customers, self.cards, self.activity_model, self.runner)
         self.billing_view = BillingController(self, self.billing, self.cards.tabs, self.view)
         self.attention_view = AttentionView(self, self.attention, self.lists, self.view)
+        self.overview_view = OverviewController(self, self.overview, self.lists, self.view)
         self.sync = SyncController(self, self)
         self.first_run = FirstRun(self, self)
         self.add_card_flow = AddCardFlow(self, self)
@@ -150,6 +153,8 @@ class MainWindow(QMainWindow):
         self.lists.setDocumentMode(True)
         self.lists.addTab(self.customers, "Customers")
         self.lists.addTab(self.attention, "Needs attention")
+        self.overview = OverviewPane(self)
+        self.lists.addTab(self.overview, "Overview")
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("MainSplitter")
         self.splitter.addWidget(self.lists)
@@ -229,6 +234,8 @@ class MainWindow(QMainWindow):
         self.billing_tab_action = QAction("&Billing of this customer", self)
         self.billing_tab_action.setShortcut(QKeySequence("Ctrl+3"))
         self.attention_action = QAction("Customers who need a&ttention", self)
+        self.overview_action = QAction("&Overview of the account", self)
+        self.overview_action.setShortcut(QKeySequence("Ctrl+Shift+G"))
         self.account_activity_action = QAction("Activity of the a&ccount…", self)
         self.account_activity_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
         view_menu = bar.addMenu("&View")
@@ -241,6 +248,7 @@ class MainWindow(QMainWindow):
                 self.activity_action,
                 self.billing_tab_action,
                 self.attention_action,
+                self.overview_action,
                 self.account_activity_action,
             ]
         )
@@ -251,6 +259,7 @@ class MainWindow(QMainWindow):
                 self.cards_tab_action,
                 self.activity_action,
                 self.billing_tab_action,
+                self.overview_action,
                 self.account_activity_action,
             ]
         )
@@ -313,6 +322,8 @@ class MainWindow(QMainWindow):
         self.activity_action.triggered.connect(self.view.show_activity_tab)
         self.billing_tab_action.triggered.connect(self.show_billing_tab)
         self.attention_action.triggered.connect(self.show_attention)
+        self.overview_action.triggered.connect(self.show_overview)
+        self.overview.open_list.connect(self.open_from_overview)
         self.account_activity_action.triggered.connect(self.show_account_activity)
         self.cards.set_default_action.triggered.connect(self.set_default)
         self.cards.detach_action.triggered.connect(self.detach)
@@ -483,6 +494,22 @@ class MainWindow(QMainWindow):
     def show_attention(self) -> None:
         self.lists.setCurrentWidget(self.attention)
         self.attention.table.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @Slot()
+    def show_overview(self) -> None:
+        self.lists.setCurrentWidget(self.overview)
+        self.overview.risk.chart.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    @Slot(str, str)
+    def open_from_overview(self, kind: str, key: str) -> None:
+        """A bar or point of the Overview: its cards in the customers list's "Cards expiring"
+        filter, anything else in "Needs attention" (which has no filter of its own yet)."""
+        if kind == "expiring":
+            self.lists.setCurrentWidget(self.customers)
+            self.customers.expiring.setChecked(True)
+            self.customers.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        else:
+            self.show_attention()
 
     # -- closing -------------------------------------------------------------------------------
 
