@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup system venv run test test-fast lint format hooks lock screenshots install-desktop bench bench-large dist dist-check clean
+.PHONY: setup system venv run test test-fast lint format hooks lock screenshots install-desktop bench bench-large dist deb dist-check clean
 
 setup: system venv
 
@@ -87,13 +87,20 @@ install-desktop: venv
 	scripts/install-desktop
 
 # The desktop bundle: dist/billing-admin-VERSION-linux-x86_64.tar.gz (PyInstaller, one folder,
-# with install.sh); dist-check installs it in a temporary HOME and runs it with no venv
-# (scripts/check-bundle), as CI does.
+# with install.sh), the Debian package dist/billing-admin_VERSION_amd64.deb made from the same
+# folder, and dist/SHA256SUMS. dist-check installs the tarball in a temporary HOME and runs it
+# with no venv (scripts/check-bundle), then the .deb in a fresh Debian 13 chroot
+# (scripts/check-deb), as CI does. `make deb` builds the package alone (the bundle first when
+# build/stage lacks it).
 dist: setup
 	scripts/make-dist
 
+deb: setup
+	scripts/make-deb
+
 dist-check: setup dist
 	scripts/check-bundle
+	scripts/check-deb
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist

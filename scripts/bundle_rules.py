@@ -70,6 +70,11 @@ LOCALES_FOLDER = "qtwebengine_locales"
 #: Windows libraries Qt loads by name when it needs them, which nothing links to: software
 #: OpenGL (virtual machines, remote desktops) and the Direct3D shader compiler.
 LOADED_NOT_LINKED = ("opengl32sw.dll", "d3dcompiler_47.dll")
+#: The build machine's libraries PyInstaller copies but every Linux target has, new enough:
+#: the build machine's (Debian 12) need glibc 2.36, above the bundle's floor of 2.35
+#: (scripts/check-glibc-floor; Ubuntu 22.04). Qt needs GLIBCXX 3.4.29 at most (GCC 11). The
+#: .deb declares them (libstdc++6, libgcc-s1, libexpat1: scripts/deb-depends finds them).
+FROM_THE_SYSTEM = ("libstdc++.so.", "libgcc_s.so.", "libexpat.so.")
 _PLUGIN_SUFFIX = re.compile(r"\.(so|dll|dylib)$")
 
 
@@ -95,6 +100,8 @@ def kept(dest: str, platform: str = sys.platform) -> bool:
     """Whether a collected file goes into the bundle at all."""
     dest = posix(dest)
     path = PurePosixPath(dest)
+    if platform == "linux" and "/" not in dest and dest.startswith(FROM_THE_SYSTEM):
+        return False
     if path.parent.name == LOCALES_FOLDER:
         return path.name in WEBENGINE_LOCALES
     if path.name == DEVTOOLS:

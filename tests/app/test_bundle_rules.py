@@ -254,3 +254,10 @@ def test_the_spec_takes_its_rules_from_the_module() -> None:
     assert "def kept" not in spec and "def linked_closure" not in spec
     assert rules.qt_root("win32") == "PySide6/" and rules.qt_root("linux") == "PySide6/Qt/"
     assert PurePosixPath(rules.posix("PySide6\\Qt6Core.dll")).parent.name == "PySide6"
+
+
+def test_linux_leaves_the_build_machine_s_c_plus_plus_runtime_to_the_system() -> None:
+    """Debian 12's libstdc++, libgcc_s and libexpat need glibc 2.36; the target's own serve."""
+    for name in ("libstdc++.so.6", "libgcc_s.so.1", "libexpat.so.1"):
+        assert not kept(name, "linux")
+    assert kept("libpython3.11.so.1.0", "linux")
