@@ -152,7 +152,7 @@ def test_every_make_target_the_pages_name_exists() -> None:
     targets = _make_targets()
     named = {
         target
-        for page in DOCUMENTED_IN
+        for page in LINKED_FROM
         # `make X` in prose, `&& make X` or a line starting `make X` in a code block
         for target in re.findall(
             r"(?:`|&& |^)make ([\w-]+)", page.read_text(encoding="utf-8"), re.MULTILINE
