@@ -16,7 +16,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from app import context
+from app import gateway
 from app.gateway import Gateway
 from tests.support.account import Account
 from tests.support.faults import Trickle
@@ -103,7 +103,8 @@ def test_a_server_answering_a_byte_at_a_time_is_cut_off_at_the_deadline(
 ) -> None:
     """Each byte comes well within the read timeout (30 s), so only an overall deadline
     (here 2 s, given to the Gateway's constructor) ends the request."""
-    monkeypatch.setattr(context, "Gateway", functools.partial(Gateway, deadline=2.0))
+    # The context imports the gateway when it first makes one: the name to replace is there.
+    monkeypatch.setattr(gateway, "Gateway", functools.partial(Gateway, deadline=2.0))
     monkeypatch.setenv("STRIPE_API_KEY", KEY)
     with Trickle(TRICKLED, head_at_once=head_at_once, interval=0.3) as server:
         monkeypatch.setenv("STRIPE_API_BASE", server.url)

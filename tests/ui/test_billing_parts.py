@@ -111,5 +111,5 @@ def test_billing_models_never_raise(qapp: object) -> None:
             for column in range(model.columnCount()):
                 for role in ROLES:
                     model.index(row, column).data(role)
-    assert subscription_line(odd) == "sub_1 · paused"
+    assert subscription_line(odd) == "sub_1 · Paused"  # the one vocabulary of statuses
     assert invoices.index(0, 3).data() == "Draft"

@@ -77,7 +77,9 @@ def test_the_customers_columns_share_the_width_by_content(
     name, email, stripe_id, _, default = widths
     if size[0] >= 1920:  # the extra width is shared, not all given to the last column
         assert name > 200 and email > 220 and default < name + email
-    assert min(name, email, default) >= 80 and stripe_id >= 60
+    assert min(name, email, default) >= 80
+    # Where the panes are narrow the list drops Stripe ID first (issue 26's stated order).
+    assert stripe_id >= 60 or (header.isSectionHidden(2) and size[0] < 1920)
     # Ids lose their end, never their start: "cus_…" says what they are.
     delegate = table.itemDelegateForColumn(2)
     assert isinstance(delegate, QStyledItemDelegate)
