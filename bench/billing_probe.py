@@ -26,7 +26,7 @@ def attention(app: QApplication, window: MainWindow, runs: int = 5) -> dict[str,
     the ranking query on the window's background thread, then the page's reasons (three
     queries) and the paint on the main thread."""
     view, model = window.attention_view, window.attention_model
-    while view._running:  # the ranking the window started on opening
+    while view.reader.running:  # the ranking the window started on opening
         _wait(view.refreshed)
     window.show_attention()
     app.processEvents()

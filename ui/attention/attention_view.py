@@ -2,8 +2,9 @@
 first. Choosing a row shows that customer's cards and portal buttons on the right; Enter or a
 double-click also puts the focus on their cards.
 
-The ranking is computed in the background whenever the window re-reads the cache (a sync,
-an action, another process's change), so that a large cache never freezes the window; the
+The ranking is computed in the background (`ui.common.cache_read`) whenever the window
+re-reads the cache (a sync, an action, another process's change), so that a large cache never
+freezes the window; the
 reasons are read a page at a time as rows are shown (`ui.attention.attention_model`).
 """
 
@@ -18,12 +19,12 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from app.cache import billing_queries
-from app.errors import KnownError
 from app.operations.declared import COPY_PAYMENT_LINK, EMAIL_CUSTOMER
 from app.operations.declared import RETRY_PAYMENT as RETRY
 from app.records import Action
 from ui.attention.attention_model import WHY_COLUMN, AttentionModel
 from ui.common.badges import BadgeDelegate
+from ui.common.cache_read import CacheRead
 from ui.common.row_menus import RowMenu
 from ui.common.widgets import act_on_rows, empty_label, make_table, stack_of
 from ui.shell.customer_controller import CustomerController
@@ -199,15 +200,22 @@ class AttentionPane(QWidget):
 class AttentionView(Follower[AttentionPane]):
     """Keeps the pane and its tab's title ("Needs attention (N)") up to date."""
 
-    #: The ranking was read (True) or could not be (False): for tests and the benchmark.
-    refreshed = Signal(bool)
-
     def __init__(
         self, shell: Shell, pane: AttentionPane, tabs: QTabWidget, view: CustomerController
     ) -> None:
         super().__init__(shell, pane, tabs, view)
-        self._running = False
-        self._again = False
+        self.reader: CacheRead[tuple[list[str], date]] = CacheRead(
+            self,
+            shell.runner,
+            lambda: shell.ctx.cache().db,
+            lambda: shell.closing,
+            start=self._start,
+            show=lambda ranked: self.show_ranking(*ranked),
+            show_failed=self._show_failed,
+            failure=(log, "could not rank the customers who need attention"),
+        )
+        #: The ranking was read (True) or could not be (False): for tests and the benchmark.
+        self.refreshed = self.reader.refreshed
         view.reloaded.connect(self.refresh)
         pane.customer_chosen.connect(view.show_customer_id)
         pane.customer_activated.connect(self._go_to_cards)
@@ -221,35 +229,13 @@ class AttentionView(Follower[AttentionPane]):
     @Slot()
     def refresh(self) -> None:
         """Rank again in the background (once more after the current run, if one runs)."""
-        if self._running:
-            self._again = True
-            return
-        try:
-            db = self.shell.ctx.cache().db
-        except KnownError:
-            self._show_failed()
-            return
+        self.reader.refresh()
+
+    def _start(self) -> Callable[[], tuple[list[str], date]]:
         today = date.today()
-        self._running = True
         if not self.pane.model.rowCount():
             self.pane.show_state(reading=True)
-        self.shell.runner.run(
-            lambda: billing_queries.attention_ranking(today),
-            db=db,
-            on_success=lambda ids: self._ranked(ids, today),
-            on_failure=self._failed,
-        )
-
-    def _ranked(self, ids: list[str], today: date) -> None:
-        self._running = False
-        if self.shell.closing:
-            return
-        if self._again:
-            self._again = False
-            self.refresh()
-            return
-        self.show_ranking(ids, today)
-        self.refreshed.emit(True)
+        return lambda: (billing_queries.attention_ranking(today), today)
 
     def show_ranking(self, ids: list[str], today: date | None = None) -> None:
         """Show this ranking, keeping the selected customer selected if still there."""
@@ -262,13 +248,6 @@ class AttentionView(Follower[AttentionPane]):
         self.pane.show_state()
         self.pane.show_retry_state()
         self._title(len(ids))
-
-    def _failed(self, exc: BaseException) -> None:
-        self._running = False
-        log.error("could not rank the customers who need attention", exc_info=exc)
-        if not self.shell.closing:
-            self._show_failed()
-            self.refreshed.emit(False)
 
     def _show_failed(self) -> None:
         self.pane.model.set_failed()

@@ -12,6 +12,7 @@ decides which list that is.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from PySide6.QtCore import QDate, QLocale, Qt, QTime, Signal
@@ -54,6 +55,21 @@ def _plural(n: int, word: str) -> str:
 
 def _qdate(day: date) -> QDate:
     return QDate(day.year, day.month, day.day)
+
+
+@dataclass(frozen=True)
+class Point:
+    """A bar or a week's points: its label on the axis, its row of the table, its words (the
+    tooltip, for screen readers), and the list it opens."""
+
+    label: str
+    row: tuple[str, ...]
+    text: str
+    key: tuple[str, str]
+    #: hbars: the value written after the bar.
+    value_text: str | None = None
+    #: hbars: bars of one group share a scale.
+    group: str | None = None
 
 
 class Section(QWidget):
@@ -230,69 +246,75 @@ class OverviewPane(QWidget):
         self._set_expiring(overview, locale)
         self._set_weeks(overview, locale)
 
+    def _fill(
+        self, section: Section, points: list[Point], series: list[Series], empty: str
+    ) -> None:
+        """Show the points in the section's chart and table; choosing one opens its list."""
+        data = ChartData(
+            [p.label for p in points],
+            series,
+            [p.text for p in points],
+            [p.value_text for p in points if p.value_text is not None],
+            [p.group for p in points if p.group is not None],
+        )
+        self._keys[section] = [p.key for p in points]
+        section.set_rows([p.row for p in points], data, empty)
+
     def _set_risk(self, overview: Overview) -> None:
-        rows, labels, texts, values, groups = [], [], [], [], []
+        points = []
         for bar in overview.risk:
             words, code = REASON_WORDS.get(bar.reason, bar.reason.value), bar.currency.upper()
             amount = money(bar.amount, bar.currency)
             customers = _plural(bar.customers, "customer")
-            rows.append((words, code, amount, f"{bar.customers:,}"))
-            labels.append(f"{words} · {code}")
-            texts.append(f"{words}: {amount} at risk, {customers}")
-            values.append(f"{amount} · {customers}")
-            groups.append(bar.currency)
-        data = ChartData(
-            labels,
-            [Series("Amount at risk", [b.amount for b in overview.risk], palette.DANGER)],
-            texts,
-            values,
-            groups,
-        )
-        self._keys[self.risk] = [("attention", b.reason.value) for b in overview.risk]
-        self.risk.set_rows(rows, data, "Nothing at risk: nobody needs attention.")
+            points.append(
+                Point(
+                    label=f"{words} · {code}",
+                    row=(words, code, amount, f"{bar.customers:,}"),
+                    text=f"{words}: {amount} at risk, {customers}",
+                    key=("attention", bar.reason.value),
+                    value_text=f"{amount} · {customers}",
+                    group=bar.currency,
+                )
+            )
+        amounts = Series("Amount at risk", [b.amount for b in overview.risk], palette.DANGER)
+        self._fill(self.risk, points, [amounts], "Nothing at risk: nobody needs attention.")
 
     def _set_expiring(self, overview: Overview, locale: QLocale) -> None:
-        rows, labels, texts = [], [], []
+        points = []
         for n, m in enumerate(overview.expiring):
             short = locale.monthName(m.month.month, QLocale.FormatType.ShortFormat)
-            labels.append(f"{short}\n{m.month.year}" if n == 0 or m.month.month == 1 else short)
             name = locale.toString(_qdate(m.month), "MMMM yyyy")
-            rows.append((name, f"{m.cards:,}", f"{m.paying:,}"))
-            texts.append(
-                f"{name}: {_plural(m.cards, 'card')} expire, "
-                f"{m.paying:,} of them pay a subscription"
+            points.append(
+                Point(
+                    label=f"{short}\n{m.month.year}" if n == 0 or m.month.month == 1 else short,
+                    row=(name, f"{m.cards:,}", f"{m.paying:,}"),
+                    text=f"{name}: {_plural(m.cards, 'card')} expire, "
+                    f"{m.paying:,} of them pay a subscription",
+                    key=("expiring", m.month.strftime("%Y-%m")),
+                )
             )
-        data = ChartData(
-            labels,
-            [
-                Series("Cards expiring", [m.cards for m in overview.expiring], palette.WARNING),
-                Series("Pay a subscription", [m.paying for m in overview.expiring], palette.ACCENT),
-            ],
-            texts,
-        )
-        self._keys[self.expiring] = [
-            ("expiring", m.month.strftime("%Y-%m")) for m in overview.expiring
+        series = [
+            Series("Cards expiring", [m.cards for m in overview.expiring], palette.WARNING),
+            Series("Pay a subscription", [m.paying for m in overview.expiring], palette.ACCENT),
         ]
-        self.expiring.set_rows(rows, data, f"No card expires in the next {MONTHS} months.")
+        self._fill(self.expiring, points, series, f"No card expires in the next {MONTHS} months.")
 
     def _set_weeks(self, overview: Overview, locale: QLocale) -> None:
-        rows, labels, texts = [], [], []
+        points = []
         for w in overview.weeks:
             day = _qdate(w.start)
-            labels.append(locale.toString(day, "d MMM"))
-            rows.append((w.start.isoformat(), f"{w.failed:,}", f"{w.recovered:,}"))
-            texts.append(
-                f"Week of {locale.toString(day, 'd MMMM yyyy')}: "
-                f"{_plural(w.failed, 'failed attempt')}, "
-                f"{_plural(w.recovered, 'recovered invoice')}"
+            points.append(
+                Point(
+                    label=locale.toString(day, "d MMM"),
+                    row=(w.start.isoformat(), f"{w.failed:,}", f"{w.recovered:,}"),
+                    text=f"Week of {locale.toString(day, 'd MMMM yyyy')}: "
+                    f"{_plural(w.failed, 'failed attempt')}, "
+                    f"{_plural(w.recovered, 'recovered invoice')}",
+                    key=("payments", w.start.isoformat()),
+                )
             )
-        data = ChartData(
-            labels,
-            [
-                Series("Failed attempts", [w.failed for w in overview.weeks], palette.DANGER),
-                Series("Recovered", [w.recovered for w in overview.weeks], palette.SUCCESS),
-            ],
-            texts,
-        )
-        self._keys[self.payments] = [("payments", w.start.isoformat()) for w in overview.weeks]
-        self.payments.set_rows(rows, data, f"No payment failed in the last {WEEKS} weeks.")
+        series = [
+            Series("Failed attempts", [w.failed for w in overview.weeks], palette.DANGER),
+            Series("Recovered", [w.recovered for w in overview.weeks], palette.SUCCESS),
+        ]
+        self._fill(self.payments, points, series, f"No payment failed in the last {WEEKS} weeks.")

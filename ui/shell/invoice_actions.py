@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QInputDialog, QMessageBox, QWidget
 
 from app.cache import billing_queries
@@ -124,3 +126,33 @@ def retry_payment(shell: Shell, invoice: InvoiceRow | None, card: CardRow | None
         RETRY.text(RETRY.doing, facts),
         lambda _: say(shell, RETRY.text(RETRY.said, facts)),
     ).run_in_background(shell)
+
+
+class RetryWithCard(QAction):
+    """The Card menu's (and the card row menu's) "Retry with this card…": the customer's open
+    invoice charged to the selected card now, the default card unchanged."""
+
+    def __init__(self, shell: Shell, parent: QObject | None = None) -> None:
+        super().__init__(WITH_CARD_LABEL, parent)
+        self.shell = shell
+        self.setObjectName("RetryWithCardAction")
+        self.triggered.connect(self._retry)
+
+    def _invoice(self) -> InvoiceRow | None:
+        customer = self.shell.view.customer
+        return open_invoice_of(customer.id) if customer is not None else None
+
+    @Slot()
+    def _retry(self) -> None:
+        card = self.shell.view.selected_card()
+        if card is not None:
+            retry_payment(self.shell, self._invoice(), card)
+
+    def show_state(self) -> None:
+        """On as the policy says for the selected card, else why not (in its tooltip)."""
+        card = self.shell.view.selected_card()
+        why = why_not_retry(self.shell, self._invoice(), card) if card else "Select a card first."
+        self.setEnabled(not why)
+        tip = why or "Charge the customer's open invoice to this card now (the default stays)"
+        self.setToolTip(tip)
+        self.setStatusTip(tip)

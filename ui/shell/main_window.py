@@ -1,6 +1,9 @@
 """The main window: customers on the left, the selected customer's cards on the right.
 
-The window composes the parts and builds the menus; each part has a room of its own:
+The window composes the parts; each part has a room of its own:
+
+- `ui.shell.panes`: the panes, built and laid out (the lists, the customer's tabs, the header);
+- `ui.shell.menus`: the menus and their actions, the right-click menus on the rows;
 
 - `ui.shell.customer_controller`: the cache read into the views, the selection, polling for changes;
 - `ui.shell.operations`: the operator's actions (`cards`, `portal`, `add_card`), run in the
@@ -17,61 +20,40 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
-from PySide6.QtWidgets import (
-    QMainWindow,
-    QSplitter,
-    QStackedWidget,
-    QTabWidget,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QCloseEvent, QDesktopServices
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from app.cache import queries
 from app.context import Context
 from app.demo.emulator import Emulator
 from app.errors import KeyProblemError, KnownError
 from app.operations.policy import Action, Situation
-from app.records import InvoiceRow
-from app.settings import Profile
 from app.settings.credentials import SecretKey
 from ui.activity.account_activity import AccountActivity
 from ui.activity.activity_model import ActivityModel
 from ui.add_card.operations import AddCardFlow
 from ui.attention.attention_model import AttentionModel
-from ui.attention.attention_view import AttentionPane, AttentionView
+from ui.attention.attention_view import AttentionView
 from ui.billing.billing_controller import BillingController
-from ui.billing.billing_view import BillingView
 from ui.billing.portal_operations import PortalLinks
 from ui.cards import operations as cards
 from ui.cards.action_state import show_actions
 from ui.cards.cards_model import CardsModel
-from ui.cards.cards_view import CardsView
 from ui.cards.default_hint import DefaultHint
-from ui.common.column_fit import ACTIVITY, CUSTOMERS, ColumnFit
 from ui.common.resources import app_icon
-from ui.common.row_menus import RowMenu
 from ui.common.tasks import TaskRunner
 from ui.customers.customers_model import CustomersModel
-from ui.customers.customers_view import CustomersView
 from ui.overview.overview_controller import OverviewController
-from ui.overview.overview_view import OverviewPane
-from ui.shell.banner import Banner
 from ui.shell.customer_controller import CustomerController, safe_read
-from ui.shell.exports import ListExports
 from ui.shell.first_run import FirstRun, empty_cache_text
-from ui.shell.header import HeaderBar
-from ui.shell.help_menu import HelpMenu
-from ui.shell.invoice_actions import WITH_CARD_LABEL, open_invoice_of, retry_payment, why_not_retry
 from ui.shell.layout_memory import LayoutMemory
-from ui.shell.profile_menu import ProfileMenu
+from ui.shell.menus import Menus
+from ui.shell.panes import Panes
 from ui.shell.protocol import mode_of
 from ui.shell.sync_controller import SyncController
-from ui.shell.welcome import WelcomePanel
 
 if TYPE_CHECKING:
     from ui.add_card.add_card_dialog import AddCardDialog
@@ -117,19 +99,44 @@ class MainWindow(QMainWindow):
         self.cards_model = CardsModel(self)
         self.activity_model = ActivityModel(self)
         self.attention_model = AttentionModel(self)
-        self._build()
+        panes = Panes(
+            self, self.customers_model, self.cards_model, self.activity_model, self.attention_model
+        )
+        # The parts (`ui.shell.protocol`), the features' controllers and the tests name the
+        # panes on the window.
+        self.header = panes.header
+        self.banner = panes.banner
+        self.lists = panes.lists
+        self.customers = panes.customers
+        self.attention = panes.attention
+        self.overview = panes.overview
+        self.cards = panes.cards
+        self.billing = panes.billing
+        self.splitter = panes.splitter
+        self.welcome = panes.welcome
+        self.pages = panes.pages
         self.view = CustomerController(self.customers, self.cards, self.activity_model, self.runner)
         self.billing_view = BillingController(self, self.billing, self.cards.tabs, self.view)
         self.attention_view = AttentionView(self, self.attention, self.lists, self.view)
         self.overview_view = OverviewController(self, self.overview, self.lists, self.view)
-        self.sync = SyncController(self, self)
+        self.sync: SyncController = SyncController(self, self)
         self.first_run = FirstRun(self, self)
         self.add_card_flow = AddCardFlow(self, self)
         self.portal = PortalLinks(self, self)
         self.layout_memory = LayoutMemory(self, self.splitter, self.customers, self.cards)
         self.default_hint = DefaultHint(self.cards, self.view, self.situation)
         self.account_activity: AccountActivity | None = None
-        self._build_menus()
+        self.menus = menus = Menus(self)
+        # The tests, and the parts that came before the menus had a module, name these on the
+        # window.
+        self.key_action = menus.key_action
+        self.find_action = menus.find_action
+        self.exports = menus.exports
+        self.profile_menu = menus.profile_menu
+        self.help = menus.help
+        self.retry_with_card_action = menus.retry_with_card_action
+        self.customer_menu = menus.customer_menu
+        self.card_menu = menus.card_menu
         self._connect()
         self.load_context()
         if sync_on_start and self.key is not None:
@@ -138,170 +145,7 @@ class MainWindow(QMainWindow):
             else:  # the demo synced a moment ago: Stripe answered, say so
                 self.sync.go_online()
 
-    # -- building ---------------------------------------------------------------------------
-
-    def _build(self) -> None:
-        self.header = HeaderBar(self)
-        self.banner = Banner(self)
-        self.customers = CustomersView(self.customers_model, self)
-        self.cards = CardsView(self.cards_model, self.activity_model, self)
-        self.billing = BillingView(self)
-        self.cards.tabs.addTab(self.billing, "Billing")
-        self.attention = AttentionPane(self.attention_model, self)
-        self.lists = QTabWidget(self)
-        self.lists.setObjectName("CustomerLists")
-        self.lists.setDocumentMode(True)
-        self.lists.addTab(self.customers, "Customers")
-        self.lists.addTab(self.attention, "Needs attention")
-        self.overview = OverviewPane(self)
-        self.lists.addTab(self.overview, "Overview")
-        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        self.splitter.setObjectName("MainSplitter")
-        self.splitter.addWidget(self.lists)
-        self.splitter.addWidget(self.cards)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setChildrenCollapsible(False)
-        ColumnFit(self.customers.table, CUSTOMERS)
-        ColumnFit(self.cards.activity_table, ACTIVITY)
-        self.welcome = WelcomePanel(self)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(self.splitter)
-        self.pages.addWidget(self.welcome)
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.header)
-        banner_row = QVBoxLayout()
-        banner_row.setContentsMargins(8, 6, 8, 0)
-        banner_row.addWidget(self.banner)
-        layout.addLayout(banner_row)
-        layout.addWidget(self.pages, 1)
-        self.setCentralWidget(central)
-        self.resize(1280, 760)
-
-        pane = self.cards
-        # Search, filter, customers, the card actions, then the cards (and their tabs).
-        tab_chain: list[QWidget] = [
-            self.customers.search,
-            self.customers.expiring,
-            self.customers.table,
-            *pane.buttons,
-            pane.tabs,
-            pane.cards_table,
-            pane.show_detached,
-            pane.activity_table,
-            self.header.sync_button,
-            self.header.cancel_button,
-        ]
-        for first, second in pairwise(tab_chain):
-            self.setTabOrder(first, second)
-
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        sync = self.sync
-        self.key_action = QAction("Enter a Stripe &key…", self)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Quit))
-        quit_action.triggered.connect(self.close)
-        file_menu = bar.addMenu("&File")
-        file_menu.addActions([sync.sync_action, sync.full_sync_action, sync.cancel_action])
-        file_menu.addSeparator()
-        self.exports = ListExports(self)
-        file_menu.addMenu(self.exports.menu)
-        file_menu.addSeparator()
-        self.profile_menu = ProfileMenu(
-            self,
-            lambda: self.ctx.profile.name,
-            lambda name: self.switch_context(Context(Profile(name)), None),
-        )
-        file_menu.addMenu(self.profile_menu.menu)
-        file_menu.addAction(self.key_action)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-
-        self.find_action = QAction("&Find customers", self)
-        self.find_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Find))
-        self.expiring_action = QAction(self.customers.expiring.text(), self)
-        self.expiring_action.setCheckable(True)
-        self.detached_action = QAction("Show &detached cards", self)
-        self.detached_action.setCheckable(True)
-        self.activity_action = QAction("&Activity of this customer", self)
-        self.activity_action.setShortcut(QKeySequence("Ctrl+2"))
-        self.cards_tab_action = QAction("Ca&rds of this customer", self)
-        self.cards_tab_action.setShortcut(QKeySequence("Ctrl+1"))
-        self.billing_tab_action = QAction("&Billing of this customer", self)
-        self.billing_tab_action.setShortcut(QKeySequence("Ctrl+3"))
-        self.attention_action = QAction("Customers who need a&ttention", self)
-        self.overview_action = QAction("&Overview of the account", self)
-        self.overview_action.setShortcut(QKeySequence("Ctrl+Shift+G"))
-        self.account_activity_action = QAction("Activity of the a&ccount…", self)
-        self.account_activity_action.setShortcut(QKeySequence("Ctrl+Shift+Y"))
-        view_menu = bar.addMenu("&View")
-        view_menu.addActions(
-            [
-                self.find_action,
-                self.expiring_action,
-                self.detached_action,
-                self.cards_tab_action,
-                self.activity_action,
-                self.billing_tab_action,
-                self.attention_action,
-                self.overview_action,
-                self.account_activity_action,
-            ]
-        )
-        # Shortcuts work while the menu bar is hidden (or native) too.
-        self.addActions(
-            [
-                self.find_action,
-                self.cards_tab_action,
-                self.activity_action,
-                self.billing_tab_action,
-                self.overview_action,
-                self.account_activity_action,
-            ]
-        )
-
-        pane = self.cards
-        card_menu = bar.addMenu("&Card")
-        card_menu.addAction(pane.add_card_action)
-        card_menu.addSeparator()
-        card_menu.addActions([pane.set_default_action, pane.detach_action])
-        card_menu.addSeparator()
-        card_menu.addActions([pane.portal_action, pane.copy_link_action])
-        card_menu.addSeparator()
-        # Made from the retry's declaration (app.operations.declared), judged by its policy.
-        self.retry_with_card_action = QAction(WITH_CARD_LABEL, self)
-        self.retry_with_card_action.setObjectName("RetryWithCardAction")
-        self.retry_with_card_action.triggered.connect(self._retry_with_card)
-        card_menu.addAction(self.retry_with_card_action)
-        self.addActions([sync.sync_action, sync.full_sync_action, self.key_action])
-        self.help = HelpMenu(self, lambda: self.ctx, self.runner)
-        # Right-click menus on the rows: the very actions of the buttons.
-        self.customer_menu = RowMenu(
-            self.customers.table,
-            [
-                pane.add_card_action,
-                None,
-                pane.portal_action,
-                pane.copy_link_action,
-                None,
-                self.activity_action,
-            ],
-        )
-        self.card_menu = RowMenu(
-            pane.cards_table,
-            [
-                pane.set_default_action,
-                pane.detach_action,
-                None,
-                self.retry_with_card_action,
-                None,
-                pane.add_card_action,
-            ],
-        )
+    # -- wiring ------------------------------------------------------------------------------
 
     def _connect(self) -> None:
         self.view.changed.connect(self.update_actions)
@@ -311,20 +155,8 @@ class MainWindow(QMainWindow):
         self.sync.finished.connect(self.sync_finished)
         self.first_run.key_stored.connect(self.key_stored)
         self.first_run.demo_started.connect(self.demo_started)
-        self.key_action.triggered.connect(self.show_welcome)
-        self.find_action.triggered.connect(self.find_customers)
         self.lists.currentChanged.connect(self._list_shown)
-        self.expiring_action.toggled.connect(self.customers.expiring.setChecked)
-        self.customers.expiring.toggled.connect(self.expiring_action.setChecked)
-        self.detached_action.toggled.connect(self.cards.show_detached.setChecked)
-        self.cards.show_detached.toggled.connect(self.detached_action.setChecked)
-        self.cards_tab_action.triggered.connect(self.view.show_cards_tab)
-        self.activity_action.triggered.connect(self.view.show_activity_tab)
-        self.billing_tab_action.triggered.connect(self.show_billing_tab)
-        self.attention_action.triggered.connect(self.show_attention)
-        self.overview_action.triggered.connect(self.show_overview)
         self.overview.open_list.connect(self.open_from_overview)
-        self.account_activity_action.triggered.connect(self.show_account_activity)
         self.cards.set_default_action.triggered.connect(self.set_default)
         self.cards.detach_action.triggered.connect(self.detach)
         self.cards.add_card_action.triggered.connect(self.add_card_flow.start)
@@ -411,26 +243,11 @@ class MainWindow(QMainWindow):
             self.banner.moved_on()  # another customer: a failure about the last one is moot
         self._last_customer = customer_id or self._last_customer
 
-    def _card_invoice(self) -> InvoiceRow | None:
-        customer = self.view.customer
-        return open_invoice_of(customer.id) if customer is not None else None
-
-    @Slot()
-    def _retry_with_card(self) -> None:
-        card = self.view.selected_card()
-        if card is not None:
-            retry_payment(self, self._card_invoice(), card)
-
     @Slot()
     def update_actions(self) -> None:
         self._show_title()
         show_actions(self.cards, self.situation())
-        card = self.view.selected_card()
-        why = why_not_retry(self, self._card_invoice(), card) if card else "Select a card first."
-        self.retry_with_card_action.setEnabled(not why)
-        tip = why or "Charge the customer's open invoice to this card now (the default stays)"
-        self.retry_with_card_action.setToolTip(tip)
-        self.retry_with_card_action.setStatusTip(tip)
+        self.retry_with_card_action.show_state()
         self.billing.refresh_actions()
         self.attention.show_retry_state()
         self.sync.show_state()
