@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from app.cache import paying, search_index
 from app.cache.bulk import among, later, lookups_by_index, room_for, update_by_id, upsert_values
-from app.cache.models import Card, Customer, fold, now
+from app.cache.models import CARD_DETAILS, Card, Customer, fold, now
 from app.cards import display_name
 from app.records import CardData, CustomerData
 
@@ -274,21 +274,7 @@ def _customer_row(c: CustomerData, summary: Summary, at: float) -> list[Any]:
 
 
 #: The columns a card's row is written with, in the order of `_card_row`.
-CARD_COLUMNS = (
-    Card.stripe_payment_method_id,
-    Card.customer,
-    Card.card_type,
-    Card.last_four,
-    Card.exp_month,
-    Card.exp_year,
-    Card.country,
-    Card.funding,
-    Card.is_default,
-    Card.is_active,
-    Card.created_at,
-    Card.updated_at,
-    Card.seen_at,
-)
+CARD_COLUMNS = (Card.stripe_payment_method_id, Card.customer, *CARD_DETAILS, Card.seen_at)
 
 
 def _card_row(card: CardData, customer: int, is_default: bool, at: float) -> list[Any]:

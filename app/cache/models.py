@@ -119,6 +119,22 @@ class Card(BaseModel):
     seen_at = UtcField()
 
 
+#: A card's own columns, in CardData's and CardRow's order: what a card's row is read and
+#: written with after its ids (`queries.CARD_COLUMNS`, `customer_write.CARD_COLUMNS`).
+CARD_DETAILS = (
+    Card.card_type,
+    Card.last_four,
+    Card.exp_month,
+    Card.exp_year,
+    Card.country,
+    Card.funding,
+    Card.is_default,
+    Card.is_active,
+    Card.created_at,
+    Card.updated_at,
+)
+
+
 class SyncState(BaseModel):
     """A single row (id 1): where incremental sync resumes, and when syncs ran."""
 

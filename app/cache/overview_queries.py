@@ -17,12 +17,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from peewee import SQL, DatabaseError, Select, fn
 
 from app.billing.rules import BILLABLE, Reason
-from app.cache.billing_queries import _Paying
+from app.cache.attention_queries import _Paying, _raw
 from app.cache.models import Card, Customer, FailedPayment, Invoice, Subscription
 from app.cards import month_index
 
@@ -82,10 +82,6 @@ def overview(now: datetime | None = None) -> Overview:
 
 
 # -- the amount at risk ---------------------------------------------------------------------------
-
-
-def _raw(query: Select) -> list[tuple[Any, ...]]:
-    return cast(list[tuple[Any, ...]], Customer._meta.database.execute(query).fetchall())
 
 
 def _paying(today: date) -> _Paying:

@@ -24,7 +24,7 @@ from peewee import (
 
 from app.cache import chain, search_index
 from app.cache.migrations import missing_audit_triggers
-from app.cache.models import AuditEntry, Card, Customer, SyncState, fold
+from app.cache.models import CARD_DETAILS, AuditEntry, Card, Customer, SyncState, fold
 from app.cards import display_name, expiring_range
 from app.records import AuditRow, CardRow, CustomerRow, SyncStatus
 
@@ -40,20 +40,7 @@ CUSTOMER_COLUMNS = (
     Customer.deleted,
     Customer.cards_pending,
 )
-CARD_COLUMNS = (
-    Card.stripe_payment_method_id,
-    Customer.stripe_id,
-    Card.card_type,
-    Card.last_four,
-    Card.exp_month,
-    Card.exp_year,
-    Card.country,
-    Card.funding,
-    Card.is_default,
-    Card.is_active,
-    Card.created_at,
-    Card.updated_at,
-)
+CARD_COLUMNS = (Card.stripe_payment_method_id, Customer.stripe_id, *CARD_DETAILS)
 
 
 #: The longest search we run: SQLite refuses LIKE patterns past 50,000 bytes, and 10,000

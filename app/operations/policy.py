@@ -226,15 +226,23 @@ def tell_refusal(action: Action, now: Situation) -> str:
     return ""
 
 
-def why_not_with_card(now: Situation) -> str:
-    """Why the selected card cannot pay the customer's open invoice now ("Retry with this
-    card…"), or ""."""
+def _card_refusal(now: Situation) -> str:
+    """Why no action on the selected card can run now, whichever it is: Stripe off or busy,
+    no card selected, the card detached; "" otherwise."""
     if now.stripe_off or now.busy:
         return now.stripe_off or BUSY
     if now.card is None:
         return NO_CARD
     if not now.card.is_active:
         return DETACHED
+    return ""
+
+
+def why_not_with_card(now: Situation) -> str:
+    """Why the selected card cannot pay the customer's open invoice now ("Retry with this
+    card…"), or ""."""
+    if (refusal := _card_refusal(now)) or now.card is None:
+        return refusal
     return retry_refusal(
         now.invoice,
         now.card,
@@ -257,12 +265,8 @@ def why_not(action: Action, now: Situation) -> str:
     if action in (Action.COPY_PAYMENT_LINK, Action.EMAIL_CUSTOMER):
         return tell_refusal(action, now)
     if action in (Action.SET_DEFAULT, Action.DETACH):
-        if now.stripe_off or now.busy:
-            return now.stripe_off or BUSY
-        if now.card is None:
-            return NO_CARD
-        if not now.card.is_active:
-            return DETACHED
+        if (refusal := _card_refusal(now)) or now.card is None:
+            return refusal
         if action is Action.SET_DEFAULT and now.card.is_default:
             return ALREADY_DEFAULT
         return card_refusal(action, now.card, now.today)

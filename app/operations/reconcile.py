@@ -27,6 +27,7 @@ from app.cache import queries, store
 from app.cache.models import now
 from app.errors import UsageError
 from app.gateway import Gateway, Witness
+from app.gateway.reads import EVENT_TYPES
 from app.operations.declared import DECLARED
 from app.records import Action
 
@@ -35,23 +36,17 @@ MOST_DAYS = 30
 DEFAULT_DAYS = 7
 #: Events a little older than the period may belong to an intent written inside it.
 SKEW = timedelta(minutes=2)
-#: The events that change what this tool looks after: what is listed as made elsewhere.
-CHANGES = (
-    "customer.created",
-    "customer.updated",
-    "customer.deleted",
-    "payment_method.attached",
-    "payment_method.detached",
-    "payment_method.updated",
-    "invoice.paid",
-    "invoice.payment_succeeded",
-    "invoice.payment_failed",
-    "invoice.voided",
-    "invoice.marked_uncollectible",
-    "customer.subscription.created",
-    "customer.subscription.updated",
-    "customer.subscription.deleted",
+#: Events a sync reads that change nothing this tool looks after: the card networks' updates,
+#: the steps of an invoice's own making.
+NOT_CHANGES = (
+    "payment_method.automatically_updated",
+    "invoice.created",
+    "invoice.finalized",
+    "invoice.updated",
+    "invoice.deleted",
 )
+#: The events that change what this tool looks after: what is listed as made elsewhere.
+CHANGES = tuple(kind for kind in EVENT_TYPES if kind not in NOT_CHANGES)
 NOT_WITNESSED = (
     "Stripe's events on this account carry no request keys (the emulator's never do), so "
     "the audit log cannot be checked against them."

@@ -15,7 +15,7 @@ from peewee import SQL, Select, fn
 
 from app.billing.rules import SEVERITY, Reason
 from app.cache import billing_queries, paying, store
-from app.cache.billing_queries import _Paying
+from app.cache.attention_queries import _Paying
 from app.cache.models import Customer, Invoice, Subscription, now
 from app.context import Context
 from app.records import CardData, CustomerData, SubscriptionData

@@ -21,7 +21,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from app.cache import billing_queries, queries, search_pages, store
+from app.cache import attention_queries, billing_queries, queries, search_pages, store
 from app.context import Context
 from app.doctor import Status, local
 from app.gateway.convert import (
@@ -210,7 +210,7 @@ def test_a_sync_over_hostile_objects_finishes_reports_them_and_applies_a_later_c
         assert [r.id for r in search_pages.customers_in_pages("acme")] == ["cus_nul"]
         # Two open invoices of 2**62: "Needs attention" adds them up without overflowing.
         assert "cus_good" in [e.id for e in billing_queries.needs_attention()]
-        assert billing_queries._amounts_due({"cus_good"}, None)["cus_good"]["usd"] == 2**63
+        assert attention_queries._amounts_due({"cus_good"}, None)["cus_good"]["usd"] == 2**63
         # `doctor` lists them.
         check = local.skipped_check(ctx, ctx.settings)
         assert check.status is Status.WARNING and check.detail.startswith("6 objects")
