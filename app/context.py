@@ -28,6 +28,8 @@ class Context:
     api_base_override: str | None = None
     #: The demo keeps its cache in its own SQLite file even where a shared one is configured.
     local_cache_only: bool = False
+    #: Set by `billing-admin migrate`: a shared cache's tables may be updated.
+    may_migrate: bool = False
     _settings: Settings | None = field(default=None, repr=False)
     _cache: OpenedCache | None = field(default=None, repr=False)
 
@@ -47,7 +49,9 @@ class Context:
 
             url = None if self.local_cache_only else self.settings.database_url
             if url:
-                self._cache = open_shared_cache(url, credentials.database_password(url))
+                self._cache = open_shared_cache(
+                    url, credentials.database_password(url), may_migrate=self.may_migrate
+                )
             else:
                 self._cache = open_cache(self.profile.cache_file)
         return self._cache

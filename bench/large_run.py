@@ -79,7 +79,9 @@ def hundred_k(server: str | None, data: dict[int, Any]) -> dict[str, Any]:
         out["sqlite_write_seconds"] = write_into(opened, rows, cards)
         opened.close()
     if server:
-        opened = open_shared_cache(postgres_server.database(server, "bench_100k", fresh=True))
+        opened = open_shared_cache(
+            postgres_server.database(server, "bench_100k", fresh=True), may_migrate=True
+        )
         out["postgresql_write_seconds"] = write_into(opened, rows, cards)
         opened.close()
     print(f"  100k bulk write: {out}", flush=True)
@@ -131,11 +133,16 @@ def big_postgres(
     fresh = fresh or not postgres_server.exists(server, DATABASE)
     url = postgres_server.database(server, DATABASE, fresh=fresh)
     if fresh:
-        record = _build(open_shared_cache(url), _data(customers, data), record_path, "PostgreSQL")
+        record = _build(
+            open_shared_cache(url, may_migrate=True),
+            _data(customers, data),
+            record_path,
+            "PostgreSQL",
+        )
     else:
         assert record is not None
         print(f"  reusing the PostgreSQL cache built {record['built']}", flush=True)
-    cache = open_shared_cache(url)
+    cache = open_shared_cache(url, may_migrate=True)
     incremental = incremental_write(cache)
     cache.close()
     with tempfile.TemporaryDirectory(prefix="billing-admin-bench-") as home:

@@ -27,7 +27,7 @@ from peewee import Select as Select
 
 from app import platform
 from app.cache import migrations, postgresql_driver, search_index
-from app.cache.models import DATABASE_ERRORS, MODELS, database
+from app.cache.models import DATABASE_ERRORS, MODELS, SchemaMigration, database
 from app.errors import CacheError, UsageError
 
 log = logging.getLogger(__name__)
@@ -249,8 +249,12 @@ def postgresql_database(url: str, **options: Any) -> PostgresqlDatabase:
     return PostgresqlDatabase(url.replace("postgres://", "postgresql://", 1), **options)
 
 
-def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
-    """Open (creating or migrating) a PostgreSQL cache shared by a team.
+def open_shared_cache(
+    url: str, password: str | None = None, *, may_migrate: bool = False
+) -> OpenedCache:
+    """Open a PostgreSQL cache shared by a team: creating its tables when it has none, and
+    updating them only when `may_migrate` (`billing-admin migrate`, run by their owner once
+    after an upgrade, while every desktop waits: they all share one schema).
 
     The password comes from the URL, `password` (the keyring), or libpq's own pgpass file or
     service file: it is never stored in the settings.
@@ -278,6 +282,8 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
                 f"The shared cache at {safe_url(url)} was made by a newer version of "
                 f"billing-admin (schema {version}, this one knows {migrations.LATEST}): update it."
             )
+        if 0 < version < migrations.LATEST and not may_migrate:
+            raise CacheError(_awaiting_migration(db, safe_url(url), version))
         try:
             migrations.migrate(db)
         except DATABASE_ERRORS as exc:
@@ -291,6 +297,25 @@ def open_shared_cache(url: str, password: str | None = None) -> OpenedCache:
     finally:
         db.execute_sql("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
     return _with_audit_notice(OpenedCache(db, safe_url(url)))
+
+
+def _awaiting_migration(db: Database, where: str, version: int) -> str:
+    """The one sentence for a shared cache whose schema this version would update: its
+    owner is told to migrate, a desktop that it waits for the owner."""
+    owner = db.execute_sql(
+        "SELECT tableowner = current_user FROM pg_tables WHERE tablename = %s",
+        (SchemaMigration._meta.table_name,),
+    ).fetchone()
+    change = f"schema {version}, this version needs {migrations.LATEST}"
+    if owner and owner[0]:
+        return (
+            f"The shared cache at {where} needs 'billing-admin migrate' after the upgrade "
+            f"({change}): run it once, as now; the desktops wait for it."
+        )
+    return (
+        f"The shared cache at {where} is waiting for the owner to migrate it ({change}): "
+        "ask whoever runs 'billing-admin migrate' for the team; nothing can be shown until then."
+    )
 
 
 def _is_permission_problem(text: str) -> bool:

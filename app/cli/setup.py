@@ -145,6 +145,7 @@ def cmd_migrate(ctx: Context, args: argparse.Namespace) -> int:
     triggers if someone removed them (which takes the tables' owner on PostgreSQL)."""
     from app.cache.db import protect_cache
 
+    ctx.may_migrate = True
     opened = ctx.cache()
     protect_cache(opened)
     print(f"The cache at {opened.location} is up to date; the audit log is protected.")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 import pytest
 
+from app.cache import migrations
 from app.cache.locks import SYNC_LOCK
 from tests.support.account import Account
 from tests.support.platforms import installed_script
@@ -163,3 +164,39 @@ GRANTS = (
     "REVOKE UPDATE, DELETE, TRUNCATE ON audit_entry, schema_migration FROM {role}",
     "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}",
 )
+
+
+@pytest.mark.emulator
+def test_after_an_upgrade_the_owner_migrates_and_the_desktops_wait(
+    account: Account, cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every desktop shares one schema: an upgrade that brings a migration is applied once,
+    by the owner's `migrate`; until then each says in one sentence who must act."""
+    owner_url = os.environ["BILLING_ADMIN_DATABASE_URL"]
+    assert cli("migrate").code == 0
+    desk = f"desk_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(owner_url, autocommit=True) as owner:
+        owner.execute(f"CREATE ROLE {desk} LOGIN PASSWORD 'desk-pw'")
+        for grant in GRANTS:
+            owner.execute(grant.format(role=desk))
+        # As a cache made by the version before this one: its newest step not yet applied.
+        owner.execute("DELETE FROM schema_migration WHERE version = %s", (migrations.LATEST,))
+    parts = urlsplit(owner_url)
+    desk_url = urlunsplit(parts._replace(netloc=f"{desk}:desk-pw@{parts.hostname}:{parts.port}"))
+    try:
+        by_owner = cli("customers")
+        monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", desk_url)
+        by_desktop = cli("customers")
+        monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", owner_url)
+        migrated = cli("migrate")
+        monkeypatch.setenv("BILLING_ADMIN_DATABASE_URL", desk_url)
+        after = cli("customers")
+    finally:
+        with psycopg.connect(owner_url, autocommit=True) as owner:
+            owner.execute(f"DROP OWNED BY {desk}")
+            owner.execute(f"DROP ROLE {desk}")
+
+    assert by_owner.code == 1 and "needs 'billing-admin migrate' after the upgrade" in by_owner.err
+    assert by_desktop.code == 1 and "waiting for the owner to migrate it" in by_desktop.err
+    assert by_owner.err.count("\n") == by_desktop.err.count("\n") == 1
+    assert migrated.code == 0 and after.code == 0
