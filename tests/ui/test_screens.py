@@ -121,3 +121,25 @@ def test_the_customers_table_elides_names_at_the_end_and_emails_at_the_start(
     table = window.customers.table
     assert isinstance(table.itemDelegateForColumn(0), ElideDelegate)
     assert isinstance(table.itemDelegateForColumn(1), EmailDelegate)
+
+
+@pytest.mark.emulator
+def test_a_card_s_brand_and_expiry_are_never_cut_at_1024(
+    qtbot: QtBot, account: Account, make_window: MakeWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Cards list showed "Masterca…••• 4444" and "08…30" at 1024x700."""
+    on_a_screen(monkeypatch, 1024, 700)
+    ada, _ = account.customer("Ada", cards=[("5555555555554444", 12, 2030)], default=0)
+    window = make_window()
+    synced(qtbot, window)
+    window.customers.table.selectRow(window.customers_model.row_of(ada) or 0)
+    table = window.cards.cards_table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1)
+    metrics = table.fontMetrics()
+    header = table.horizontalHeader()
+    card, expires = (table.model().index(0, c).data() for c in (0, 1))
+
+    assert card == "Mastercard •••• 4444" and expires == "12/2030"
+    icon = table.iconSize().width()
+    assert header.sectionSize(0) >= icon + metrics.horizontalAdvance(card) + 8
+    assert header.sectionSize(1) >= metrics.horizontalAdvance(expires) + 8

@@ -44,8 +44,20 @@ class CardsView(QWidget):
         self.subtitle.setObjectName("CustomerSubtitle")
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+        # Each column as wide as its longest text in this font ("Mastercard •••• 4444" beside
+        # its brand icon, "12/2030"): a cut expiry or brand is no use; Status takes the rest.
+        metrics = self.fontMetrics()
         self.cards_table = make_table(
-            self, "Cards", cards, object_name="CardsTable", widths=(180, 56, 52, 56)
+            self,
+            "Cards",
+            cards,
+            object_name="CardsTable",
+            widths=(
+                44 + metrics.horizontalAdvance("Mastercard •••• 4444") + 12,
+                metrics.horizontalAdvance("12/2030") + 16,
+                metrics.horizontalAdvance("Country") + 14,
+                metrics.horizontalAdvance("Prepaid") + 14,
+            ),
         )
         self.cards_table.setIconSize(QSize(36, 24))
         self.cards_table.setItemDelegateForColumn(STATUS_COLUMN, BadgeDelegate(self.cards_table))
