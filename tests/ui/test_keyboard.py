@@ -138,4 +138,15 @@ def test_find_while_needs_attention_shows_goes_to_the_customers_tab(
     qtbot.keyClicks(window.customers.search, "hopper")
     assert press(qtbot, Qt.Key.Key_Return) is window.customers.table
     assert window.customers.selected_customer() == grace
+
+    # Ctrl+Shift+N goes back to "Needs attention", and F1's list says so.
+    qtbot.keyClick(
+        window.customers.table,
+        Qt.Key.Key_N,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    assert window.lists.currentWidget() is window.attention
+    keys = window.help.show_shortcuts()
+    assert "Ctrl+Shift+N" in keys.text() and "need attention" in keys.text()
+    keys.close()
     assert window.cards.title.text() == "Grace Hopper"

@@ -292,3 +292,28 @@ def test_portal_link_is_copied_with_a_warning_that_it_expires(
         window.cards.portal_action.trigger()
     opened = make_window.opened_urls  # type: ignore[attr-defined]
     assert [u.toString() for u in opened] == [url]
+
+
+def test_after_set_as_default_by_its_button_the_focus_is_on_the_card_list(
+    qtbot: QtBot, account: Account, make_window: MakeWindow
+) -> None:
+    """The button is disabled while the change runs, which moved the focus on to "Open
+    billing portal", where Space would then make a portal session."""
+    ada, (_, mastercard) = account.customer(cards=[VISA, MASTERCARD], default=0)
+    window = make_window()
+    synced(qtbot, window)
+    select_customer(qtbot, window, ada)
+    select_card(window, mastercard)
+    button = next(
+        b for b in window.cards.buttons if b.defaultAction() is window.cards.set_default_action
+    )
+    button.setFocus()
+    qtbot.waitUntil(button.hasFocus)
+    when_modal(DefaultDialog, lambda dialog: qtbot.keyClick(dialog, Qt.Key.Key_Return))
+
+    with qtbot.waitSignal(window.action_finished, timeout=TASK_TIMEOUT_MS) as done:
+        qtbot.keyClick(button, Qt.Key.Key_Space)
+
+    assert done.args == ["set-default", True]
+    # The window's focus widget: Xvfb has no window manager to make the window active again.
+    qtbot.waitUntil(lambda: window.focusWidget() is window.cards.cards_table)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QObject, Qt, Slot
 
 from app.operations import Abandoned, AddedCard, CardSetup
 from app.operations.policy import Action
@@ -99,6 +99,8 @@ class AddCardFlow(QObject):
         if self.dialog is dialog:
             self.dialog = None
         self.shell.update_actions()
+        if not self.shell.closing:  # back where the operator was, not on the next button
+            self.shell.view.cards.cards_table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not dialog.saved:
             self._abandon(setup)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from app.operations import Operations
@@ -58,8 +59,15 @@ def act(shell: Shell, action: Action) -> None:
         action,
         lambda ops: spec.work(ops, customer, card),
         spec.doing.format(**names),
-        lambda _: say(shell, spec.said.format(**names)),
+        lambda _: _done(shell, spec.said.format(**names)),
     ).run_in_background(shell)
+
+
+def _done(shell: Shell, sentence: str) -> None:
+    say(shell, sentence)
+    # The action's button was disabled while it ran, which moved the focus on to the next
+    # one ("Open billing portal": Space there would make a portal session): back to the list.
+    shell.view.cards.cards_table.setFocus(Qt.FocusReason.OtherFocusReason)
 
 
 def _confirmed(shell: Shell, action: Action, customer: CustomerRow, card: CardRow) -> bool:

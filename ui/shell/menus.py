@@ -100,7 +100,9 @@ class Menus(QObject):
         self.billing_tab_action = action(
             "&Billing of this customer", window.show_billing_tab, "Ctrl+3"
         )
-        self.attention_action = action("Customers who need a&ttention", window.show_attention)
+        self.attention_action = action(
+            "Customers who need a&ttention", window.show_attention, "Ctrl+Shift+N"
+        )
         self.overview_action = action(
             "&Overview of the account", window.show_overview, "Ctrl+Shift+G"
         )
