@@ -65,6 +65,12 @@ def test_a_failed_payment_is_retried_from_the_attention_row(
 
     window.show_billing_tab()
     assert "Stripe will not retry by itself" in window.billing.next_attempt.text()
+    window.grab().save(str(SHOTS / "billing-failed-invoice.png"))
+    # The status is readable whole in its column, not a "+1" (issue 21's one vocabulary).
+    status = window.billing.invoices_model.index(0, 3).data()
+    table = window.billing.invoices_table
+    assert status == "Open · 1 failed attempt"
+    assert table.horizontalHeader().sectionSize(3) >= table.fontMetrics().horizontalAdvance(status)
     asked: list[str] = []
 
     def answer(box: QMessageBox) -> None:

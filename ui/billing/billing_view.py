@@ -98,7 +98,15 @@ class BillingView(QWidget):
             "Invoices",
             self.invoices_model,
             object_name="InvoicesTable",
-            widths=(88, 96, 80, 92, 160),
+            # The status badge is read, not guessed from "+1": as wide as the longest
+            # common one ("Open · 2 failed attempts") with the badge's padding.
+            widths=(
+                88,
+                96,
+                80,
+                self.fontMetrics().horizontalAdvance("Open · 2 failed attempts") + 28,
+                160,
+            ),
         )
         self.invoices_table.setItemDelegateForColumn(
             STATUS_COLUMN, BadgeDelegate(self.invoices_table)
