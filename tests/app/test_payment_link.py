@@ -16,31 +16,14 @@ from app.settings import DEFAULT_PAYMENT_EMAIL, _payment_email_template
 from app.untrusted import stripe_page
 from tests.support.account import Account
 from tests.support.billing_account import DECLINED, plan, subscribe
-from tests.support.standin import StandIn, shape
+from tests.support.standin import StandIn, open_invoice
 
 PAGE = "https://invoice.stripe.com/i/acct_1StandIn/test_YWNjdF8xU3RhbmRJbg?s=ap"
 FRESH = "https://invoice.stripe.com/i/acct_1StandIn/test_RnJlc2hMaW5rUmVhZE5vdw?s=ap"
 
 
 def _open_invoice(standin: StandIn, url: str | None = PAGE) -> dict[str, Any]:
-    invoice = shape(
-        "invoice",
-        id="in_StandInOpen0001",
-        number="4F2A-0007",
-        customer="cus_StandIn0001",
-        status="open",
-        amount_due=4900,
-        amount_paid=0,
-        amount_remaining=4900,
-        attempt_count=1,
-        currency="eur",
-        created=1_765_000_000,
-        parent=None,
-        last_finalization_error=None,
-        hosted_invoice_url=url,
-    )
-    standin.account["invoices"].append(invoice)
-    return invoice
+    return open_invoice(standin, url)
 
 
 def _audit(cli: Any) -> list[dict[str, Any]]:

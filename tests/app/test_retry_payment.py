@@ -12,7 +12,7 @@ import pytest
 from app.cache import billing_queries, queries
 from tests.support.account import Account
 from tests.support.billing_account import DECLINED, GOOD, plan, subscribe
-from tests.support.standin import StandIn, shape
+from tests.support.standin import StandIn, open_invoice, shape
 
 
 def _audit(cli: Any) -> list[dict[str, Any]]:
@@ -77,22 +77,8 @@ def test_a_failed_first_invoice_is_fixed_from_the_command_line(account: Account,
 
 
 def _open_invoice(standin: StandIn) -> dict[str, Any]:
-    invoice = shape(
-        "invoice",
-        id="in_StandInOpen0001",
-        number="4F2A-0007",
-        customer="cus_StandIn0001",
-        status="open",
-        amount_due=4900,
-        amount_paid=0,
-        amount_remaining=4900,
-        attempt_count=1,
-        currency="eur",
-        created=1_765_000_000,
-        parent=None,
-        last_finalization_error=None,
-    )
-    standin.account["invoices"].append(invoice)
+    """The stand-in's open invoice, and a second card of its customer to pay it with."""
+    invoice = open_invoice(standin)
     other = shape("payment_method", id="pm_StandInOther", customer="cus_StandIn0001")
     other["card"].update(last4="5556", brand="visa", exp_year=2031)
     standin.account["cards"]["cus_StandIn0001"].append(other)

@@ -504,6 +504,29 @@ class StandIn(ThreadingHTTPServer):
         return page
 
 
+def open_invoice(server: StandIn, url: str | None = None) -> dict[str, Any]:
+    """An open €49.00 invoice (number 4F2A-0007) of the first customer, its first attempt
+    failed, in today's shape, added to the stand-in's account; `url` its hosted page."""
+    invoice = shape(
+        "invoice",
+        id="in_StandInOpen0001",
+        number="4F2A-0007",
+        customer="cus_StandIn0001",
+        status="open",
+        amount_due=4900,
+        amount_paid=0,
+        amount_remaining=4900,
+        attempt_count=1,
+        currency="eur",
+        created=1_765_000_000,
+        parent=None,
+        last_finalization_error=None,
+        hosted_invoice_url=url,
+    )
+    server.account["invoices"].append(invoice)
+    return invoice
+
+
 @contextlib.contextmanager
 def serving(server: StandIn) -> Iterator[StandIn]:
     """The stand-in answering from a thread of this process until the block ends."""
