@@ -1,9 +1,32 @@
-"""One vocabulary for Stripe's statuses: the words the window and the command line's tables
-show for an invoice or a subscription ("Open · 1 failed attempt", "Incomplete"). Stripe's own
-status stays in JSON; nothing else makes these words.
+"""One vocabulary for Stripe's statuses and the reasons a customer needs attention: the words
+the window and the command line's tables show ("Open · 1 failed attempt", "Incomplete",
+"Card expired"). Stripe's own status and the reasons' codes stay in JSON and CSV; nothing
+else makes these words.
 """
 
 from __future__ import annotations
+
+from app.billing.rules import Reason
+
+#: Each reason "Needs attention" gives, in the operator's words.
+REASON_WORDS = {
+    Reason.PAYMENT_FAILED: "Payment failed",
+    Reason.PAST_DUE: "Past due",
+    Reason.CARD_EXPIRED: "Card expired",
+    Reason.NO_DEFAULT_CARD: "No card",
+    Reason.CARD_EXPIRES_BEFORE_RENEWAL: "Expires before renewal",
+}
+
+
+def reason_text(code: str, status: str | None = None) -> str:
+    """A reason's words; a subscription behind is named by its status ("Unpaid")."""
+    if code == Reason.PAST_DUE and status:
+        return subscription_status_text(status)
+    try:
+        return REASON_WORDS[Reason(code)]
+    except ValueError:
+        return _words(code)
+
 
 #: An invoice's words and its badge's kind (`ui.common.badges.COLOURS`).
 _INVOICE = {

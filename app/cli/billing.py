@@ -11,7 +11,7 @@ from typing import Any
 from app import export
 from app.billing.money import decimal_string, money_text
 from app.billing.rules import failure_reason, subscription_name
-from app.billing.status import invoice_status_text, subscription_status_text
+from app.billing.status import invoice_status_text, reason_text, subscription_status_text
 from app.cache import billing_queries, queries
 from app.cli.output import iso, notice, print_json, say, table, write_csv
 from app.context import Context
@@ -214,7 +214,12 @@ def cmd_attention(ctx: Context, args: argparse.Namespace) -> int:
         return 0
     table(
         [
-            (e.id if n == 0 else "", e.label if n == 0 else "", r.code, r.detail)
+            (
+                e.id if n == 0 else "",
+                e.label if n == 0 else "",
+                reason_text(r.code, r.status),
+                r.detail,
+            )
             + ((amounts_text(e),) if n == 0 else ("",))
             for e in entries
             for n, r in enumerate(e.reasons)

@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from app.billing.rules import Reason
-from app.billing.status import subscription_status_text
+from app.billing.status import reason_text
 from app.cache import billing_queries
 from app.records import AttentionEntry
 from ui.common.badges import Badge
@@ -30,22 +30,22 @@ PAGE = 200
 MAX_PAGES = 20
 COLUMNS = ("Customer", "Why", "Amount due", "Details")
 WHY_COLUMN, AMOUNT_COLUMN = 1, 2
-#: Each reason's badge: short text and kind (`ui.common.badges.COLOURS`).
-REASON_BADGES = {
-    Reason.PAYMENT_FAILED: Badge("Payment failed", "failed"),
-    Reason.PAST_DUE: Badge("Past due", "failed"),
-    Reason.CARD_EXPIRED: Badge("Card expired", "expired"),
-    Reason.NO_DEFAULT_CARD: Badge("No card", "soon"),
-    Reason.CARD_EXPIRES_BEFORE_RENEWAL: Badge("Expires before renewal", "soon"),
+#: Each reason's badge kind (`ui.common.badges.COLOURS`); its words are app.billing.status's.
+REASON_KINDS = {
+    Reason.PAYMENT_FAILED: "failed",
+    Reason.PAST_DUE: "failed",
+    Reason.CARD_EXPIRED: "expired",
+    Reason.NO_DEFAULT_CARD: "soon",
+    Reason.CARD_EXPIRES_BEFORE_RENEWAL: "soon",
 }
 
 
 def reason_badges(entry: AttentionEntry) -> list[Badge]:
     """A subscription behind is named by its status ("Past due", "Unpaid", "Incomplete")."""
     return [
-        Badge(subscription_status_text(r.status), "failed")
-        if r.code == Reason.PAST_DUE and r.status
-        else REASON_BADGES.get(Reason(r.code), Badge(r.code, "detached"))
+        Badge(reason_text(r.code, r.status), REASON_KINDS.get(Reason(r.code), "detached"))
+        if r.code in {reason.value for reason in Reason}
+        else Badge(r.code, "detached")
         for r in entry.reasons
     ]
 

@@ -30,20 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.billing.rules import Reason
+from app.billing.status import REASON_WORDS
 from app.cache.overview_queries import MONTHS, WEEKS, Overview
 from ui.common import palette
 from ui.common.money_format import money
 from ui.overview.chart_view import ChartData, ChartView, Kind, Series
 
-#: Each reason in the operator's words (the badges of "Needs attention").
-REASON_WORDS = {
-    Reason.PAYMENT_FAILED: "Payment failed",
-    Reason.PAST_DUE: "Past due",
-    Reason.CARD_EXPIRED: "Card expired",
-    Reason.NO_DEFAULT_CARD: "No card",
-    Reason.CARD_EXPIRES_BEFORE_RENEWAL: "Expires before renewal",
-}
 RISK_HEADERS = ("Reason", "Currency", "Amount at risk", "Customers")
 EXPIRING_HEADERS = ("Month", "Cards expiring", "Of which pay a subscription")
 WEEK_HEADERS = ("Week of", "Failed attempts", "Recovered invoices")
