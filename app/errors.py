@@ -64,6 +64,11 @@ class ChangeNotRecordedError(CacheError):
     """Stripe made the change, but the cache (and its audit log) could not record it."""
 
 
+class UnreadableAnswerError(ChangeNotRecordedError):
+    """Stripe made the change, but its answer was not in Stripe's shape: the intent stays
+    open for the next sync to settle from Stripe's events and objects."""
+
+
 class AuditDisagreement(KnownError):
     """The audit log is not what was written: its chain breaks, its protection is not the
     project's own, or Stripe's events disagree with it."""

@@ -4,13 +4,15 @@ detached, an invoice charged, a billing portal session, a SetupIntent."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import stripe
 
-from app.errors import NotFoundError, StripeRefusedError
+from app.errors import NotFoundError, StripeRefusedError, UnreadableAnswerError
 from app.gateway.convert import (
     SetupIntentData,
+    Unconvertible,
     card_from,
     customer_from,
     invoice_from,
@@ -19,6 +21,20 @@ from app.gateway.convert import (
 )
 from app.gateway.sending import Sender
 from app.records import CardData, CustomerData, InvoiceData
+
+T = TypeVar("T")
+
+
+def _after_the_change(convert: Callable[[Any], T], obj: Any, done: str) -> T:
+    """Stripe's answer to a write that succeeded, converted; an answer not in Stripe's shape
+    does not undo what Stripe did: it is said so, and the intent is left for a sync."""
+    try:
+        return convert(obj)
+    except Unconvertible as exc:
+        raise UnreadableAnswerError(
+            f"Stripe {done}, but its answer could not be read ({exc.reason}): the next sync "
+            "records the change."
+        ) from exc
 
 
 class Writes(Sender):
@@ -32,7 +48,7 @@ class Writes(Sender):
             params={"invoice_settings": {"default_payment_method": pm_id}},
             options=self._write_options(key),
         )
-        return customer_from(obj)
+        return _after_the_change(customer_from, obj, f"made {pm_id} the default card")
 
     def detach(self, pm_id: str, key: str | None = None) -> CardData | None:
         obj = self.call(
@@ -41,7 +57,7 @@ class Writes(Sender):
             pm_id,
             options=self._write_options(key),
         )
-        return card_from(obj)
+        return _after_the_change(card_from, obj, f"detached card {pm_id}")
 
     def pay_invoice(self, invoice_id: str, pm_id: str | None, key: str) -> InvoiceData:
         """`POST /v1/invoices/{id}/pay`, once, with the intent's Idempotency-Key: charge the
@@ -59,7 +75,7 @@ class Writes(Sender):
             )
         except NotFoundError:
             raise NotFoundError(f"Invoice {invoice_id} was not found on Stripe.") from None
-        return invoice_from(obj)
+        return _after_the_change(invoice_from, obj, f"charged invoice {invoice_id}")
 
     # -- billing portal and setup intents ------------------------------------------------------
 

@@ -205,3 +205,29 @@ def test_on_the_emulator_reconcile_says_it_cannot_check(account: Account, cli: A
 
     assert ran.code == 2 and ran.err.count("\n") == 1
     assert "carry no request keys" in ran.err
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (["set-default", CUS, OTHER, "--yes"], f"Stripe made {OTHER} the default card"),
+        (["detach", OTHER, "--yes"], f"Stripe detached card {OTHER}"),
+    ],
+)
+def test_an_unreadable_answer_after_stripe_acted_says_so_and_a_sync_settles_it(
+    synced: StandIn, cli: Any, change: list[str], said: str
+) -> None:
+    """A detach answered with `exp_month: "twelve"`, a set-default without `id`: the change
+    happened on Stripe; it is neither a bug nor a refusal."""
+    synced.garble = True
+    ran = cli(*change)
+    synced.garble = False
+
+    assert ran.code == 1 and ran.err.count("\n") == 1
+    assert said in ran.err and "the next sync records the change" in ran.err
+    assert "(a bug)" not in ran.err
+    # The intent stays open (listed as "outcome unknown"), not refused nor failed.
+    assert [e["outcome"] for e in audit(cli) if e["target"] == OTHER] == ["outcome unknown"]
+
+    assert cli("sync").code == 0
+    assert [e["outcome"] for e in audit(cli) if e["target"] == OTHER] == ["ok"]

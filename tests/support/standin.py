@@ -224,6 +224,8 @@ class Handler(BaseHTTPRequestHandler):
             )
             return
         answer = route(parts.path, {**query, **(body or {})})
+        if self.command == "POST" and self.server.garble and isinstance(answer, dict):
+            answer = _garbled(answer)
         if isinstance(answer, tuple):
             self._send(*answer)
         else:
@@ -244,6 +246,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Date", formatdate(time.time(), usegmt=True))
         self.end_headers()
         self.wfile.write(data)
+
+
+def _garbled(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a broken proxy or server might send after Stripe acted: a card's `exp_month`
+    that is a word, a customer without its `id`."""
+    obj = copy.deepcopy(obj)
+    if obj.get("object") == "payment_method":
+        obj["card"]["exp_month"] = "twelve"
+    else:
+        obj.pop("id", None)
+    return obj
 
 
 def _error(kind: str, message: str) -> dict[str, Any]:
@@ -307,6 +320,8 @@ class StandIn(ThreadingHTTPServer):
         self.posts: list[tuple[str, dict[str, str], dict[str, list[str]]]] = []
         #: Cards whose charges are declined ("Your card has insufficient funds.").
         self.declines: set[str] = set()
+        #: Answer every POST that succeeds with an object not in Stripe's shape (after acting).
+        self.garble = False
         #: The first answer to each Idempotency-Key: (status, body).
         self.replies: dict[str, tuple[int, dict[str, Any]]] = {}
         #: The request being answered on this thread (its events carry it).
