@@ -21,6 +21,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
+from app.records import InvoiceRow
 from ui.shell.main import share_gl_contexts
 from ui.shell.main_window import MainWindow
 
@@ -96,3 +97,19 @@ def when_modal(kind: type[W], act: Callable[[W], object]) -> None:
             QTimer.singleShot(10, poll)
 
     QTimer.singleShot(0, poll)
+
+
+def failing_customer_shown(qtbot: QtBot, window: MainWindow, name: str) -> InvoiceRow:
+    """Sync `window`; once "Needs attention" lists the one customer `name` (whose first
+    invoice failed), show that list with the row selected; return the customer's invoice."""
+    from app.cache import billing_queries
+
+    synced(qtbot, window)
+    qtbot.waitUntil(lambda: window.attention_model.rowCount() == 1, timeout=TASK_TIMEOUT_MS)
+    window.show_attention()
+    window.attention.table.selectRow(0)
+    qtbot.waitUntil(lambda: window.cards.title.text() == name)
+    customer = window.view.customer
+    assert customer is not None
+    (invoice,) = billing_queries.invoices_of(customer.id)
+    return invoice

@@ -12,11 +12,16 @@ from PySide6.QtCore import QLocale, QPoint
 from PySide6.QtWidgets import QMessageBox, QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.cache import billing_queries, queries
+from app.cache import queries
 from app.records import Action
 from tests.support.account import Account
 from tests.support.billing_account import DECLINED, GOOD, plan, subscribe
-from tests.support.window import TASK_TIMEOUT_MS, select_card, synced, when_modal
+from tests.support.window import (
+    TASK_TIMEOUT_MS,
+    failing_customer_shown,
+    select_card,
+    when_modal,
+)
 from ui.shell.main_window import MainWindow
 
 pytestmark = [pytest.mark.ui, pytest.mark.emulator]
@@ -33,14 +38,8 @@ def test_a_failed_payment_is_retried_from_the_attention_row(
     good = account.add_card(fiona, GOOD, 12, 2030)
     account.set_default(fiona, good)  # the new card; the invoice is still open
     window: MainWindow = make_window()  # type: ignore[operator]
-    synced(qtbot, window)
-    qtbot.waitUntil(lambda: window.attention_model.rowCount() == 1, timeout=TASK_TIMEOUT_MS)
-    (invoice,) = billing_queries.invoices_of(fiona)
-
-    window.show_attention()
+    invoice = failing_customer_shown(qtbot, window, "Failing Fiona")
     pane = window.attention
-    pane.table.selectRow(0)
-    qtbot.waitUntil(lambda: window.cards.title.text() == "Failing Fiona")
     assert pane.retry_button.isVisible() and pane.retry_action.isEnabled()
     # The row's menu (right click and the Menu key share it).
     menu = pane.row_menu.menu_at(pane.table.model().index(0, 0))

@@ -16,12 +16,12 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 
-from app.cache import billing_queries, queries
+from app.cache import queries
 from app.cache.models import Invoice
 from app.operations.declared import activity_words
 from tests.support.account import Account
 from tests.support.billing_account import DECLINED, plan, subscribe
-from tests.support.window import TASK_TIMEOUT_MS, synced, when_modal
+from tests.support.window import TASK_TIMEOUT_MS, failing_customer_shown, when_modal
 from ui.shell.main_window import MainWindow
 from ui.shell.tell_actions import EmailTextDialog
 
@@ -40,14 +40,8 @@ def test_the_customer_is_told_from_the_attention_row(
     )
     subscribe(account, fiona, plan(account, 4900, "eur", "Pro"))
     window: MainWindow = make_window()  # type: ignore[operator]
-    synced(qtbot, window)
-    qtbot.waitUntil(lambda: window.attention_model.rowCount() == 1, timeout=TASK_TIMEOUT_MS)
-    (invoice,) = billing_queries.invoices_of(fiona)
-
-    window.show_attention()
+    invoice = failing_customer_shown(qtbot, window, "Failing Fiona")
     pane = window.attention
-    pane.table.selectRow(0)
-    qtbot.waitUntil(lambda: window.cards.title.text() == "Failing Fiona")
     menu = pane.row_menu.menu_at(pane.table.model().index(0, 0))
     assert menu is not None
     assert [a.text() for a in menu.actions() if a.text()] == [
